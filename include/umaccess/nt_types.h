@@ -1,0 +1,77 @@
+/* umaccess/nt_types.h - the Windows base types, status codes and processor modes that the
+ * C API (umaccess.h) and the Windows-named C++ API (usermode_accessors.h) share.
+ *
+ * Values follow ntstatus.h / wdm.h (see shared reference api.md §13, §17). Code that
+ * already has its own Windows type definitions can define UMACCESS_NO_WINDOWS_TYPES before
+ * including any umaccess header; then only the UMACCESS_-prefixed names are defined here.
+ */
+#ifndef UMACCESS_NT_TYPES_H
+#define UMACCESS_NT_TYPES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Prefixed spellings, always available. */
+typedef int32_t umaccess_ntstatus;
+typedef signed char umaccess_processor_mode;
+
+#define UMACCESS_STATUS(v) ((umaccess_ntstatus)(uint32_t)(v))
+
+#ifndef UMACCESS_NO_WINDOWS_TYPES
+
+typedef void VOID;
+typedef void *PVOID;
+typedef void *HANDLE;
+typedef char CHAR;
+typedef signed char CCHAR;
+typedef unsigned char UCHAR;
+typedef unsigned char BOOLEAN;
+typedef int16_t SHORT;
+typedef uint16_t USHORT;
+typedef int32_t LONG;
+typedef uint32_t ULONG;
+typedef int64_t LONG64;
+typedef uint64_t ULONG64;
+typedef int64_t LONGLONG;
+typedef uint64_t ULONGLONG;
+typedef intptr_t LONG_PTR;
+typedef uintptr_t ULONG_PTR;
+typedef size_t SIZE_T;
+typedef umaccess_ntstatus NTSTATUS;
+
+/* KPROCESSOR_MODE: CCHAR with KernelMode = 0, UserMode = 1. Every value other than
+ * KernelMode selects the user path, as in usermode_accessors.h. */
+typedef CCHAR KPROCESSOR_MODE;
+typedef enum _MODE { KernelMode = 0, UserMode = 1, MaximumMode = 2 } MODE;
+
+#define NT_SUCCESS(Status) (((NTSTATUS)(Status)) >= 0)
+
+#define STATUS_SUCCESS                UMACCESS_STATUS(0x00000000u)
+#define STATUS_GUARD_PAGE_VIOLATION   UMACCESS_STATUS(0x80000001u)
+#define STATUS_DATATYPE_MISALIGNMENT  UMACCESS_STATUS(0x80000002u)
+#define STATUS_ACCESS_VIOLATION       UMACCESS_STATUS(0xC0000005u)
+#define STATUS_IN_PAGE_ERROR          UMACCESS_STATUS(0xC0000006u)
+#define STATUS_INVALID_HANDLE         UMACCESS_STATUS(0xC0000008u)
+#define STATUS_INVALID_PARAMETER      UMACCESS_STATUS(0xC000000Du)
+#define STATUS_INVALID_DEVICE_REQUEST UMACCESS_STATUS(0xC0000010u)
+#define STATUS_NO_MEMORY              UMACCESS_STATUS(0xC0000017u)
+#define STATUS_BUFFER_TOO_SMALL       UMACCESS_STATUS(0xC0000023u)
+#define STATUS_INTEGER_OVERFLOW       UMACCESS_STATUS(0xC0000095u)
+#define STATUS_INSUFFICIENT_RESOURCES UMACCESS_STATUS(0xC000009Au)
+#define STATUS_INVALID_USER_BUFFER    UMACCESS_STATUS(0xC00000E8u)
+#define STATUS_INVALID_BUFFER_SIZE    UMACCESS_STATUS(0xC0000206u)
+
+/* Exception filter results (excpt.h). */
+#define EXCEPTION_EXECUTE_HANDLER     1
+#define EXCEPTION_CONTINUE_SEARCH     0
+#define EXCEPTION_CONTINUE_EXECUTION  (-1)
+
+/* Bug check codes umaccess raises itself (bugcodes.h). */
+#define PAGE_FAULT_IN_NONPAGED_AREA   0x00000050u
+
+#endif /* UMACCESS_NO_WINDOWS_TYPES */
+
+#define UMACCESS_KERNEL_MODE ((umaccess_processor_mode)0)
+#define UMACCESS_USER_MODE   ((umaccess_processor_mode)1)
+
+#endif /* UMACCESS_NT_TYPES_H */

@@ -1,0 +1,198 @@
+/* umaccess/umaccess.h - the C API: fault-safe user-mode memory access returning NTSTATUS.
+ *
+ * For C code and C++ built with -fno-exceptions. Every operation of usermode_accessors.h is
+ * here as umaccess_<operation>, returning a status instead of raising:
+ *
+ *   STATUS_SUCCESS                the whole operation was done;
+ *   STATUS_ACCESS_VIOLATION       a user address was outside the user range, unmapped or not
+ *                                 accessible for this kind of access (SIGSEGV);
+ *   STATUS_IN_PAGE_ERROR          a mapped file could not supply the page (SIGBUS, e.g. the
+ *                                 file shrank under the mapping);
+ *   STATUS_DATATYPE_MISALIGNMENT  an alignment check of an ...Aligned operation or probe failed;
+ *   STATUS_INVALID_PARAMETER      an alignment that is not a power of two.
+ *
+ * On failure, *bytes_copied (if not NULL) is the exact number of leading bytes that were
+ * done; the destination beyond them is unmodified (see README "Fault model" for the one
+ * exception, the backward move). umaccess_last_failure() gives the faulting address and
+ * whether it was a write. Length 0 never touches memory and always succeeds.
+ *
+ * A fault on the kernel-side buffer of a user-mode operation (the destination of
+ * CopyFromUser, the source of CopyToUser) is a bug in the caller, not bad user input: it
+ * goes to umaccess_bug_check(). KernelMode operations neither check nor recover: a bad
+ * pointer crashes the process as it would in any program.
+ */
+#ifndef UMACCESS_UMACCESS_H
+#define UMACCESS_UMACCESS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "umaccess/nt_types.h"
+
+#if defined(UMACCESS_BUILDING)
+#define UMACCESS_API __attribute__((visibility("default")))
+#else
+#define UMACCESS_API
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- Bulk copies ---------------------------------------------------------------------- */
+UMACCESS_API umaccess_ntstatus umaccess_copy_from_user(void *dst, const void *src, size_t len,
+                                                       size_t *bytes_copied);
+UMACCESS_API umaccess_ntstatus umaccess_copy_to_user(void *dst, const void *src, size_t len,
+                                                     size_t *bytes_copied);
+UMACCESS_API umaccess_ntstatus umaccess_copy_to_user_from_user(void *dst, const void *src,
+                                                               size_t len, size_t *bytes_copied);
+/* Overlap allowed (memmove). */
+UMACCESS_API umaccess_ntstatus umaccess_move_to_user_from_user(void *dst, const void *src,
+                                                               size_t len, size_t *bytes_copied);
+UMACCESS_API umaccess_ntstatus umaccess_copy_from_user_nontemporal(void *dst, const void *src,
+                                                                   size_t len,
+                                                                   size_t *bytes_copied);
+UMACCESS_API umaccess_ntstatus umaccess_copy_to_user_nontemporal(void *dst, const void *src,
+                                                                 size_t len,
+                                                                 size_t *bytes_copied);
+
+UMACCESS_API umaccess_ntstatus umaccess_copy_from_mode(void *dst, const void *src, size_t len,
+                                                       umaccess_processor_mode mode,
+                                                       size_t *bytes_copied);
+UMACCESS_API umaccess_ntstatus umaccess_copy_to_mode(void *dst, const void *src, size_t len,
+                                                     umaccess_processor_mode mode,
+                                                     size_t *bytes_copied);
+/* Source always user; destination kernel (KernelMode) or user (any other mode). */
+UMACCESS_API umaccess_ntstatus umaccess_copy_from_user_to_mode(void *dst, const void *src,
+                                                               size_t len,
+                                                               umaccess_processor_mode mode,
+                                                               size_t *bytes_copied);
+UMACCESS_API umaccess_ntstatus umaccess_copy_from_mode_nontemporal(void *dst, const void *src,
+                                                                   size_t len,
+                                                                   umaccess_processor_mode mode,
+                                                                   size_t *bytes_copied);
+UMACCESS_API umaccess_ntstatus umaccess_copy_to_mode_nontemporal(void *dst, const void *src,
+                                                                 size_t len,
+                                                                 umaccess_processor_mode mode,
+                                                                 size_t *bytes_copied);
+
+/* The ...Aligned macros: alignment check of the user pointer (ExProbeAlignment), then copy. */
+UMACCESS_API umaccess_ntstatus umaccess_copy_from_user_aligned(void *dst, const void *src,
+                                                               size_t len, uint32_t alignment,
+                                                               size_t *bytes_copied);
+UMACCESS_API umaccess_ntstatus umaccess_copy_to_user_aligned(void *dst, const void *src,
+                                                             size_t len, uint32_t alignment,
+                                                             size_t *bytes_copied);
+UMACCESS_API umaccess_ntstatus umaccess_copy_from_mode_aligned(void *dst, const void *src,
+                                                               size_t len,
+                                                               umaccess_processor_mode mode,
+                                                               uint32_t alignment,
+                                                               size_t *bytes_copied);
+UMACCESS_API umaccess_ntstatus umaccess_copy_to_mode_aligned(void *dst, const void *src,
+                                                             size_t len,
+                                                             umaccess_processor_mode mode,
+                                                             uint32_t alignment,
+                                                             size_t *bytes_copied);
+
+/* ---- Fills (mind the argument order: Fill... takes (len, byte), Set... takes (byte, len)) -- */
+UMACCESS_API umaccess_ntstatus umaccess_fill_user_memory(void *dst, size_t len,
+                                                         unsigned char fill,
+                                                         size_t *bytes_filled);
+UMACCESS_API umaccess_ntstatus umaccess_set_user_memory(void *dst, unsigned char fill,
+                                                        size_t len, size_t *bytes_filled);
+UMACCESS_API umaccess_ntstatus umaccess_zero_user_memory(void *dst, size_t len,
+                                                         size_t *bytes_filled);
+UMACCESS_API umaccess_ntstatus umaccess_fill_mode_memory(void *dst, size_t len,
+                                                         unsigned char fill,
+                                                         umaccess_processor_mode mode,
+                                                         size_t *bytes_filled);
+UMACCESS_API umaccess_ntstatus umaccess_set_mode_memory(void *dst, unsigned char fill,
+                                                        size_t len,
+                                                        umaccess_processor_mode mode,
+                                                        size_t *bytes_filled);
+UMACCESS_API umaccess_ntstatus umaccess_zero_mode_memory(void *dst, size_t len,
+                                                         umaccess_processor_mode mode,
+                                                         size_t *bytes_filled);
+
+/* ---- Probes (ProbeForRead / ProbeForWrite / ExProbeAlignment rules, README "Probing") ---- */
+UMACCESS_API umaccess_ntstatus umaccess_probe_for_read(const void *address, size_t len,
+                                                       uint32_t alignment);
+UMACCESS_API umaccess_ntstatus umaccess_probe_for_write(void *address, size_t len,
+                                                        uint32_t alignment);
+UMACCESS_API umaccess_ntstatus umaccess_probe_alignment(const void *address, size_t len,
+                                                        uint32_t alignment);
+
+/* ---- Failure details ------------------------------------------------------------------- */
+typedef struct umaccess_failure {
+  umaccess_ntstatus status; /* the status the failing call returned */
+  int is_write;             /* the failing access was a write */
+  uintptr_t address;        /* the inaccessible, out-of-range or misaligned address */
+  size_t bytes_done;        /* leading bytes done before the failure */
+  int signal;               /* SIGSEGV or SIGBUS for a fault, 0 for a check that failed */
+  int signal_code;          /* si_code of that signal (SEGV_MAPERR, BUS_ADRERR, ...) */
+  const char *operation;    /* "CopyFromUser", "ProbeForWrite", ... (static string) */
+} umaccess_failure;
+
+/* The calling thread's most recent failure: returns 1 and fills *out, or 0 if this thread
+ * has had none. Successful calls do not clear it. */
+UMACCESS_API int umaccess_last_failure(umaccess_failure *out);
+
+/* ---- The user address range ------------------------------------------------------------ */
+typedef struct umaccess_user_range {
+  uintptr_t begin; /* first user address */
+  uintptr_t end;   /* one past the last user address (MmUserProbeAddress) */
+} umaccess_user_range;
+
+/* The range in effect on this thread, and the process default (every address the host
+ * kernel can give this process). */
+UMACCESS_API umaccess_user_range umaccess_get_user_range(void);
+UMACCESS_API umaccess_user_range umaccess_default_user_range(void);
+
+/* Narrow (or switch) this thread's user range until the matching leave, like attaching to
+ * a process. Scopes nest and must be left in reverse order; the scope object is caller
+ * storage that must stay alive until then. Returns STATUS_INVALID_PARAMETER, entering
+ * nothing, if begin > end or end lies beyond the default range's end. */
+typedef struct umaccess_range_scope {
+  umaccess_user_range range;
+  const umaccess_user_range *previous; /* private */
+} umaccess_range_scope;
+UMACCESS_API umaccess_ntstatus umaccess_enter_user_range(umaccess_range_scope *scope,
+                                                         uintptr_t begin, uintptr_t end);
+UMACCESS_API void umaccess_leave_user_range(umaccess_range_scope *scope);
+
+/* ---- The fault handler ----------------------------------------------------------------- */
+/* Installs the SIGSEGV/SIGBUS handler (done automatically before the first user-mode
+ * access). Idempotent and thread-safe; if another handler replaced ours, installs ours
+ * again in front of it. Returns 0, or -1 with errno set if sigaction failed. */
+UMACCESS_API int umaccess_install_fault_handler(void);
+/* First-chance entry for hosts that own the signal handlers: pass the handler's three
+ * arguments (info is the siginfo_t *, ucontext the ucontext_t *; void * here so that this
+ * header needs no POSIX feature macros). Returns 1 if the fault was raised inside a
+ * umaccess kernel: the context now resumes in the kernel's recovery code, and the caller
+ * must return from its handler at once. */
+UMACCESS_API int umaccess_try_handle_signal(int sig, void *info, void *ucontext);
+
+/* ---- Bug checks ------------------------------------------------------------------------ */
+typedef struct umaccess_bug_check_info {
+  uint32_t code;
+  uintptr_t parameter1, parameter2, parameter3, parameter4;
+  const char *operation; /* the umaccess operation that detected it, or NULL */
+  const char *message;   /* a one-line human-readable description */
+} umaccess_bug_check_info;
+typedef void (*umaccess_bug_check_callback)(const umaccess_bug_check_info *info,
+                                            void *context);
+/* Install (or with NULL remove) the host's bug-check callback. It may throw or longjmp;
+ * if it returns, the process aborts. */
+UMACCESS_API void umaccess_set_bug_check_callback(umaccess_bug_check_callback callback,
+                                                  void *context);
+UMACCESS_API __attribute__((noreturn)) void umaccess_bug_check(uint32_t code,
+                                                               uintptr_t parameter1,
+                                                               uintptr_t parameter2,
+                                                               uintptr_t parameter3,
+                                                               uintptr_t parameter4);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* UMACCESS_UMACCESS_H */

@@ -1,0 +1,177 @@
+// umaccess/umaccess.hpp - the C++ API: the exception user-mode accessors raise, the user
+// address range, the fault handler, bug checks, kernel variant dispatch, and the porting
+// aid for Windows __try/__except blocks. The Windows-named accessors themselves are in
+// usermode_accessors.h.
+#pragma once
+
+#include <signal.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "umaccess/umaccess.h"
+
+namespace umaccess {
+
+using NtStatus = umaccess_ntstatus;
+
+// What a user-mode accessor raises instead of a Windows structured exception.
+class UMACCESS_API StructuredException : public std::exception {
+ public:
+  StructuredException(NtStatus code, std::uintptr_t address, bool is_write,
+                      std::size_t bytes_copied = 0, const char* operation = nullptr) noexcept;
+  explicit StructuredException(const umaccess_failure& failure) noexcept;
+
+  NtStatus code() const noexcept { return code_; }
+  // The inaccessible, out-of-range or misaligned address.
+  std::uintptr_t address() const noexcept { return address_; }
+  bool is_write() const noexcept { return is_write_; }
+  // Leading bytes the failed operation completed (the destination beyond is unmodified).
+  std::size_t bytes_copied() const noexcept { return bytes_copied_; }
+  // The Windows name of the operation that raised, e.g. "CopyFromUser".
+  const char* operation() const noexcept { return operation_; }
+  const char* what() const noexcept override { return what_; }
+
+ private:
+  NtStatus code_;
+  bool is_write_;
+  std::uintptr_t address_;
+  std::size_t bytes_copied_;
+  const char* operation_;
+  char what_[192];
+};
+
+// The name of a status, e.g. "STATUS_ACCESS_VIOLATION" (or "NTSTATUS" if unknown here).
+UMACCESS_API const char* status_name(NtStatus status) noexcept;
+
+// ---- The user address range -------------------------------------------------------------
+
+struct UserRange {
+  std::uintptr_t begin;
+  std::uintptr_t end;  // exclusive; MmUserProbeAddress
+};
+
+// The range in effect on this thread, and the process default (every address the host
+// kernel can give this process).
+inline UserRange user_range() {
+  const umaccess_user_range r = umaccess_get_user_range();
+  return {r.begin, r.end};
+}
+inline UserRange default_user_range() {
+  const umaccess_user_range r = umaccess_default_user_range();
+  return {r.begin, r.end};
+}
+
+// Narrows (or switches) this thread's user range for the lifetime of the object, like
+// attaching to a process: an emulator sets it to its guest region so that a guest pointer
+// outside it raises STATUS_ACCESS_VIOLATION before any memory is touched. Scopes nest
+// (the innermost wins) and are per thread. Throws std::invalid_argument if begin > end or
+// the range reaches beyond the default range.
+class UMACCESS_API ScopedUserRange {
+ public:
+  explicit ScopedUserRange(UserRange range);
+  ~ScopedUserRange();
+  ScopedUserRange(const ScopedUserRange&) = delete;
+  ScopedUserRange& operator=(const ScopedUserRange&) = delete;
+
+ private:
+  umaccess_range_scope scope_;
+};
+
+// ---- The fault handler -------------------------------------------------------------------
+
+// Installs the SIGSEGV/SIGBUS handler now (otherwise done before the first user-mode
+// access). Idempotent; re-installs in front of a handler that replaced ours. Throws
+// std::system_error if sigaction fails.
+UMACCESS_API void install_fault_handler();
+
+// First-chance entry for hosts whose crash reporter or runtime owns the signal handlers:
+// call it first from your SIGSEGV/SIGBUS handler; if it returns true the fault belonged to
+// a umaccess kernel, the context now resumes in its recovery code, and your handler must
+// return immediately.
+inline bool try_handle_signal(int sig, siginfo_t* info, void* ucontext) noexcept {
+  return umaccess_try_handle_signal(sig, info, ucontext) != 0;
+}
+
+// ---- Bug checks -------------------------------------------------------------------------
+
+using BugCheckCallback = umaccess_bug_check_callback;
+using BugCheckInfo = umaccess_bug_check_info;
+
+// The host's reaction to a bug check (a fault on a kernel-side buffer). The callback may
+// throw; if it returns, the process aborts after printing the bug check.
+inline void set_bug_check_callback(BugCheckCallback callback, void* context = nullptr) {
+  umaccess_set_bug_check_callback(callback, context);
+}
+[[noreturn]] inline void bug_check(std::uint32_t code, std::uintptr_t p1 = 0,
+                                   std::uintptr_t p2 = 0, std::uintptr_t p3 = 0,
+                                   std::uintptr_t p4 = 0) {
+  umaccess_bug_check(code, p1, p2, p3, p4);
+}
+
+// ---- Kernel variants ----------------------------------------------------------------------
+
+namespace dispatch {
+
+struct Variant {
+  std::string name;
+  std::string description;
+  bool supported;  // this CPU can run it
+};
+
+// Every compiled-in variant, supported or not.
+UMACCESS_API std::vector<Variant> variants();
+// The active variant's name, and why it was chosen.
+UMACCESS_API std::string active();
+UMACCESS_API std::string reason();
+// "auto" or a variant name. Throws std::invalid_argument for an unknown name or a variant
+// this CPU cannot run (never executes an unsupported instruction).
+UMACCESS_API void select(std::string_view name);
+
+}  // namespace dispatch
+
+// ---- Internals used by the inline layer --------------------------------------------------
+
+namespace detail {
+
+// Throws the StructuredException for this thread's last failure (status as returned).
+[[noreturn]] UMACCESS_API void raise_last_failure(NtStatus status);
+
+inline void raise_on_failure(NtStatus status) {
+  if (__builtin_expect(status != 0, 0)) raise_last_failure(status);
+}
+
+// Exception filter result: > 0 handle, 0 keep searching (rethrow). Resuming at the faulting
+// instruction (EXCEPTION_CONTINUE_EXECUTION, -1) has no C++ equivalent: fatal.
+UMACCESS_API bool filter_accepts(long filter_result);
+
+}  // namespace detail
+}  // namespace umaccess
+
+// ---- Porting aid: Windows __try/__except ------------------------------------------------
+//
+//   __try {                                   UMA_TRY {
+//       CopyFromUser(&k, UserPtr, sizeof k);      CopyFromUser(&k, UserPtr, sizeof k);
+//   } __except (UmaExceptionFilter(Mode)) {   } UMA_EXCEPT (UmaExceptionFilter(Mode)) {
+//       Status = GetExceptionCode();              Status = GetExceptionCode();
+//   }                                         } UMA_END_EXCEPT
+//
+// The filter is evaluated with the exception in scope (GetExceptionCode() works in it, as on
+// Windows); a filter returning EXCEPTION_CONTINUE_SEARCH rethrows to the next handler. Unlike
+// SEH, the filter runs after the stack unwound: it cannot inspect the faulting frame.
+#define UMA_TRY try
+#define UMA_EXCEPT(filter)                                             \
+  catch (const ::umaccess::StructuredException& uma_exception_) {      \
+    if (::umaccess::detail::filter_accepts(static_cast<long>(filter))) {
+#define UMA_END_EXCEPT \
+  }                    \
+  else throw;          \
+  }
+// The code of the exception being handled, inside UMA_EXCEPT's filter or block.
+#define UMA_EXCEPTION_CODE() (uma_exception_.code())
+// The exception object itself (address(), is_write(), bytes_copied()).
+#define UMA_EXCEPTION() (uma_exception_)

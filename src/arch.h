@@ -1,0 +1,63 @@
+// src/arch.h - what the fault handler and the user range need to know about the CPU:
+// reading and redirecting an interrupted register set, and the host's user address span.
+// One implementation per architecture; everything above this file is portable.
+#pragma once
+
+#include <signal.h>
+#include <sys/mman.h>
+#include <ucontext.h>
+
+#include <cstdint>
+
+namespace umaccess::detail::arch {
+
+#if defined(__x86_64__)
+
+inline std::uintptr_t context_pc(const ucontext_t* uc) {
+  return static_cast<std::uintptr_t>(uc->uc_mcontext.gregs[REG_RIP]);
+}
+
+// The kernel's fault record pointer (REC = r9 in asm/x86_64/umaccess.inc).
+inline std::uintptr_t context_fault_record(const ucontext_t* uc) {
+  return static_cast<std::uintptr_t>(uc->uc_mcontext.gregs[REG_R9]);
+}
+
+// Page faults (trap 14) carry the hardware error code; bit 1 is set for writes. A general
+// protection fault (trap 13, e.g. a non-canonical address) says nothing about direction.
+inline bool is_write_fault(const ucontext_t* uc) {
+  constexpr greg_t kPageFault = 14, kErrorWrite = 2;
+  return uc->uc_mcontext.gregs[REG_TRAPNO] == kPageFault &&
+         (uc->uc_mcontext.gregs[REG_ERR] & kErrorWrite) != 0;
+}
+
+// Resume at `fixup` with FADDR (r10) and FINFO (r11) describing the fault.
+inline void redirect_to_fixup(ucontext_t* uc, std::uintptr_t fixup, std::uintptr_t address,
+                              std::uint64_t info) {
+  uc->uc_mcontext.gregs[REG_R10] = static_cast<greg_t>(address);
+  uc->uc_mcontext.gregs[REG_R11] = static_cast<greg_t>(info);
+  uc->uc_mcontext.gregs[REG_RIP] = static_cast<greg_t>(fixup);
+}
+
+// One past the highest address the kernel can map for us: 2^47 - 4 KiB with 4-level
+// paging, 2^56 - 4 KiB when the kernel runs 5-level paging (LA57). LA57 kernels only hand
+// out addresses above 2^47 on request, so ask for one: success means the span is there.
+inline std::uintptr_t host_user_end() {
+  constexpr std::uintptr_t kEnd4Level = (std::uintptr_t{1} << 47) - 4096;
+  constexpr std::uintptr_t kEnd5Level = (std::uintptr_t{1} << 56) - 4096;
+#ifdef MAP_FIXED_NOREPLACE
+  void* want = reinterpret_cast<void*>(std::uintptr_t{1} << 48);
+  void* got = mmap(want, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
+                   -1, 0);
+  if (got != MAP_FAILED) {
+    munmap(got, 4096);
+    if (got == want) return kEnd5Level;
+  }
+#endif
+  return kEnd4Level;
+}
+
+#else
+#error "umaccess: unsupported architecture (x86-64 only so far; AArch64 is issue 5)"
+#endif
+
+}  // namespace umaccess::detail::arch

@@ -1,0 +1,116 @@
+// src/cxx_api.cpp - the out-of-line parts of the C++ API (umaccess.hpp).
+#include <cerrno>
+#include <cstdio>
+#include <stdexcept>
+#include <system_error>
+
+#include "dispatch.h"
+#include "fatal.h"
+#include "umaccess/umaccess.hpp"
+
+namespace umaccess {
+
+namespace {
+
+// What the failure means, for the exception message.
+const char* cause(const umaccess_failure& f) {
+  if (f.signal == 0) {
+    if (f.status == STATUS_DATATYPE_MISALIGNMENT) return "misaligned for the required alignment";
+    if (f.status == STATUS_INVALID_PARAMETER) return "invalid alignment (not a power of two)";
+    return "outside the user address range";
+  }
+  if (f.status == STATUS_IN_PAGE_ERROR) return "its mapping cannot supply the page (SIGBUS)";
+  return "unmapped or not accessible (SIGSEGV)";
+}
+
+}  // namespace
+
+const char* status_name(NtStatus status) noexcept {
+  switch (static_cast<std::uint32_t>(status)) {
+    case 0x00000000u: return "STATUS_SUCCESS";
+    case 0x80000002u: return "STATUS_DATATYPE_MISALIGNMENT";
+    case 0xC0000005u: return "STATUS_ACCESS_VIOLATION";
+    case 0xC0000006u: return "STATUS_IN_PAGE_ERROR";
+    case 0xC000000Du: return "STATUS_INVALID_PARAMETER";
+    default: return "NTSTATUS";
+  }
+}
+
+StructuredException::StructuredException(NtStatus code, std::uintptr_t address, bool is_write,
+                                         std::size_t bytes_copied, const char* operation) noexcept
+    : code_(code),
+      is_write_(is_write),
+      address_(address),
+      bytes_copied_(bytes_copied),
+      operation_(operation != nullptr ? operation : "umaccess") {
+  std::snprintf(what_, sizeof what_, "%s: %s (0x%08X) at user address %#lx (%s)", operation_,
+                status_name(code), static_cast<unsigned>(code), static_cast<unsigned long>(address),
+                is_write ? "write" : "read");
+}
+
+StructuredException::StructuredException(const umaccess_failure& f) noexcept
+    : StructuredException(f.status, f.address, f.is_write != 0, f.bytes_done, f.operation) {
+  std::snprintf(what_, sizeof what_, "%s: %s (0x%08X): %s of user address %#lx, %s; %zu bytes done",
+                operation_, status_name(code_), static_cast<unsigned>(code_),
+                is_write_ ? "write" : "read", static_cast<unsigned long>(address_), cause(f),
+                bytes_copied_);
+}
+
+ScopedUserRange::ScopedUserRange(UserRange range) {
+  if (umaccess_enter_user_range(&scope_, range.begin, range.end) != STATUS_SUCCESS) {
+    char message[160];
+    std::snprintf(message, sizeof message,
+                  "umaccess::ScopedUserRange: invalid range [%#lx, %#lx): begin must not exceed "
+                  "end, and end must not exceed the default end %#lx",
+                  static_cast<unsigned long>(range.begin), static_cast<unsigned long>(range.end),
+                  static_cast<unsigned long>(default_user_range().end));
+    throw std::invalid_argument(message);
+  }
+}
+
+ScopedUserRange::~ScopedUserRange() { umaccess_leave_user_range(&scope_); }
+
+void install_fault_handler() {
+  if (umaccess_install_fault_handler() != 0)
+    throw std::system_error(errno, std::generic_category(), "umaccess: sigaction");
+}
+
+namespace detail {
+
+void raise_last_failure(NtStatus status) {
+  umaccess_failure f;
+  if (umaccess_last_failure(&f) && f.status == status) throw StructuredException(f);
+  throw StructuredException(status, 0, false);
+}
+
+bool filter_accepts(long filter_result) {
+  if (filter_result < 0)
+    fatal("an exception filter returned EXCEPTION_CONTINUE_EXECUTION: resuming at the faulting "
+          "instruction is not possible with C++ exceptions");
+  return filter_result > 0;
+}
+
+}  // namespace detail
+
+namespace dispatch {
+
+std::vector<Variant> variants() {
+  std::size_t count;
+  const detail::VariantDef* defs = detail::variant_registry(&count);
+  std::vector<Variant> out;
+  for (std::size_t i = 0; i < count; ++i)
+    out.push_back({defs[i].name, defs[i].description, detail::host_cpu().has(defs[i].required)});
+  return out;
+}
+
+std::string active() { return detail::active_variant().name; }
+
+std::string reason() { return detail::selection_reason(); }
+
+void select(std::string_view name) {
+  std::string error;
+  if (!detail::select_variant(name, &error)) throw std::invalid_argument(error);
+}
+
+}  // namespace dispatch
+}  // namespace umaccess

@@ -1,0 +1,155 @@
+// src/fault_handler.cpp - the SIGSEGV/SIGBUS handler that turns faults inside umaccess
+// kernels into a return through the kernel's fixup, and passes every other fault on.
+//
+// The handler keys on the faulting PC (never on the fault address): only an instruction in
+// a covered range of an asm kernel, running with a non-NULL fault record, is recovered. It
+// then writes the fault into two scratch registers of the interrupted context, points the
+// PC at the range's fixup and returns; the kernel finishes in normal context and returns
+// its result. No longjmp, no allocation, no locks, errno preserved.
+//
+// Everything else goes to the disposition that was installed before ours, the way the
+// kernel would have delivered it: SA_SIGINFO or plain handler (with its signal mask and
+// SA_NODEFER/SA_RESETHAND honoured), SIG_IGN, or SIG_DFL (restore the default and let the
+// fault happen again, so the process dies of the right signal with a core).
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+
+#include <atomic>
+#include <cstring>
+#include <mutex>
+
+#include "arch.h"
+#include "fault_table.h"
+#include "kernels.h"
+#include "umaccess/umaccess.h"
+
+namespace umaccess::detail {
+namespace {
+
+constexpr int kSignals[] = {SIGSEGV, SIGBUS};
+constexpr int slot_of(int sig) { return sig == SIGSEGV ? 0 : 1; }
+
+// Dispositions we chain to, one per signal. Written only while ours is not installed for
+// that signal (under g_install_mutex), read by the handler.
+struct sigaction g_previous[2];
+std::mutex g_install_mutex;
+
+// The fault this thread is currently chaining, to detect a previous handler that calls back
+// into ours for the same fault (a cycle after a re-install). A genuine cycle is a nested
+// call: same siginfo, and a frame strictly deeper than the one that started chaining. The
+// depth matters because a handler that siglongjmp'ed out leaves a stale record behind, and
+// a later fault's siginfo may land at the very same address. initial-exec TLS lives in the
+// static TLS block: never allocated lazily, safe to touch in a signal handler.
+struct Chaining {
+  const siginfo_t* info;
+  std::uintptr_t frame;
+};
+__attribute__((tls_model("initial-exec"))) thread_local Chaining t_chaining = {nullptr, 0};
+
+void on_fault_signal(int sig, siginfo_t* info, void* context);
+
+bool is_ours(const struct sigaction& sa) {
+  return (sa.sa_flags & SA_SIGINFO) != 0 && sa.sa_sigaction == on_fault_signal;
+}
+
+bool kernel_generated(const siginfo_t* info) { return info != nullptr && info->si_code > 0; }
+
+void restore_default(int sig) {
+  struct sigaction dfl;
+  std::memset(&dfl, 0, sizeof dfl);
+  dfl.sa_handler = SIG_DFL;
+  sigemptyset(&dfl.sa_mask);
+  sigaction(sig, &dfl, nullptr);
+}
+
+// Let the default action happen: a fault re-executes and dies; a sent signal is re-raised
+// (it stays pending while blocked in this handler and is delivered when we return).
+void take_default_action(int sig, const siginfo_t* info) {
+  restore_default(sig);
+  if (!kernel_generated(info)) raise(sig);
+}
+
+void chain_to_previous(int sig, siginfo_t* info, void* context) {
+  struct sigaction& slot = g_previous[slot_of(sig)];
+  const struct sigaction prev = slot;
+
+  char marker;
+  const auto frame = reinterpret_cast<std::uintptr_t>(&marker);
+  if (t_chaining.info == info && frame < t_chaining.frame) {  // led back here: a cycle
+    take_default_action(sig, info);
+    return;
+  }
+  const bool has_siginfo = (prev.sa_flags & SA_SIGINFO) != 0;
+  if (!has_siginfo && prev.sa_handler == SIG_DFL) {
+    take_default_action(sig, info);
+    return;
+  }
+  if (!has_siginfo && prev.sa_handler == SIG_IGN) {
+    // The kernel never lets a synchronous fault be ignored: it forces the default action.
+    if (kernel_generated(info)) restore_default(sig);
+    return;
+  }
+
+  // Run the previous handler under the mask the kernel would have used for it.
+  sigset_t mask = static_cast<ucontext_t*>(context)->uc_sigmask;
+  for (int s = 1; s < NSIG; ++s)
+    if (sigismember(&prev.sa_mask, s) == 1) sigaddset(&mask, s);
+  if (prev.sa_flags & SA_NODEFER) sigdelset(&mask, sig); else sigaddset(&mask, sig);
+  if (prev.sa_flags & SA_RESETHAND) {
+    std::memset(&slot, 0, sizeof slot);
+    slot.sa_handler = SIG_DFL;
+  }
+  sigset_t saved;
+  pthread_sigmask(SIG_SETMASK, &mask, &saved);
+  const Chaining outer = t_chaining;
+  t_chaining = {info, frame};
+  if (has_siginfo) prev.sa_sigaction(sig, info, context); else prev.sa_handler(sig);
+  t_chaining = outer;
+  pthread_sigmask(SIG_SETMASK, &saved, nullptr);
+}
+
+void on_fault_signal(int sig, siginfo_t* info, void* context) {
+  const int saved_errno = errno;
+  if (!umaccess_try_handle_signal(sig, info, context)) chain_to_previous(sig, info, context);
+  errno = saved_errno;
+}
+
+}  // namespace
+}  // namespace umaccess::detail
+
+using namespace umaccess::detail;
+
+extern "C" int umaccess_try_handle_signal(int sig, void* siginfo, void* context) {
+  const auto* info = static_cast<const siginfo_t*>(siginfo);
+  if ((sig != SIGSEGV && sig != SIGBUS) || !kernel_generated(info) || context == nullptr)
+    return 0;
+  auto* uc = static_cast<ucontext_t*>(context);
+  const FaultRange* range = find_fault_range(arch::context_pc(uc));
+  if (range == nullptr) return 0;
+  if (arch::context_fault_record(uc) == 0) return 0;  // kernel-mode call: no recovery
+  const bool is_write = arch::is_write_fault(uc);
+  arch::redirect_to_fixup(uc, range->fixup, reinterpret_cast<std::uintptr_t>(info->si_addr),
+                          FaultInfo::pack(sig, info->si_code, is_write));
+  return 1;
+}
+
+extern "C" int umaccess_install_fault_handler(void) {
+  std::lock_guard<std::mutex> lock(g_install_mutex);
+  build_fault_table();
+  for (int sig : kSignals) {
+    struct sigaction current;
+    if (sigaction(sig, nullptr, &current) != 0) return -1;
+    if (is_ours(current)) continue;
+    g_previous[slot_of(sig)] = current;
+    struct sigaction ours;
+    std::memset(&ours, 0, sizeof ours);
+    ours.sa_sigaction = on_fault_signal;
+    ours.sa_flags = SA_SIGINFO | SA_ONSTACK;
+    sigemptyset(&ours.sa_mask);
+    struct sigaction replaced;
+    if (sigaction(sig, &ours, &replaced) != 0) return -1;
+    if (!is_ours(replaced)) g_previous[slot_of(sig)] = replaced;  // lost a race: chain to it
+  }
+  return 0;
+}

@@ -1,0 +1,50 @@
+// src/kernels.h - the C ABI of the assembly kernels (asm/x86_64/umaccess.inc has the
+// full contract). Internal to the library.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+extern "C" {
+
+// Filled by a kernel's recovery path only when it returns non-zero.
+struct uma_fault_record {
+  std::uintptr_t address;  // si_addr of the fault
+  std::uint64_t info;      // packed by the signal handler, see FaultInfo
+};
+
+// Return: bytes NOT done. A NULL record means "do not recover" (kernel-mode calls).
+using uma_copy_kernel = std::size_t (*)(void* dst, const void* src, std::size_t n,
+                                        uma_fault_record* rec);
+using uma_fill_kernel = std::size_t (*)(void* dst, int byte, std::size_t n,
+                                        uma_fault_record* rec);
+
+std::size_t uma_copy_sse2(void*, const void*, std::size_t, uma_fault_record*);
+std::size_t uma_copy_erms(void*, const void*, std::size_t, uma_fault_record*);
+std::size_t uma_copy_nt_sse2(void*, const void*, std::size_t, uma_fault_record*);
+std::size_t uma_move_sse2(void*, const void*, std::size_t, uma_fault_record*);
+std::size_t uma_fill_sse2(void*, int, std::size_t, uma_fault_record*);
+std::size_t uma_fill_erms(void*, int, std::size_t, uma_fault_record*);
+// Returns 0, or the bytes from the faulting page touch to p + n.
+std::size_t uma_probe_write(void* p, std::size_t n, uma_fault_record* rec);
+
+}  // extern "C"
+
+namespace umaccess::detail {
+
+// FINFO as the handler packs it (r11 on x86-64). FINFO_WRITE_BIT in umaccess.inc must
+// match kWriteBit: the move kernel's fixup tests it.
+struct FaultInfo {
+  static constexpr unsigned kWriteBit = 16;
+
+  static std::uint64_t pack(int signo, int si_code, bool is_write) {
+    return static_cast<std::uint64_t>(signo & 0xff) |
+           (static_cast<std::uint64_t>(si_code & 0xff) << 8) |
+           (static_cast<std::uint64_t>(is_write) << kWriteBit);
+  }
+  static int signo(std::uint64_t info) { return static_cast<int>(info & 0xff); }
+  static int si_code(std::uint64_t info) { return static_cast<int>((info >> 8) & 0xff); }
+  static bool is_write(std::uint64_t info) { return (info >> kWriteBit) & 1; }
+};
+
+}  // namespace umaccess::detail

@@ -1,0 +1,71 @@
+// src/user_range.cpp - the default user range, per-thread scopes and initialization.
+#include "user_range.h"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+
+#include "arch.h"
+#include "fatal.h"
+
+namespace umaccess::detail {
+
+std::atomic<std::uintptr_t> g_default_begin{0};
+std::atomic<std::uintptr_t> g_default_end{0};
+__thread const umaccess_user_range* t_user_range __attribute__((tls_model("initial-exec"))) = nullptr;
+
+void ensure_initialized() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    const int saved_errno = errno;  // a successful call must leave errno alone
+    if (umaccess_install_fault_handler() != 0)
+      fatal("cannot install the SIGSEGV/SIGBUS handler: %s", std::strerror(errno));
+    // Every address the host kernel can give this process. Address 0 is included: the
+    // kernel decides whether page 0 is mapped, and an access there faults like any other.
+    g_default_begin.store(0, std::memory_order_relaxed);
+    g_default_end.store(arch::host_user_end(), std::memory_order_release);
+    errno = saved_errno;
+  });
+}
+
+bool initialize_then_contains(std::uintptr_t p, std::size_t n) {
+  if (g_default_end.load(std::memory_order_acquire) != 0) return false;  // a real refusal
+  ensure_initialized();
+  return range_contains(current_user_range(), p, n);
+}
+
+}  // namespace umaccess::detail
+
+using namespace umaccess::detail;
+
+extern "C" umaccess_user_range umaccess_default_user_range(void) {
+  ensure_initialized();
+  return {g_default_begin.load(std::memory_order_relaxed),
+          g_default_end.load(std::memory_order_acquire)};
+}
+
+extern "C" umaccess_user_range umaccess_get_user_range(void) {
+  ensure_initialized();
+  return current_user_range();
+}
+
+extern "C" umaccess_ntstatus umaccess_enter_user_range(umaccess_range_scope* scope,
+                                                       std::uintptr_t begin, std::uintptr_t end) {
+  ensure_initialized();
+  if (scope == nullptr || begin > end || end > g_default_end.load(std::memory_order_acquire))
+    return STATUS_INVALID_PARAMETER;
+  scope->range = {begin, end};
+  scope->previous = t_user_range;
+  t_user_range = &scope->range;
+  return STATUS_SUCCESS;
+}
+
+extern "C" void umaccess_leave_user_range(umaccess_range_scope* scope) {
+  if (scope == nullptr || t_user_range != &scope->range)
+    fatal("umaccess_leave_user_range: %p is not this thread's innermost user range scope "
+          "(scopes must be left in reverse order, on the thread that entered them)",
+          static_cast<void*>(scope));
+  t_user_range = scope->previous;
+}

@@ -1,0 +1,245 @@
+// tests/chaining_test.cpp - faults that are not ours reach whatever handled them before us,
+// the way the kernel would have delivered them; umaccess faults are recovered whoever else
+// is installed. Each scenario runs in a fresh child process (death test, "threadsafe"
+// style: the child re-executes the binary), so it starts with no handler installed.
+#include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "support.h"
+
+namespace umatest {
+namespace {
+
+using ::testing::ExitedWithCode;
+using ::testing::KilledBySignal;
+
+void raw_fault() {
+  volatile int* volatile bad = reinterpret_cast<int*>(16);
+  *bad = 1;
+}
+
+// A umaccess fault is recovered (and reported) whatever else is installed.
+void expect_recovered() {
+  char dst[8];
+  try {
+    CopyFromUser(dst, nullptr, 8);
+  } catch (const umaccess::StructuredException& e) {
+    if (e.code() == STATUS_ACCESS_VIOLATION) return;
+  }
+  _exit(99);
+}
+
+void install_siginfo(int sig, void (*fn)(int, siginfo_t*, void*), int extra_flags = 0) {
+  struct sigaction sa;
+  std::memset(&sa, 0, sizeof sa);
+  sa.sa_sigaction = fn;
+  sa.sa_flags = SA_SIGINFO | extra_flags;
+  sigemptyset(&sa.sa_mask);
+  sigaction(sig, &sa, nullptr);
+}
+
+class Chaining : public ::testing::Test {
+ protected:
+  void SetUp() override { GTEST_FLAG_SET(death_test_style, "threadsafe"); }
+};
+
+TEST_F(Chaining, AppHandlerInstalledBeforeUsGetsForeignFaults) {
+  EXPECT_EXIT(
+      {
+        install_siginfo(SIGSEGV, [](int, siginfo_t* info, void*) {
+          _exit(info->si_addr == reinterpret_cast<void*>(16) ? 42 : 1);
+        });
+        umaccess::install_fault_handler();
+        expect_recovered();
+        raw_fault();
+      },
+      ExitedWithCode(42), "");
+}
+
+TEST_F(Chaining, WithoutAnyHandlerAForeignFaultKillsWithSigsegv) {
+  EXPECT_EXIT(
+      {
+        signal(SIGSEGV, SIG_DFL);
+        expect_recovered();  // installs ours automatically
+        raw_fault();
+      },
+      KilledBySignal(SIGSEGV), "");
+}
+
+TEST_F(Chaining, IgnoredSigsegvStillKillsOnARealFault) {
+  EXPECT_EXIT(
+      {
+        signal(SIGSEGV, SIG_IGN);
+        expect_recovered();
+        raw_fault();
+      },
+      KilledBySignal(SIGSEGV), "");
+}
+
+TEST_F(Chaining, PlainHandlerIsCalledWithTheSignalNumber) {
+  EXPECT_EXIT(
+      {
+        signal(SIGSEGV, [](int sig) { _exit(sig == SIGSEGV ? 41 : 1); });
+        expect_recovered();
+        raw_fault();
+      },
+      ExitedWithCode(41), "");
+}
+
+TEST_F(Chaining, HandlerInstalledAfterUsCanPassFaultsToUsFirst) {
+  EXPECT_EXIT(
+      {
+        umaccess::install_fault_handler();
+        install_siginfo(SIGSEGV, [](int sig, siginfo_t* info, void* ctx) {
+          if (umaccess::try_handle_signal(sig, info, ctx)) return;
+          _exit(43);
+        });
+        expect_recovered();
+        raw_fault();
+      },
+      ExitedWithCode(43), "");
+}
+
+TEST_F(Chaining, ReinstallingPutsUsInFrontOfAHandlerThatDisplacedUs) {
+  EXPECT_EXIT(
+      {
+        umaccess::install_fault_handler();
+        install_siginfo(SIGSEGV, [](int, siginfo_t*, void*) { _exit(44); });
+        umaccess::install_fault_handler();
+        umaccess::install_fault_handler();  // idempotent
+        expect_recovered();
+        raw_fault();
+      },
+      ExitedWithCode(44), "");
+}
+
+struct sigaction g_saved_by_app;
+
+TEST_F(Chaining, AHandlerThatChainsBackToUsDoesNotLoopForever) {
+  EXPECT_EXIT(
+      {
+        umaccess::install_fault_handler();
+        struct sigaction app;
+        std::memset(&app, 0, sizeof app);
+        app.sa_flags = SA_SIGINFO;
+        app.sa_sigaction = [](int sig, siginfo_t* info, void* ctx) {
+          g_saved_by_app.sa_sigaction(sig, info, ctx);  // chains to us, who chain to it...
+        };
+        sigaction(SIGSEGV, &app, &g_saved_by_app);
+        umaccess::install_fault_handler();
+        expect_recovered();
+        raw_fault();
+      },
+      KilledBySignal(SIGSEGV), "");
+}
+
+TEST_F(Chaining, PreviousHandlersSignalMaskIsApplied) {
+  EXPECT_EXIT(
+      {
+        struct sigaction sa;
+        std::memset(&sa, 0, sizeof sa);
+        sa.sa_flags = SA_SIGINFO;
+        sa.sa_sigaction = [](int, siginfo_t*, void*) {
+          sigset_t now;
+          pthread_sigmask(SIG_SETMASK, nullptr, &now);
+          _exit(sigismember(&now, SIGUSR1) == 1 && sigismember(&now, SIGSEGV) == 1 ? 47 : 48);
+        };
+        sigemptyset(&sa.sa_mask);
+        sigaddset(&sa.sa_mask, SIGUSR1);
+        sigaction(SIGSEGV, &sa, nullptr);
+        umaccess::install_fault_handler();
+        raw_fault();
+      },
+      ExitedWithCode(47), "");
+}
+
+sigjmp_buf g_resume;
+
+TEST_F(Chaining, ResetHandIsHonouredForTheNextFault) {
+  EXPECT_EXIT(
+      {
+        install_siginfo(
+            SIGSEGV,
+            [](int, siginfo_t*, void*) {
+              static const char msg[] = "one-shot handler ran\n";
+              (void)!write(2, msg, sizeof msg - 1);
+              siglongjmp(g_resume, 1);
+            },
+            SA_RESETHAND);
+        umaccess::install_fault_handler();
+        if (sigsetjmp(g_resume, 1) == 0) raw_fault();
+        expect_recovered();  // we are still installed
+        raw_fault();         // the one-shot handler is gone: default action
+      },
+      KilledBySignal(SIGSEGV), "one-shot handler ran");
+}
+
+TEST_F(Chaining, AHandlerThatLongjmpsOutIsReachedOnEveryFault) {
+  // The sigsetjmp-guard pattern: the app's handler never returns to us. Repeated faults at
+  // the same depth put their siginfo at the same address; none may look like a cycle.
+  EXPECT_EXIT(
+      {
+        install_siginfo(SIGSEGV, [](int, siginfo_t*, void*) { siglongjmp(g_resume, 1); });
+        umaccess::install_fault_handler();
+        volatile int caught = 0;
+        for (volatile int i = 0; i < 3; ++i) {
+          if (sigsetjmp(g_resume, 1) == 0) raw_fault(); else caught = caught + 1;
+        }
+        expect_recovered();
+        _exit(50 + caught);
+      },
+      ExitedWithCode(53), "");
+}
+
+TEST_F(Chaining, SentSigsegvWithDefaultDispositionKills) {
+  EXPECT_EXIT(
+      {
+        expect_recovered();
+        kill(getpid(), SIGSEGV);
+        sleep(5);
+        _exit(0);
+      },
+      KilledBySignal(SIGSEGV), "");
+}
+
+TEST_F(Chaining, ForeignSigbusReachesTheAppHandler) {
+  EXPECT_EXIT(
+      {
+        install_siginfo(SIGBUS, [](int, siginfo_t* info, void*) {
+          _exit(info->si_code == BUS_ADRERR ? 45 : 1);
+        });
+        expect_recovered();
+        const int fd = memfd_create("chaining", 0);
+        (void)!ftruncate(fd, 4096);
+        auto* p = static_cast<volatile char*>(
+            mmap(nullptr, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0));
+        p[4096] = 1;  // beyond end of file
+      },
+      ExitedWithCode(45), "");
+}
+
+TEST(ChainingInProcess, ErrnoIsPreservedAcrossARecoveredFault) {
+  char dst[8];
+  errno = EDOM;
+  EXPECT_EQ(umaccess_copy_from_user(dst, nullptr, 8, nullptr), STATUS_ACCESS_VIOLATION);
+  EXPECT_EQ(errno, EDOM);
+}
+
+TEST(ChainingInProcess, TryHandleSignalDeclinesWhatIsNotOurs) {
+  siginfo_t info;
+  std::memset(&info, 0, sizeof info);
+  info.si_code = SEGV_MAPERR;
+  ucontext_t uc;
+  std::memset(&uc, 0, sizeof uc);  // PC 0: not in any kernel
+  EXPECT_FALSE(umaccess::try_handle_signal(SIGSEGV, &info, &uc));
+  EXPECT_FALSE(umaccess::try_handle_signal(SIGSEGV, nullptr, &uc));
+  EXPECT_FALSE(umaccess::try_handle_signal(SIGILL, &info, &uc));
+  info.si_code = SI_USER;  // sent by kill(): never treated as a fault of ours
+  EXPECT_FALSE(umaccess::try_handle_signal(SIGSEGV, &info, &uc));
+}
+
+}  // namespace
+}  // namespace umatest

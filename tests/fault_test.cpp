@@ -1,0 +1,373 @@
+// tests/fault_test.cpp - faults in every kernel variant and every size class: buffers that
+// end at every offset before an inaccessible page, read-only pages for writes, unmapped
+// ranges, NULL, wrapping ranges and ranges beyond MmUserProbeAddress. Each case checks the
+// status, the faulting address, the direction, the exact number of bytes copied, that the
+// destination beyond them is untouched, and that the process stays healthy.
+#include <fcntl.h>
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <set>
+
+#include "operations.h"
+#include "support.h"
+
+namespace umatest {
+namespace {
+
+constexpr std::size_t kMargin = 64;
+
+// Lengths that reach every size class of every kernel (small head/tail classes, the
+// 64-byte loops, the non-temporal path from 256 bytes, rep movsb at any length).
+const std::size_t kFaultLengths[] = {1,   2,   3,   4,   5,   7,   8,    9,    15,    16,   17,
+                                     31,  32,  33,  63,  64,  65,  100,  127,  128,   129,  200,
+                                     255, 256, 257, 300, 1000, 4096, 4097, 10000, 65549};
+
+// How many bytes lie before the inaccessible page: every value near the start (head), every
+// value near the end (tail) and a few in between (loop).
+std::vector<std::size_t> accessible_prefixes(std::size_t len) {
+  std::set<std::size_t> s;
+  for (std::size_t a = 0; a < len && a <= 136; ++a) s.insert(a);
+  for (std::size_t k = 1; k <= 72 && k <= len; ++k) s.insert(len - k);
+  for (std::size_t a : {len / 3, len / 2, 2 * len / 3}) if (a < len) s.insert(a);
+  return {s.begin(), s.end()};
+}
+
+const std::size_t kDstMisalignments[] = {0, 1, 7, 33};
+
+// Source fault: [src, src + len) runs into an inaccessible page after `avail` bytes.
+class SourceFaults : public VariantFixture<VariantOp<CopyOperation>> {
+ protected:
+  void SetUp() override { select(GetParam().variant); }
+};
+
+TEST_P(SourceFaults, ExactProgressAndUntouchedRemainder) {
+  const CopyOperation& op = GetParam().op;
+  GuardedRegion src_region(128 * 1024);
+  GuardedRegion dst_region(128 * 1024);
+  fill_pattern(src_region.begin(), src_region.size(), 3);
+  for (std::size_t len : kFaultLengths) {
+    for (std::size_t avail : accessible_prefixes(len)) {
+      for (std::size_t mis : kDstMisalignments) {
+        const char* src = src_region.ending_at_guard(avail);
+        auto* window = reinterpret_cast<unsigned char*>(dst_region.begin()) + mis;
+        unsigned char* dst = window + kMargin;
+        std::memset(window, kCanary, len + 2 * kMargin);
+        const auto e = expect_raise([&] { op.run(dst, src, len); });
+        SCOPED_TRACE("length " + std::to_string(len) + ", accessible " + std::to_string(avail) +
+                     ", dst+" + std::to_string(mis));
+        ASSERT_EQ(e.code(), STATUS_ACCESS_VIOLATION);
+        ASSERT_EQ(e.address(), reinterpret_cast<std::uintptr_t>(src_region.guard()));
+        ASSERT_FALSE(e.is_write());
+        ASSERT_EQ(e.bytes_copied(), avail);
+        ASSERT_EQ(first_not(window, kCanary, kMargin), kMargin) << "written before dst";
+        ASSERT_EQ(first_mismatch(dst, src, avail), avail) << "copied prefix differs";
+        const std::size_t rest = len - avail + kMargin;
+        ASSERT_EQ(first_not(dst + avail, kCanary, rest), rest) << "written past the fault";
+      }
+    }
+  }
+}
+
+std::vector<VariantOp<CopyOperation>> user_source_ops() {
+  std::vector<CopyOperation> ops;
+  for (const auto& op : copy_operations())
+    if (op.user_source) ops.push_back(op);
+  return cross(supported_variants(), ops);
+}
+
+INSTANTIATE_TEST_SUITE_P(AllVariants, SourceFaults, ::testing::ValuesIn(user_source_ops()),
+                         variant_op_name<CopyOperation>);
+
+// Destination fault: [dst, dst + len) runs into an inaccessible page after `avail` bytes.
+// Both a PROT_NONE page and a read-only one are tried.
+class DestinationFaults : public VariantFixture<VariantOp<CopyOperation>> {
+ protected:
+  void SetUp() override { select(GetParam().variant); }
+};
+
+TEST_P(DestinationFaults, ExactProgressOnNoAccessAndReadOnlyPages) {
+  const CopyOperation& op = GetParam().op;
+  GuardedRegion src_region(128 * 1024);
+  fill_pattern(src_region.begin(), src_region.size(), 5);
+  GuardedRegion no_access(128 * 1024);  // writable pages, then the PROT_NONE guard
+  // Writable pages, then a read-only page, then (further on) the guard.
+  GuardedRegion read_only(128 * 1024 + page_size());
+  char* const ro_page = read_only.begin() + 128 * 1024;
+  std::memset(ro_page, kCanary, page_size());
+  read_only.protect(128 * 1024, page_size(), PROT_READ);
+  for (char* stop : {no_access.guard(), ro_page}) {
+    for (std::size_t len : kFaultLengths) {
+      for (std::size_t avail : accessible_prefixes(len)) {
+        for (std::size_t mis : kDstMisalignments) {
+          const char* src = src_region.begin() + mis;
+          auto* dst = reinterpret_cast<unsigned char*>(stop - avail);
+          std::memset(dst - kMargin, kCanary, kMargin + avail);
+          const auto e = expect_raise([&] { op.run(dst, src, len); });
+          SCOPED_TRACE("length " + std::to_string(len) + ", accessible " + std::to_string(avail) +
+                       ", src+" + std::to_string(mis) +
+                       (stop == ro_page ? ", read-only page" : ", no-access page"));
+          ASSERT_EQ(e.code(), STATUS_ACCESS_VIOLATION);
+          ASSERT_EQ(e.address(), reinterpret_cast<std::uintptr_t>(stop));
+          ASSERT_TRUE(e.is_write());
+          ASSERT_EQ(e.bytes_copied(), avail);
+          ASSERT_EQ(first_not(dst - kMargin, kCanary, kMargin), kMargin) << "written before dst";
+          ASSERT_EQ(first_mismatch(dst, src, avail), avail) << "copied prefix differs";
+        }
+      }
+    }
+  }
+  ASSERT_EQ(first_not(ro_page, kCanary, page_size()), page_size()) << "the read-only page changed";
+}
+
+std::vector<VariantOp<CopyOperation>> user_destination_ops() {
+  std::vector<CopyOperation> ops;
+  for (const auto& op : copy_operations())
+    if (op.user_destination) ops.push_back(op);
+  return cross(supported_variants(), ops);
+}
+
+INSTANTIATE_TEST_SUITE_P(AllVariants, DestinationFaults,
+                         ::testing::ValuesIn(user_destination_ops()),
+                         variant_op_name<CopyOperation>);
+
+class FillFaults : public VariantFixture<VariantOp<FillOperation>> {
+ protected:
+  void SetUp() override { select(GetParam().variant); }
+};
+
+TEST_P(FillFaults, ExactProgress) {
+  const FillOperation& op = GetParam().op;
+  GuardedRegion region(128 * 1024);
+  for (std::size_t len : kFaultLengths) {
+    for (std::size_t avail : accessible_prefixes(len)) {
+      auto* dst = reinterpret_cast<unsigned char*>(region.ending_at_guard(avail));
+      std::memset(dst - kMargin, kCanary, kMargin + avail);
+      const auto e = expect_raise([&] { op.run(dst, len, 0x3C); });
+      SCOPED_TRACE("length " + std::to_string(len) + ", accessible " + std::to_string(avail));
+      ASSERT_EQ(e.code(), STATUS_ACCESS_VIOLATION);
+      ASSERT_EQ(e.address(), reinterpret_cast<std::uintptr_t>(region.guard()));
+      ASSERT_TRUE(e.is_write());
+      ASSERT_EQ(e.bytes_copied(), avail);
+      ASSERT_EQ(first_not(dst - kMargin, kCanary, kMargin), kMargin);
+      ASSERT_EQ(first_not(dst, op.zero_only ? 0 : 0x3C, avail), avail);
+    }
+  }
+}
+
+std::vector<VariantOp<FillOperation>> user_fill_ops() {
+  std::vector<FillOperation> ops;
+  for (const auto& op : fill_operations())
+    if (op.user_destination) ops.push_back(op);
+  return cross(supported_variants(), ops);
+}
+
+INSTANTIATE_TEST_SUITE_P(AllVariants, FillFaults, ::testing::ValuesIn(user_fill_ops()),
+                         variant_op_name<FillOperation>);
+
+// Overlapping moves. With dst above src the copy runs from the end: a fault leaves no leading byte
+// final, so 0 bytes are reported, and nothing outside the destination is written.
+class OverlappingMoveFaults : public VariantFixture<std::string> {
+ protected:
+  void SetUp() override { select(GetParam()); }
+};
+
+TEST_P(OverlappingMoveFaults, ReportsNothingCopiedAndStaysInsideTheDestination) {
+  GuardedRegion region(4 * page_size());
+  for (std::size_t distance : {1, 5, 16, 63, 100}) {
+    for (std::size_t len : {distance + 1, distance + 64, distance + 300, 3000 + distance}) {
+      for (std::size_t beyond : {1, 10, 64}) {  // bytes of dst that lie past the guard
+        if (beyond + distance > len) continue;
+        char* dst = region.guard() - (len - beyond);
+        char* src = dst - distance;
+        std::memset(region.begin(), kCanary, region.size());
+        const auto e = expect_raise([&] { MoveToUserFromUser(dst, src, len); });
+        SCOPED_TRACE("distance " + std::to_string(distance) + ", length " + std::to_string(len));
+        ASSERT_EQ(e.code(), STATUS_ACCESS_VIOLATION);
+        ASSERT_EQ(e.bytes_copied(), 0u);
+        ASSERT_GE(e.address(), reinterpret_cast<std::uintptr_t>(region.guard()));
+        ASSERT_LT(e.address(), reinterpret_cast<std::uintptr_t>(region.guard()) + page_size());
+        const std::size_t before = static_cast<std::size_t>(src - region.begin());
+        ASSERT_EQ(first_not(region.begin(), kCanary, before), before) << "written below src";
+      }
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(AllVariants, OverlappingMoveFaults, ::testing::ValuesIn(supported_variants()),
+                         [](const auto& info) { return info.param; });
+
+// An overlapping move with dst below src whose destination runs into a read-only page: the
+// source reads succeed, the store faults. The bytes before the page must hold exactly what
+// memmove would have put there, which requires resuming at the precise store that faulted
+// (a retry from an earlier point would re-read source bytes this move already overwrote).
+TEST_P(OverlappingMoveFaults, ForwardOverlapWriteFaultKeepsAnExactMemmovePrefix) {
+  GuardedRegion region(4 * page_size());
+  char* const ro_page = region.begin() + 2 * page_size();
+  std::vector<char> original(region.size());
+  for (std::size_t distance : {1, 3, 8, 15, 16, 17, 40, 63, 64, 65, 200}) {
+    for (std::size_t len : {distance + 1, distance + 70, distance + 500, distance + 5000}) {
+      for (std::size_t room : {0, 1, 7, 16, 33, 64, 130, 1000}) {  // writable bytes of dst
+        if (room >= len || room + len > 2 * page_size()) continue;
+        region.protect(2 * page_size(), page_size(), PROT_READ | PROT_WRITE);
+        fill_pattern(region.begin(), region.size(), static_cast<unsigned>(distance + len));
+        std::memcpy(original.data(), region.begin(), region.size());
+        region.protect(2 * page_size(), page_size(), PROT_READ);
+        char* dst = ro_page - room;
+        char* src = dst + distance;
+        const auto e = expect_raise([&] { MoveToUserFromUser(dst, src, len); });
+        SCOPED_TRACE("distance " + std::to_string(distance) + ", length " + std::to_string(len) +
+                     ", room " + std::to_string(room));
+        ASSERT_EQ(e.code(), STATUS_ACCESS_VIOLATION);
+        ASSERT_TRUE(e.is_write());
+        ASSERT_EQ(e.address(), reinterpret_cast<std::uintptr_t>(ro_page));
+        ASSERT_EQ(e.bytes_copied(), room);
+        const char* expect = original.data() + (src - region.begin());
+        ASSERT_EQ(first_mismatch(dst, expect, room), room) << "prefix differs from memmove's";
+        const std::size_t below = static_cast<std::size_t>(dst - region.begin());
+        ASSERT_EQ(first_mismatch(region.begin(), original.data(), below), below);
+      }
+    }
+  }
+}
+
+// ---- Special addresses ---------------------------------------------------------------------
+
+std::uintptr_t user_end() { return umaccess::user_range().end; }
+
+struct BadSource {
+  const char* what;
+  std::uintptr_t address;   // the source pointer
+  std::size_t len;
+  std::uintptr_t expected;  // the address the exception must name
+};
+
+TEST(SpecialAddresses, SourcesNullWrappingAboveProbeAddressAndKernelHalf) {
+  const std::uintptr_t end = user_end();
+  const BadSource cases[] = {
+      {"NULL", 0, 8, 0},
+      {"NULL + 100, long", 100, 5000, 0},  // faults at page 0; address is inside it
+      {"wrapping", UINTPTR_MAX - 15, 32, UINTPTR_MAX - 15},
+      {"at MmUserProbeAddress", end, 1, end},
+      {"crossing MmUserProbeAddress", end - 8, 16, end},
+      {"kernel half", 0xffff800000001000ull, 64, 0xffff800000001000ull},
+  };
+  for (const BadSource& c : cases) {
+    for (const CopyOperation& op : copy_operations()) {
+      if (!op.user_source) continue;
+      SCOPED_TRACE(std::string(c.what) + " via " + op.name);
+      unsigned char dst[8192];
+      std::memset(dst, kCanary, sizeof dst);
+      const auto e = expect_raise(
+          [&] { op.run(dst, reinterpret_cast<const void*>(c.address), c.len); });
+      EXPECT_EQ(e.code(), STATUS_ACCESS_VIOLATION);
+      if (c.address == 100) {
+        EXPECT_LT(e.address(), page_size());
+      } else {
+        EXPECT_EQ(e.address(), c.expected);
+      }
+      EXPECT_FALSE(e.is_write());
+      EXPECT_EQ(e.bytes_copied(), 0u);
+      EXPECT_EQ(first_not(dst, kCanary, sizeof dst), sizeof dst) << "destination touched";
+    }
+  }
+}
+
+TEST(SpecialAddresses, DestinationsOutsideTheRangeAreRefusedBeforeTouching) {
+  const std::uintptr_t end = user_end();
+  const unsigned char src[64] = {1, 2, 3};
+  for (const CopyOperation& op : copy_operations()) {
+    if (!op.user_destination) continue;
+    for (std::uintptr_t p : {end, end - 8, UINTPTR_MAX - 3, std::uintptr_t{0xffff800000000000ull}}) {
+      SCOPED_TRACE(std::string(op.name) + " to " + std::to_string(p));
+      const auto e = expect_raise([&] { op.run(reinterpret_cast<void*>(p), src, 16); });
+      EXPECT_EQ(e.code(), STATUS_ACCESS_VIOLATION);
+      EXPECT_EQ(e.address(), p < end ? end : p);
+      EXPECT_TRUE(e.is_write());
+      EXPECT_EQ(e.bytes_copied(), 0u);
+    }
+  }
+}
+
+TEST(SpecialAddresses, UnmappedHoleInTheMiddle) {
+  (void)umaccess::user_range();  // initialize first: nothing may be mapped into the hole later
+  GuardedRegion region(3 * page_size());
+  char* hole = region.begin() + page_size();
+  char dst[512];
+  ASSERT_EQ(munmap(hole, page_size()), 0);
+  const auto e = expect_raise([&] { CopyFromUser(dst, hole - 10, 100); });
+  EXPECT_EQ(e.code(), STATUS_ACCESS_VIOLATION);
+  EXPECT_EQ(e.address(), reinterpret_cast<std::uintptr_t>(hole));
+  EXPECT_EQ(e.bytes_copied(), 10u);
+  // The page after the hole is still mapped: a copy starting there works.
+  CopyFromUser(dst, hole + page_size(), 100);
+}
+
+TEST(SpecialAddresses, RangeEndIsExclusive) {
+  // ProbeForRead checks the range without touching memory: a buffer ending exactly at
+  // MmUserProbeAddress is user memory, one byte more is not.
+  const std::uintptr_t end = user_end();
+  EXPECT_EQ(end, MmUserProbeAddress);
+  ProbeForRead(reinterpret_cast<void*>(end - 16), 16, 1);
+  const auto e = expect_raise([&] { ProbeForRead(reinterpret_cast<void*>(end - 15), 16, 1); });
+  EXPECT_EQ(e.code(), STATUS_ACCESS_VIOLATION);
+  EXPECT_EQ(e.address(), end);
+}
+
+TEST(SpecialAddresses, ZeroLengthTouchesNothingWhateverThePointers) {
+  void* bad[] = {nullptr, reinterpret_cast<void*>(1), reinterpret_cast<void*>(UINTPTR_MAX),
+                 reinterpret_cast<void*>(0xffff800000000000ull)};
+  for (void* d : bad)
+    for (void* s : bad) {
+      for (const CopyOperation& op : copy_operations()) op.run(d, s, 0);
+      for (const FillOperation& op : fill_operations()) op.run(d, 0, 1);
+      ProbeForRead(s, 0, 8);
+      ProbeForWrite(d, 0, 8);
+    }
+}
+
+// ---- Health ---------------------------------------------------------------------------------
+
+long resident_kib() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  return -1;
+}
+
+std::size_t open_fds() {
+  std::size_t n = 0;
+  for (int fd = 0; fd < 4096; ++fd)
+    if (fcntl(fd, F_GETFD) != -1) ++n;
+  return n;
+}
+
+TEST(Health, AMillionFaultsLeakNothing) {
+  // Through the C API: the fault path itself allocates nothing, so resident memory must stay
+  // flat in every build (C++ exceptions would allocate, and ASan quarantines what they free;
+  // LeakSanitizer covers that path at exit).
+  GuardedRegion region(page_size());
+  char dst[64];
+  const char* src = region.ending_at_guard(5);
+  std::size_t done = 0;
+  for (int i = 0; i < 1000; ++i) umaccess_copy_from_user(dst, src, 32, &done);  // warm up
+  const long rss_before = resident_kib();
+  const std::size_t fds_before = open_fds();
+  std::size_t exact = 0;
+  for (int i = 0; i < 1000000; ++i) {
+    if (umaccess_copy_from_user(dst, src, 32, &done) == STATUS_ACCESS_VIOLATION && done == 5)
+      ++exact;
+  }
+  EXPECT_EQ(exact, 1000000u);
+  EXPECT_LT(resident_kib() - rss_before, 1024) << "resident memory grew";
+  EXPECT_EQ(open_fds(), fds_before);
+  for (int i = 0; i < 10000; ++i)
+    ASSERT_EQ(expect_raise([&] { CopyFromUser(dst, src, 32); }).bytes_copied(), 5u);
+  CopyFromUser(dst, region.begin(), 64);  // and the engine still works
+}
+
+}  // namespace
+}  // namespace umatest

@@ -1,0 +1,28 @@
+# tests/package_test.cmake - builds and runs tests/consumer against umaccess, either from an
+# install prefix (MODE=install) or through add_subdirectory (MODE=subdirectory).
+#   cmake -DMODE=... -DSOURCE_DIR=... -DBUILD_DIR=... -DWORK_DIR=... -P package_test.cmake
+function(run)
+  execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "command failed (${rc}): ${ARGN}\n${out}\n${err}")
+  endif()
+  message(STATUS "${out}")
+endfunction()
+
+file(REMOVE_RECURSE ${WORK_DIR})
+set(consumer_args -S ${SOURCE_DIR}/tests/consumer -B ${WORK_DIR}/build -DCMAKE_BUILD_TYPE=Release)
+if(MODE STREQUAL "install")
+  run(${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${WORK_DIR}/prefix)
+  foreach(f include/umaccess/usermode_accessors.h lib/cmake/umaccess/umaccessConfig.cmake)
+    file(GLOB found ${WORK_DIR}/prefix/${f} ${WORK_DIR}/prefix/lib/*/cmake/umaccess/umaccessConfig.cmake)
+    if(NOT found)
+      message(FATAL_ERROR "not installed: ${f}")
+    endif()
+  endforeach()
+  list(APPEND consumer_args -DCMAKE_PREFIX_PATH=${WORK_DIR}/prefix)
+else()
+  list(APPEND consumer_args -DUMACCESS_SOURCE_DIR=${SOURCE_DIR})
+endif()
+run(${CMAKE_COMMAND} ${consumer_args})
+run(${CMAKE_COMMAND} --build ${WORK_DIR}/build -j 2)
+run(${WORK_DIR}/build/consumer)

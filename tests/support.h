@@ -1,0 +1,110 @@
+// tests/support.h - memory layouts with guard pages, byte patterns, and the fixture that
+// runs a test once per kernel variant this CPU supports.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "umaccess/usermode_accessors.h"
+
+namespace umatest {
+
+inline std::size_t page_size() { return static_cast<std::size_t>(sysconf(_SC_PAGESIZE)); }
+
+// An anonymous mapping laid out as  [guard][usable pages...][guard]  with PROT_NONE guards,
+// so a buffer can be placed to end exactly at the first inaccessible byte.
+class GuardedRegion {
+ public:
+  explicit GuardedRegion(std::size_t usable_bytes) {
+    usable_ = (usable_bytes + page_size() - 1) / page_size() * page_size();
+    size_ = usable_ + 2 * page_size();
+    void* p = mmap(nullptr, size_, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) throw std::runtime_error("mmap failed");
+    base_ = static_cast<char*>(p);
+    if (mprotect(begin(), usable_, PROT_READ | PROT_WRITE) != 0)
+      throw std::runtime_error("mprotect failed");
+  }
+  ~GuardedRegion() { munmap(base_, size_); }
+  GuardedRegion(const GuardedRegion&) = delete;
+  GuardedRegion& operator=(const GuardedRegion&) = delete;
+
+  char* begin() const { return base_ + page_size(); }
+  std::size_t size() const { return usable_; }
+  // The first inaccessible byte after the usable pages.
+  char* guard() const { return begin() + usable_; }
+  // Where a buffer of n bytes must start to end exactly at guard().
+  char* ending_at_guard(std::size_t n) const { return guard() - n; }
+  // Change the protection of the usable pages [offset, offset + n) (page-aligned).
+  void protect(std::size_t offset, std::size_t n, int prot) const {
+    if (mprotect(begin() + offset, n, prot) != 0) throw std::runtime_error("mprotect failed");
+  }
+
+ private:
+  char* base_;
+  std::size_t usable_;
+  std::size_t size_;
+};
+
+// A pattern in which every byte of a window differs from its neighbours, so shifted,
+// duplicated or dropped bytes show up.
+inline unsigned char pattern_byte(std::size_t i, unsigned seed) {
+  return static_cast<unsigned char>((i * 131u) ^ (i >> 7) ^ (seed * 29u + 7u));
+}
+inline void fill_pattern(void* p, std::size_t n, unsigned seed) {
+  auto* b = static_cast<unsigned char*>(p);
+  for (std::size_t i = 0; i < n; ++i) b[i] = pattern_byte(i, seed);
+}
+
+constexpr unsigned char kCanary = 0xA5;
+
+// The index of the first byte of [p, p + n) that differs from `expected`, or n.
+inline std::size_t first_mismatch(const void* p, const void* expected, std::size_t n) {
+  const auto* a = static_cast<const unsigned char*>(p);
+  const auto* b = static_cast<const unsigned char*>(expected);
+  for (std::size_t i = 0; i < n; ++i)
+    if (a[i] != b[i]) return i;
+  return n;
+}
+inline std::size_t first_not(const void* p, unsigned char value, std::size_t n) {
+  const auto* a = static_cast<const unsigned char*>(p);
+  for (std::size_t i = 0; i < n; ++i)
+    if (a[i] != value) return i;
+  return n;
+}
+
+// Every variant this CPU can run; the conformance and fault suites run once per entry.
+inline std::vector<std::string> supported_variants() {
+  std::vector<std::string> out;
+  for (const auto& v : umaccess::dispatch::variants())
+    if (v.supported) out.push_back(v.name);
+  return out;
+}
+
+// Fixture base: selects the variant named by the test parameter, restores "auto" after.
+template <typename Param>
+class VariantFixture : public ::testing::TestWithParam<Param> {
+ protected:
+  void select(const std::string& variant) { umaccess::dispatch::select(variant); }
+  void TearDown() override { umaccess::dispatch::select("auto"); }
+};
+
+// Runs `f` and returns the StructuredException it threw; fails the test if it did not.
+template <typename F>
+umaccess::StructuredException expect_raise(F&& f) {
+  try {
+    f();
+  } catch (const umaccess::StructuredException& e) {
+    return e;
+  }
+  ADD_FAILURE() << "expected a StructuredException";
+  return umaccess::StructuredException(0, 0, false);
+}
+
+}  // namespace umatest

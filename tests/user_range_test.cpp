@@ -1,0 +1,111 @@
+// tests/user_range_test.cpp - the user address range: the default, MmUserProbeAddress, and
+// ScopedUserRange narrowing it per thread, nested.
+#include <thread>
+
+#include "support.h"
+
+namespace umatest {
+namespace {
+
+using umaccess::ScopedUserRange;
+using umaccess::UserRange;
+
+TEST(UserRange, DefaultCoversEveryAddressTheKernelCanGiveUs) {
+  const UserRange r = umaccess::default_user_range();
+  EXPECT_EQ(r.begin, 0u);
+  // 4-level paging: 2^47 - 4 KiB; 5-level (LA57): 2^56 - 4 KiB.
+  EXPECT_TRUE(r.end == (std::uintptr_t{1} << 47) - 4096 || r.end == (std::uintptr_t{1} << 56) - 4096)
+      << std::hex << r.end;
+  int local = 0;
+  EXPECT_LT(reinterpret_cast<std::uintptr_t>(&local), r.end) << "the stack must be user memory";
+  EXPECT_EQ(MmUserProbeAddress, r.end);
+  EXPECT_EQ(MM_USER_PROBE_ADDRESS, r.end);
+}
+
+TEST(UserRange, ScopedRangeRefusesOutsideBeforeTouching) {
+  GuardedRegion guest(4 * page_size());
+  GuardedRegion host(page_size());
+  fill_pattern(guest.begin(), guest.size(), 1);
+  std::memset(host.begin(), 0x77, host.size());
+  const auto g = reinterpret_cast<std::uintptr_t>(guest.begin());
+  char dst[256];
+  {
+    ScopedUserRange scope({g, g + guest.size()});
+    EXPECT_EQ(umaccess::user_range().begin, g);
+    EXPECT_EQ(MmUserProbeAddress, g + guest.size());
+    CopyFromUser(dst, guest.begin(), sizeof dst);                       // inside: fine
+    auto e = expect_raise([&] { CopyFromUser(dst, host.begin(), 16); });  // outside
+    EXPECT_EQ(e.code(), STATUS_ACCESS_VIOLATION);
+    EXPECT_EQ(e.address(), reinterpret_cast<std::uintptr_t>(host.begin()));
+    // Crossing the end: refused as a whole, the address is the range end, nothing copied.
+    std::memset(dst, kCanary, sizeof dst);
+    e = expect_raise([&] { CopyFromUser(dst, guest.guard() - 16, 32); });
+    EXPECT_EQ(e.address(), g + guest.size());
+    EXPECT_EQ(e.bytes_copied(), 0u);
+    EXPECT_EQ(first_not(dst, kCanary, sizeof dst), sizeof dst);
+    // Writes outside: the host buffer is not modified.
+    e = expect_raise([&] { CopyToUser(host.begin(), dst, 16); });
+    EXPECT_TRUE(e.is_write());
+    EXPECT_EQ(first_not(host.begin(), 0x77, host.size()), host.size());
+    // Kernel mode is not subject to the user range.
+    CopyFromMode(dst, host.begin(), 16, KernelMode);
+  }
+  CopyFromUser(dst, host.begin(), 16);  // scope left: the default range again
+}
+
+TEST(UserRange, ScopesNestAndUnwindInOrder) {
+  GuardedRegion outer_mem(2 * page_size());
+  GuardedRegion inner_mem(page_size());
+  const auto o = reinterpret_cast<std::uintptr_t>(outer_mem.begin());
+  const auto i = reinterpret_cast<std::uintptr_t>(inner_mem.begin());
+  char dst[8];
+  ScopedUserRange outer({o, o + outer_mem.size()});
+  {
+    ScopedUserRange inner({i, i + inner_mem.size()});
+    CopyFromUser(dst, inner_mem.begin(), 8);
+    EXPECT_EQ(expect_raise([&] { CopyFromUser(dst, outer_mem.begin(), 8); }).code(),
+              STATUS_ACCESS_VIOLATION);
+  }
+  CopyFromUser(dst, outer_mem.begin(), 8);
+  EXPECT_EQ(expect_raise([&] { CopyFromUser(dst, inner_mem.begin(), 8); }).code(),
+            STATUS_ACCESS_VIOLATION);
+}
+
+TEST(UserRange, ScopesArePerThread) {
+  GuardedRegion mem(page_size());
+  const auto m = reinterpret_cast<std::uintptr_t>(mem.begin());
+  ScopedUserRange empty({m, m});  // nothing is user memory on this thread
+  char dst[8];
+  EXPECT_EQ(expect_raise([&] { CopyFromUser(dst, mem.begin(), 8); }).code(), STATUS_ACCESS_VIOLATION);
+  std::thread other([&] {
+    char d[8];
+    CopyFromUser(d, mem.begin(), 8);  // the default range on this thread
+    EXPECT_EQ(umaccess::user_range().end, umaccess::default_user_range().end);
+  });
+  other.join();
+}
+
+TEST(UserRange, InvalidScopesAreRejected) {
+  const std::uintptr_t end = umaccess::default_user_range().end;
+  EXPECT_THROW(ScopedUserRange({0x2000, 0x1000}), std::invalid_argument);
+  EXPECT_THROW(ScopedUserRange({0, end + 1}), std::invalid_argument);
+  EXPECT_THROW(ScopedUserRange({0, UINTPTR_MAX}), std::invalid_argument);
+  umaccess_range_scope scope;
+  EXPECT_EQ(umaccess_enter_user_range(&scope, 10, 5), STATUS_INVALID_PARAMETER);
+  EXPECT_EQ(umaccess::user_range().end, end) << "a rejected scope must not be entered";
+}
+
+TEST(UserRangeDeathTest, LeavingScopesOutOfOrderIsFatal) {
+  EXPECT_DEATH(
+      {
+        umaccess_range_scope a;
+        umaccess_range_scope b;
+        umaccess_enter_user_range(&a, 0, 4096);
+        umaccess_enter_user_range(&b, 0, 8192);
+        umaccess_leave_user_range(&a);
+      },
+      "not this thread's innermost user range scope");
+}
+
+}  // namespace
+}  // namespace umatest
