@@ -22,12 +22,16 @@ inline std::uintptr_t context_fault_record(const ucontext_t* uc) {
   return static_cast<std::uintptr_t>(uc->uc_mcontext.gregs[REG_R9]);
 }
 
+enum class Direction { Read, Write, Unknown };
+
 // Page faults (trap 14) carry the hardware error code; bit 1 is set for writes. A general
-// protection fault (trap 13, e.g. a non-canonical address) says nothing about direction.
-inline bool is_write_fault(const ucontext_t* uc) {
+// protection fault (trap 13: a non-canonical address) says nothing about direction, and
+// reports si_addr 0.
+inline Direction fault_direction(const ucontext_t* uc) {
   constexpr greg_t kPageFault = 14, kErrorWrite = 2;
-  return uc->uc_mcontext.gregs[REG_TRAPNO] == kPageFault &&
-         (uc->uc_mcontext.gregs[REG_ERR] & kErrorWrite) != 0;
+  if (uc->uc_mcontext.gregs[REG_TRAPNO] != kPageFault) return Direction::Unknown;
+  return (uc->uc_mcontext.gregs[REG_ERR] & kErrorWrite) != 0 ? Direction::Write
+                                                              : Direction::Read;
 }
 
 // Resume at `fixup` with FADDR (r10) and FINFO (r11) describing the fault.

@@ -5,7 +5,7 @@
 // kernel runs with a fault record; a non-zero return becomes a status (user side) or a
 // bug check (kernel side). Kernel-mode operations run the same kernels with a NULL record,
 // so a bad kernel pointer faults exactly as in any program.
-#include "dispatch.h"
+#include "plan.h"
 #include "failure.h"
 #include "probe.h"
 #include "user_range.h"
@@ -27,8 +27,25 @@ constexpr Operation kZeroUserMemory{"ZeroUserMemory", Side::User, Side::User};
 constexpr Operation kCopyToUserAligned{"CopyToUserAligned", Side::Kernel, Side::User};
 constexpr Operation kCopyFromUserAligned{"CopyFromUserAligned", Side::User, Side::Kernel};
 
-umaccess_ntstatus run_copy(const Operation& op, uma_copy_kernel kernel, void* dst,
-                           const void* src, std::size_t len, std::size_t* bytes_done) {
+// Which kernel family an operation uses; the plan then picks by length (plan.h).
+enum class Kind { Copy, Move, NonTemporal };
+
+bool overlaps(const void* dst, const void* src, std::size_t len) {
+  const auto d = reinterpret_cast<std::uintptr_t>(dst), s = reinterpret_cast<std::uintptr_t>(src);
+  return d - s < len || s - d < len;
+}
+
+uma_copy_kernel choose(Kind kind, const void* dst, const void* src, std::size_t len) {
+  switch (kind) {
+    case Kind::Copy: break;
+    case Kind::NonTemporal: return copy_nt_kernel();
+    case Kind::Move: if (overlaps(dst, src, len)) return move_kernel(); break;
+  }
+  return copy_kernel_for(len);
+}
+
+umaccess_ntstatus run_copy(const Operation& op, Kind kind, void* dst, const void* src,
+                           std::size_t len, std::size_t* bytes_done) {
   if (len == 0) {
     report_done(bytes_done, 0);
     return STATUS_SUCCESS;
@@ -38,7 +55,7 @@ umaccess_ntstatus run_copy(const Operation& op, uma_copy_kernel kernel, void* ds
   if (op.writes == Side::User && !user_range_allows(dst, len))
     return fail_range(op, dst, true, bytes_done);
   uma_fault_record rec;
-  const std::size_t left = kernel(dst, src, len, &rec);
+  const std::size_t left = choose(kind, dst, src, len)(dst, src, len, &rec);
   if (UMA_LIKELY(left == 0)) {
     report_done(bytes_done, len);
     return STATUS_SUCCESS;
@@ -54,7 +71,7 @@ umaccess_ntstatus run_fill(const Operation& op, void* dst, std::size_t len, unsi
   }
   if (!user_range_allows(dst, len)) return fail_range(op, dst, true, bytes_done);
   uma_fault_record rec;
-  const std::size_t left = active_fill()(dst, byte, len, &rec);
+  const std::size_t left = fill_kernel_for(len)(dst, byte, len, &rec);
   if (UMA_LIKELY(left == 0)) {
     report_done(bytes_done, len);
     return STATUS_SUCCESS;
@@ -63,16 +80,16 @@ umaccess_ntstatus run_fill(const Operation& op, void* dst, std::size_t len, unsi
 }
 
 // Kernel mode: no range check, no recovery (NULL record), nothing to report but success.
-umaccess_ntstatus run_kernel_copy(uma_copy_kernel kernel, void* dst, const void* src,
-                                  std::size_t len, std::size_t* bytes_done) {
-  if (len != 0) kernel(dst, src, len, nullptr);
+umaccess_ntstatus run_kernel_copy(Kind kind, void* dst, const void* src, std::size_t len,
+                                  std::size_t* bytes_done) {
+  if (len != 0) choose(kind, dst, src, len)(dst, src, len, nullptr);
   report_done(bytes_done, len);
   return STATUS_SUCCESS;
 }
 
 umaccess_ntstatus run_kernel_fill(void* dst, std::size_t len, unsigned char byte,
                                   std::size_t* bytes_done) {
-  if (len != 0) active_fill()(dst, byte, len, nullptr);
+  if (len != 0) fill_kernel_for(len)(dst, byte, len, nullptr);
   report_done(bytes_done, len);
   return STATUS_SUCCESS;
 }
@@ -87,42 +104,42 @@ using namespace umaccess::detail;
 extern "C" {
 
 umaccess_ntstatus umaccess_copy_from_user(void* dst, const void* src, size_t len, size_t* done) {
-  return run_copy(kCopyFromUser, active_copy(), dst, src, len, done);
+  return run_copy(kCopyFromUser, Kind::Copy, dst, src, len, done);
 }
 
 umaccess_ntstatus umaccess_copy_to_user(void* dst, const void* src, size_t len, size_t* done) {
-  return run_copy(kCopyToUser, active_copy(), dst, src, len, done);
+  return run_copy(kCopyToUser, Kind::Copy, dst, src, len, done);
 }
 
 umaccess_ntstatus umaccess_copy_to_user_from_user(void* dst, const void* src, size_t len,
                                                   size_t* done) {
-  return run_copy(kCopyToUserFromUser, active_copy(), dst, src, len, done);
+  return run_copy(kCopyToUserFromUser, Kind::Copy, dst, src, len, done);
 }
 
 umaccess_ntstatus umaccess_move_to_user_from_user(void* dst, const void* src, size_t len,
                                                   size_t* done) {
-  return run_copy(kMoveToUserFromUser, active_move(), dst, src, len, done);
+  return run_copy(kMoveToUserFromUser, Kind::Move, dst, src, len, done);
 }
 
 umaccess_ntstatus umaccess_copy_from_user_nontemporal(void* dst, const void* src, size_t len,
                                                       size_t* done) {
-  return run_copy(kCopyFromUserNonTemporal, active_copy_nt(), dst, src, len, done);
+  return run_copy(kCopyFromUserNonTemporal, Kind::NonTemporal, dst, src, len, done);
 }
 
 umaccess_ntstatus umaccess_copy_to_user_nontemporal(void* dst, const void* src, size_t len,
                                                     size_t* done) {
-  return run_copy(kCopyToUserNonTemporal, active_copy_nt(), dst, src, len, done);
+  return run_copy(kCopyToUserNonTemporal, Kind::NonTemporal, dst, src, len, done);
 }
 
 umaccess_ntstatus umaccess_copy_from_mode(void* dst, const void* src, size_t len,
                                           umaccess_processor_mode mode, size_t* done) {
-  if (is_kernel(mode)) return run_kernel_copy(active_copy(), dst, src, len, done);
+  if (is_kernel(mode)) return run_kernel_copy(Kind::Copy, dst, src, len, done);
   return umaccess_copy_from_user(dst, src, len, done);
 }
 
 umaccess_ntstatus umaccess_copy_to_mode(void* dst, const void* src, size_t len,
                                         umaccess_processor_mode mode, size_t* done) {
-  if (is_kernel(mode)) return run_kernel_copy(active_copy(), dst, src, len, done);
+  if (is_kernel(mode)) return run_kernel_copy(Kind::Copy, dst, src, len, done);
   return umaccess_copy_to_user(dst, src, len, done);
 }
 
@@ -135,13 +152,13 @@ umaccess_ntstatus umaccess_copy_from_user_to_mode(void* dst, const void* src, si
 umaccess_ntstatus umaccess_copy_from_mode_nontemporal(void* dst, const void* src, size_t len,
                                                       umaccess_processor_mode mode,
                                                       size_t* done) {
-  if (is_kernel(mode)) return run_kernel_copy(active_copy_nt(), dst, src, len, done);
+  if (is_kernel(mode)) return run_kernel_copy(Kind::NonTemporal, dst, src, len, done);
   return umaccess_copy_from_user_nontemporal(dst, src, len, done);
 }
 
 umaccess_ntstatus umaccess_copy_to_mode_nontemporal(void* dst, const void* src, size_t len,
                                                     umaccess_processor_mode mode, size_t* done) {
-  if (is_kernel(mode)) return run_kernel_copy(active_copy_nt(), dst, src, len, done);
+  if (is_kernel(mode)) return run_kernel_copy(Kind::NonTemporal, dst, src, len, done);
   return umaccess_copy_to_user_nontemporal(dst, src, len, done);
 }
 
@@ -162,14 +179,14 @@ umaccess_ntstatus umaccess_copy_to_user_aligned(void* dst, const void* src, size
 umaccess_ntstatus umaccess_copy_from_mode_aligned(void* dst, const void* src, size_t len,
                                                   umaccess_processor_mode mode,
                                                   uint32_t alignment, size_t* done) {
-  if (is_kernel(mode)) return run_kernel_copy(active_copy(), dst, src, len, done);
+  if (is_kernel(mode)) return run_kernel_copy(Kind::Copy, dst, src, len, done);
   return umaccess_copy_from_user_aligned(dst, src, len, alignment, done);
 }
 
 umaccess_ntstatus umaccess_copy_to_mode_aligned(void* dst, const void* src, size_t len,
                                                 umaccess_processor_mode mode,
                                                 uint32_t alignment, size_t* done) {
-  if (is_kernel(mode)) return run_kernel_copy(active_copy(), dst, src, len, done);
+  if (is_kernel(mode)) return run_kernel_copy(Kind::Copy, dst, src, len, done);
   return umaccess_copy_to_user_aligned(dst, src, len, alignment, done);
 }
 

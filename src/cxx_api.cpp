@@ -4,7 +4,6 @@
 #include <stdexcept>
 #include <system_error>
 
-#include "dispatch.h"
 #include "fatal.h"
 #include "umaccess/umaccess.hpp"
 
@@ -50,6 +49,7 @@ StructuredException::StructuredException(NtStatus code, std::uintptr_t address, 
 
 StructuredException::StructuredException(const umaccess_failure& f) noexcept
     : StructuredException(f.status, f.address, f.is_write != 0, f.bytes_done, f.operation) {
+  kernel_ = f.kernel;
   std::snprintf(what_, sizeof what_, "%s: %s (0x%08X): %s of user address %#lx, %s; %zu bytes done",
                 operation_, status_name(code_), static_cast<unsigned>(code_),
                 is_write_ ? "write" : "read", static_cast<unsigned long>(address_), cause(f),
@@ -92,25 +92,4 @@ bool filter_accepts(long filter_result) {
 
 }  // namespace detail
 
-namespace dispatch {
-
-std::vector<Variant> variants() {
-  std::size_t count;
-  const detail::VariantDef* defs = detail::variant_registry(&count);
-  std::vector<Variant> out;
-  for (std::size_t i = 0; i < count; ++i)
-    out.push_back({defs[i].name, defs[i].description, detail::host_cpu().has(defs[i].required)});
-  return out;
-}
-
-std::string active() { return detail::active_variant().name; }
-
-std::string reason() { return detail::selection_reason(); }
-
-void select(std::string_view name) {
-  std::string error;
-  if (!detail::select_variant(name, &error)) throw std::invalid_argument(error);
-}
-
-}  // namespace dispatch
 }  // namespace umaccess

@@ -30,10 +30,26 @@ namespace {
 constexpr int kSignals[] = {SIGSEGV, SIGBUS};
 constexpr int slot_of(int sig) { return sig == SIGSEGV ? 0 : 1; }
 
-// Dispositions we chain to, one per signal. Written only while ours is not installed for
-// that signal (under g_install_mutex), read by the handler.
-struct sigaction g_previous[2];
+// Dispositions we chain to, one per signal, published as pointers so that a handler running
+// on another thread always copies a complete sigaction. Installs write a fresh slot of the
+// pool (under g_install_mutex) before publishing it; SA_RESETHAND emulation publishes the
+// constant default. A handler copies the struct right after loading the pointer, so a slot
+// is not reused while read (the pool turns over only after 32 more installs).
+const struct sigaction kDefaultDisposition{};  // sa_handler == SIG_DFL
+std::atomic<const struct sigaction*> g_previous[2] = {{&kDefaultDisposition},
+                                                      {&kDefaultDisposition}};
+struct sigaction g_previous_pool[32];
+unsigned g_previous_pool_next = 0;
 std::mutex g_install_mutex;
+
+// The host's fault resolver (umaccess_set_fault_resolver), double-buffered the same way.
+struct Resolver {
+  umaccess_fault_resolver function;
+  void* context;
+};
+Resolver g_resolver_slots[2];
+std::atomic<const Resolver*> g_resolver{nullptr};
+std::mutex g_resolver_mutex;
 
 // The fault this thread is currently chaining, to detect a previous handler that calls back
 // into ours for the same fault (a cycle after a re-install). A genuine cycle is a nested
@@ -55,6 +71,13 @@ bool is_ours(const struct sigaction& sa) {
 
 bool kernel_generated(const siginfo_t* info) { return info != nullptr && info->si_code > 0; }
 
+// Faults raised by the instruction at the PC. BUS_MCEERR_AO reports poison found elsewhere,
+// asynchronously: it is not about the interrupted instruction.
+bool synchronous_fault(int sig, const siginfo_t* info) {
+  if (!kernel_generated(info)) return false;
+  return sig == SIGSEGV || (sig == SIGBUS && info->si_code != BUS_MCEERR_AO);
+}
+
 void restore_default(int sig) {
   struct sigaction dfl;
   std::memset(&dfl, 0, sizeof dfl);
@@ -71,8 +94,7 @@ void take_default_action(int sig, const siginfo_t* info) {
 }
 
 void chain_to_previous(int sig, siginfo_t* info, void* context) {
-  struct sigaction& slot = g_previous[slot_of(sig)];
-  const struct sigaction prev = slot;
+  const struct sigaction prev = *g_previous[slot_of(sig)].load(std::memory_order_acquire);
 
   char marker;
   const auto frame = reinterpret_cast<std::uintptr_t>(&marker);
@@ -80,26 +102,27 @@ void chain_to_previous(int sig, siginfo_t* info, void* context) {
     take_default_action(sig, info);
     return;
   }
-  const bool has_siginfo = (prev.sa_flags & SA_SIGINFO) != 0;
-  if (!has_siginfo && prev.sa_handler == SIG_DFL) {
+  // SIG_DFL and SIG_IGN share storage with sa_sigaction: test them whatever the flags say
+  // (the kernel itself leaves SA_SIGINFO set when SA_RESETHAND resets a handler).
+  if (prev.sa_handler == SIG_DFL) {
     take_default_action(sig, info);
     return;
   }
-  if (!has_siginfo && prev.sa_handler == SIG_IGN) {
+  if (prev.sa_handler == SIG_IGN) {
     // The kernel never lets a synchronous fault be ignored: it forces the default action.
-    if (kernel_generated(info)) restore_default(sig);
+    if (synchronous_fault(sig, info)) restore_default(sig);
     return;
   }
 
-  // Run the previous handler under the mask the kernel would have used for it.
+  // Run the previous handler under the mask the kernel would have used for it: the
+  // interrupted mask, plus its sa_mask, plus the signal itself unless SA_NODEFER.
   sigset_t mask = static_cast<ucontext_t*>(context)->uc_sigmask;
   for (int s = 1; s < NSIG; ++s)
     if (sigismember(&prev.sa_mask, s) == 1) sigaddset(&mask, s);
-  if (prev.sa_flags & SA_NODEFER) sigdelset(&mask, sig); else sigaddset(&mask, sig);
-  if (prev.sa_flags & SA_RESETHAND) {
-    std::memset(&slot, 0, sizeof slot);
-    slot.sa_handler = SIG_DFL;
-  }
+  if (!(prev.sa_flags & SA_NODEFER)) sigaddset(&mask, sig);
+  if (prev.sa_flags & SA_RESETHAND)
+    g_previous[slot_of(sig)].store(&kDefaultDisposition, std::memory_order_release);
+  const bool has_siginfo = (prev.sa_flags & SA_SIGINFO) != 0;
   sigset_t saved;
   pthread_sigmask(SIG_SETMASK, &mask, &saved);
   const Chaining outer = t_chaining;
@@ -107,6 +130,13 @@ void chain_to_previous(int sig, siginfo_t* info, void* context) {
   if (has_siginfo) prev.sa_sigaction(sig, info, context); else prev.sa_handler(sig);
   t_chaining = outer;
   pthread_sigmask(SIG_SETMASK, &saved, nullptr);
+}
+
+// Caller holds g_install_mutex.
+void publish_previous(int sig, const struct sigaction& sa) {
+  struct sigaction* slot = &g_previous_pool[g_previous_pool_next++ % 32];
+  *slot = sa;
+  g_previous[slot_of(sig)].store(slot, std::memory_order_release);
 }
 
 void on_fault_signal(int sig, siginfo_t* info, void* context) {
@@ -122,16 +152,34 @@ using namespace umaccess::detail;
 
 extern "C" int umaccess_try_handle_signal(int sig, void* siginfo, void* context) {
   const auto* info = static_cast<const siginfo_t*>(siginfo);
-  if ((sig != SIGSEGV && sig != SIGBUS) || !kernel_generated(info) || context == nullptr)
-    return 0;
+  if (!synchronous_fault(sig, info) || context == nullptr) return 0;
   auto* uc = static_cast<ucontext_t*>(context);
   const FaultRange* range = find_fault_range(arch::context_pc(uc));
   if (range == nullptr) return 0;
   if (arch::context_fault_record(uc) == 0) return 0;  // kernel-mode call: no recovery
-  const bool is_write = arch::is_write_fault(uc);
+  const arch::Direction direction = arch::fault_direction(uc);
+  const bool is_write = direction == arch::Direction::Write;
+  if (const Resolver* r = g_resolver.load(std::memory_order_acquire)) {
+    // The host may make the page accessible (demand paging, dirty tracking): then the
+    // instruction simply runs again.
+    if (r->function(info->si_addr, is_write ? 1 : 0, r->context) != 0) return 1;
+  }
   arch::redirect_to_fixup(uc, range->fixup, reinterpret_cast<std::uintptr_t>(info->si_addr),
-                          FaultInfo::pack(sig, info->si_code, is_write));
+                          FaultInfo::pack(sig, info->si_code, is_write,
+                                          direction == arch::Direction::Unknown));
   return 1;
+}
+
+extern "C" void umaccess_set_fault_resolver(umaccess_fault_resolver resolver, void* context) {
+  std::lock_guard<std::mutex> lock(g_resolver_mutex);
+  if (resolver == nullptr) {
+    g_resolver.store(nullptr, std::memory_order_release);
+    return;
+  }
+  const Resolver* current = g_resolver.load(std::memory_order_relaxed);
+  Resolver* slot = current == &g_resolver_slots[0] ? &g_resolver_slots[1] : &g_resolver_slots[0];
+  *slot = {resolver, context};
+  g_resolver.store(slot, std::memory_order_release);
 }
 
 extern "C" int umaccess_install_fault_handler(void) {
@@ -141,7 +189,7 @@ extern "C" int umaccess_install_fault_handler(void) {
     struct sigaction current;
     if (sigaction(sig, nullptr, &current) != 0) return -1;
     if (is_ours(current)) continue;
-    g_previous[slot_of(sig)] = current;
+    publish_previous(sig, current);
     struct sigaction ours;
     std::memset(&ours, 0, sizeof ours);
     ours.sa_sigaction = on_fault_signal;
@@ -149,7 +197,8 @@ extern "C" int umaccess_install_fault_handler(void) {
     sigemptyset(&ours.sa_mask);
     struct sigaction replaced;
     if (sigaction(sig, &ours, &replaced) != 0) return -1;
-    if (!is_ours(replaced)) g_previous[slot_of(sig)] = replaced;  // lost a race: chain to it
+    if (!is_ours(replaced) && std::memcmp(&replaced, &current, sizeof current) != 0)
+      publish_previous(sig, replaced);  // someone installed in between: chain to theirs
   }
   return 0;
 }

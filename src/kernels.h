@@ -9,8 +9,9 @@ extern "C" {
 
 // Filled by a kernel's recovery path only when it returns non-zero.
 struct uma_fault_record {
-  std::uintptr_t address;  // si_addr of the fault
+  std::uintptr_t address;  // si_addr of the fault that stopped the operation
   std::uint64_t info;      // packed by the signal handler, see FaultInfo
+  const char* kernel;      // symbol name of the kernel that faulted, e.g. "uma_copy_avx2"
 };
 
 // Return: bytes NOT done. A NULL record means "do not recover" (kernel-mode calls).
@@ -19,11 +20,20 @@ using uma_copy_kernel = std::size_t (*)(void* dst, const void* src, std::size_t 
 using uma_fill_kernel = std::size_t (*)(void* dst, int byte, std::size_t n,
                                         uma_fault_record* rec);
 
-std::size_t uma_copy_sse2(void*, const void*, std::size_t, uma_fault_record*);
+// Every vector variant instantiates the same five routine families (asm/x86_64/*.inc).
+#define UMA_VECTOR_KERNELS(isa)                                                        \
+  std::size_t uma_copy_##isa(void*, const void*, std::size_t, uma_fault_record*);     \
+  std::size_t uma_move_##isa(void*, const void*, std::size_t, uma_fault_record*);     \
+  std::size_t uma_copy_nt_##isa(void*, const void*, std::size_t, uma_fault_record*);  \
+  std::size_t uma_fill_##isa(void*, int, std::size_t, uma_fault_record*);             \
+  std::size_t uma_fill_nt_##isa(void*, int, std::size_t, uma_fault_record*);
+UMA_VECTOR_KERNELS(sse2)
+UMA_VECTOR_KERNELS(avx2)
+UMA_VECTOR_KERNELS(evex)
+UMA_VECTOR_KERNELS(avx512)
+#undef UMA_VECTOR_KERNELS
+
 std::size_t uma_copy_erms(void*, const void*, std::size_t, uma_fault_record*);
-std::size_t uma_copy_nt_sse2(void*, const void*, std::size_t, uma_fault_record*);
-std::size_t uma_move_sse2(void*, const void*, std::size_t, uma_fault_record*);
-std::size_t uma_fill_sse2(void*, int, std::size_t, uma_fault_record*);
 std::size_t uma_fill_erms(void*, int, std::size_t, uma_fault_record*);
 // Returns 0, or the bytes from the faulting page touch to p + n.
 std::size_t uma_probe_write(void* p, std::size_t n, uma_fault_record* rec);
@@ -36,15 +46,18 @@ namespace umaccess::detail {
 // match kWriteBit: the move kernel's fixup tests it.
 struct FaultInfo {
   static constexpr unsigned kWriteBit = 16;
+  static constexpr unsigned kUnknownDirectionBit = 17;  // not a page fault (e.g. #GP)
 
-  static std::uint64_t pack(int signo, int si_code, bool is_write) {
+  static std::uint64_t pack(int signo, int si_code, bool is_write, bool direction_unknown) {
     return static_cast<std::uint64_t>(signo & 0xff) |
            (static_cast<std::uint64_t>(si_code & 0xff) << 8) |
-           (static_cast<std::uint64_t>(is_write) << kWriteBit);
+           (static_cast<std::uint64_t>(is_write) << kWriteBit) |
+           (static_cast<std::uint64_t>(direction_unknown) << kUnknownDirectionBit);
   }
   static int signo(std::uint64_t info) { return static_cast<int>(info & 0xff); }
   static int si_code(std::uint64_t info) { return static_cast<int>((info >> 8) & 0xff); }
   static bool is_write(std::uint64_t info) { return (info >> kWriteBit) & 1; }
+  static bool direction_unknown(std::uint64_t info) { return (info >> kUnknownDirectionBit) & 1; }
 };
 
 }  // namespace umaccess::detail

@@ -3,6 +3,7 @@
 // is installed. Each scenario runs in a fresh child process (death test, "threadsafe"
 // style: the child re-executes the binary), so it starts with no handler installed.
 #include <errno.h>
+#include <atomic>
 #include <setjmp.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -221,6 +222,37 @@ TEST_F(Chaining, ForeignSigbusReachesTheAppHandler) {
       ExitedWithCode(45), "");
 }
 
+TEST_F(Chaining, IgnoredWithSaSiginfoSetIsStillIgnoredForSentSignals) {
+  // sa_handler and sa_sigaction share storage: SIG_IGN with SA_SIGINFO set must not be
+  // called as a function.
+  EXPECT_EXIT(
+      {
+        struct sigaction sa;
+        std::memset(&sa, 0, sizeof sa);
+        sa.sa_handler = SIG_IGN;
+        sa.sa_flags = SA_SIGINFO;
+        sigaction(SIGBUS, &sa, nullptr);
+        umaccess::install_fault_handler();
+        kill(getpid(), SIGBUS);
+        _exit(0);
+      },
+      ExitedWithCode(0), "");
+}
+
+TEST_F(Chaining, DefaultLeftBySaResetHandWithSaSiginfoKillsWithTheRightSignal) {
+  // After delivering an SA_SIGINFO|SA_RESETHAND handler the kernel leaves SIG_DFL with
+  // SA_SIGINFO still set; chaining to it must act as SIG_DFL.
+  EXPECT_EXIT(
+      {
+        install_siginfo(SIGBUS, [](int, siginfo_t*, void*) {}, SA_RESETHAND);
+        raise(SIGBUS);  // delivered once: now {SIG_DFL, SA_SIGINFO|SA_RESETHAND}
+        umaccess::install_fault_handler();
+        raise(SIGBUS);
+        _exit(0);
+      },
+      KilledBySignal(SIGBUS), "");
+}
+
 TEST(ChainingInProcess, ErrnoIsPreservedAcrossARecoveredFault) {
   char dst[8];
   errno = EDOM;
@@ -239,6 +271,50 @@ TEST(ChainingInProcess, TryHandleSignalDeclinesWhatIsNotOurs) {
   EXPECT_FALSE(umaccess::try_handle_signal(SIGILL, &info, &uc));
   info.si_code = SI_USER;  // sent by kill(): never treated as a fault of ours
   EXPECT_FALSE(umaccess::try_handle_signal(SIGSEGV, &info, &uc));
+}
+
+}  // namespace
+}  // namespace umatest
+
+namespace umatest {
+namespace {
+
+// A host that maps pages on demand: the resolver makes the page accessible and the copy
+// goes through; a resolver that declines leaves the fault to become a status.
+std::atomic<int> g_resolver_calls{0};
+
+TEST(FaultResolver, MakesThePageAccessibleAndTheCopySucceeds) {
+  GuardedRegion region(2 * page_size());
+  fill_pattern(region.begin(), page_size(), 11);
+  char* lazy = region.begin() + page_size();
+  region.protect(page_size(), page_size(), PROT_NONE);
+  struct Context {
+    char* page;
+    bool write_seen;
+  } ctx{lazy, false};
+  umaccess::set_fault_resolver(
+      [](void* address, int is_write, void* c) -> int {
+        auto* context = static_cast<Context*>(c);
+        ++g_resolver_calls;
+        if (static_cast<char*>(address) < context->page ||
+            static_cast<char*>(address) >= context->page + page_size())
+          return 0;
+        context->write_seen |= is_write != 0;
+        return mprotect(context->page, page_size(), PROT_READ | PROT_WRITE) == 0;
+      },
+      &ctx);
+  char dst[512];
+  CopyFromUser(dst, lazy - 100, 300);  // faults on the lazy page, resolved, completes
+  EXPECT_EQ(first_mismatch(dst, lazy - 100, 300), 300u);
+  EXPECT_GE(g_resolver_calls.load(), 1);
+  region.protect(page_size(), page_size(), PROT_READ);
+  CopyToUser(lazy, dst, 64);  // a write fault on a read-only page, resolved as well
+  EXPECT_TRUE(ctx.write_seen);
+  // Outside the lazy page the resolver declines: the usual status.
+  const auto e = expect_raise([&] { CopyFromUser(dst, region.guard() - 8, 16); });
+  EXPECT_EQ(e.code(), STATUS_ACCESS_VIOLATION);
+  EXPECT_EQ(e.bytes_copied(), 8u);
+  umaccess::set_fault_resolver(nullptr);
 }
 
 }  // namespace

@@ -1,24 +1,121 @@
-// tests/dispatch_test.cpp - the variant registry: checked selection and read-back.
+// tests/dispatch_test.cpp - the dispatcher: the automatic choice on fabricated CPUs, checked
+// selection, thresholds, the environment switches, and proof that the kernel the plan names
+// is the kernel that really runs.
+#include <cstdlib>
+
+#include "cpu.h"
+#include "plan.h"
+#include "operations.h"
+#include "policy.h"
 #include "support.h"
 
 namespace umatest {
 namespace {
 
-TEST(Dispatch, RegistryListsTheBaselineAndSelectionReadsBack) {
+using namespace umaccess::detail;
+using umaccess::dispatch::Operation;
+
+constexpr std::size_t MiB = std::size_t{1} << 20;
+
+CpuDescription intel(const char* uarch, std::uint32_t features, std::size_t l2, std::size_t l3,
+                     unsigned sharing) {
+  CpuDescription cpu;
+  cpu.vendor_id = Vendor::Intel;
+  cpu.vendor = "GenuineIntel";
+  cpu.microarchitecture = uarch;
+  cpu.features = features;
+  cpu.cache = {32 * 1024, l2, l3, false, sharing};
+  return cpu;
+}
+
+constexpr std::uint32_t kAvx512All = kSse2 | kAvx2 | kAvx512f | kAvx512bw | kAvx512vl | kBmi2;
+
+TEST(Policy, CascadeLakeGetsEvexAndGlibcThresholds) {
+  // Skylake-SP / Cascade Lake: AVX-512 with a frequency licence, ERMS without FSRM, a
+  // non-inclusive 35.75 MiB L3.
+  const CpuDescription clx = intel("INTEL_SKL", kAvx512All | kErms, MiB, 35 * MiB + 768 * 1024, 2);
+  std::string why;
+  EXPECT_STREQ(auto_variant(clx, &why).name, "evex") << why;
+  ThresholdReasons reasons;
+  const Thresholds t = derive_thresholds(clx, auto_variant(clx, &why), &reasons);
+  EXPECT_EQ(t.rep_movsb, 8192u) << reasons.rep_movsb;  // 4096 x VEC/16, VEC = 32
+  EXPECT_EQ(t.rep_stosb, 2048u);
+  EXPECT_EQ(t.non_temporal, (36 * MiB + 768 * 1024) / 2) << reasons.non_temporal;  // divisor 2
+  EXPECT_EQ(derive_thresholds(clx, *find_variant("avx512"), &reasons).rep_movsb, 16384u);
+  EXPECT_EQ(derive_thresholds(clx, *find_variant("sse2"), &reasons).rep_movsb, 2048u);
+}
+
+TEST(Policy, IceLakeServerGetsZmmAndTheFsrmCrossover) {
+  const CpuDescription icx = intel("INTEL_ICL", kAvx512All | kErms | kFsrm, MiB + MiB / 4, 48 * MiB, 2);
+  std::string why;
+  EXPECT_STREQ(auto_variant(icx, &why).name, "avx512") << why;
+  ThresholdReasons reasons;
+  EXPECT_EQ(derive_thresholds(icx, *find_variant("avx512"), &reasons).rep_movsb, 2112u);
+}
+
+TEST(Policy, HaswellWithoutAvx512GetsAvx2) {
+  const CpuDescription hsw = intel("INTEL_HSW", kSse2 | kAvx2 | kErms | kBmi2, 256 * 1024, 8 * MiB, 8);
+  std::string why;
+  EXPECT_STREQ(auto_variant(hsw, &why).name, "avx2") << why;
+  ThresholdReasons reasons;
+  const Thresholds t = derive_thresholds(hsw, *find_variant("avx2"), &reasons);
+  EXPECT_EQ(t.rep_movsb, 8192u);
+  // Broadwell and older: divisor 8, but never below 3/4 of one thread's share.
+  EXPECT_EQ(t.non_temporal, std::max((8 * MiB + 256 * 1024) / 8, (8 * MiB + 256 * 1024) / 8 * 3 / 4));
+}
+
+TEST(Policy, CpuWithoutAvx2OrErmsGetsSse2AndNoRepMovsb) {
+  const CpuDescription wsm = intel("INTEL_WSM", kSse2, 256 * 1024, 12 * MiB, 12);
+  std::string why;
+  EXPECT_STREQ(auto_variant(wsm, &why).name, "sse2") << why;
+  ThresholdReasons reasons;
+  const Thresholds t = derive_thresholds(wsm, *find_variant("sse2"), &reasons);
+  EXPECT_EQ(t.rep_movsb, kNever);
+  EXPECT_NE(reasons.rep_movsb.find("no ERMS"), std::string::npos);
+  EXPECT_FALSE(wsm.has(find_variant("avx2")->required));
+  EXPECT_FALSE(wsm.has(find_variant("erms")->required));
+}
+
+TEST(Policy, AmdGetsVectorsAndNoRepStringsDespiteErms) {
+  CpuDescription zen2 = intel("AMD_ZEN2", kSse2 | kAvx2 | kErms | kBmi2, 512 * 1024, 16 * MiB, 8);
+  zen2.vendor_id = Vendor::Amd;
+  zen2.vendor = "AuthenticAMD";
+  std::string why;
+  EXPECT_STREQ(auto_variant(zen2, &why).name, "avx2") << why;
+  ThresholdReasons reasons;
+  const Thresholds t = derive_thresholds(zen2, *find_variant("avx2"), &reasons);
+  EXPECT_EQ(t.rep_movsb, kNever) << reasons.rep_movsb;
+  EXPECT_EQ(t.rep_stosb, kNever);
+  EXPECT_NE(reasons.rep_movsb.find("AMD"), std::string::npos);
+  EXPECT_EQ(t.non_temporal, std::max((16 * MiB + 512 * 1024) / 4, (16 * MiB + 512 * 1024) / 8 * 3 / 4));
+  // Asked for by name, the erms variant still uses rep movsb: an explicit choice.
+  EXPECT_EQ(derive_thresholds(zen2, *find_variant("erms"), &reasons).rep_movsb, 2048u);
+}
+
+TEST(Policy, UnknownCachesFallBackTo64MiB) {
+  const CpuDescription cpu = intel("X86_UNKNOWN", kSse2 | kErms | kFsrm, 0, 0, 1);
+  ThresholdReasons reasons;
+  const Thresholds t = derive_thresholds(cpu, *find_variant("erms"), &reasons);
+  EXPECT_EQ(t.non_temporal, 64 * MiB);
+  EXPECT_EQ(t.rep_movsb, 0u) << "erms with FSRM: rep movsb from the first byte";
+}
+
+TEST(Dispatch, RegistryListsEveryVariantWithItsRequirements) {
   const auto all = umaccess::dispatch::variants();
-  ASSERT_FALSE(all.empty());
-  bool has_sse2 = false;
+  std::vector<std::string> names;
   for (const auto& v : all) {
+    names.push_back(v.name);
     EXPECT_FALSE(v.description.empty()) << v.name;
-    if (v.name == "sse2") has_sse2 = v.supported;
+    EXPECT_EQ(v.supported, v.missing.empty()) << v.name;
   }
-  EXPECT_TRUE(has_sse2) << "every x86-64 CPU runs sse2";
+  EXPECT_EQ(names, (std::vector<std::string>{"avx512", "evex", "avx2", "sse2", "erms"}));
   for (const auto& name : supported_variants()) {
     umaccess::dispatch::select(name);
     EXPECT_EQ(umaccess::dispatch::active(), name);
+    EXPECT_NE(umaccess::dispatch::reason().find("select"), std::string::npos);
   }
   umaccess::dispatch::select("auto");
-  EXPECT_FALSE(umaccess::dispatch::reason().empty());
+  EXPECT_EQ(umaccess::dispatch::reason().rfind("auto: ", 0), 0u);
 }
 
 TEST(Dispatch, UnknownNamesAreRejectedWithTheKnownList) {
@@ -27,8 +124,9 @@ TEST(Dispatch, UnknownNamesAreRejectedWithTheKnownList) {
     umaccess::dispatch::select("avx9000");
     FAIL();
   } catch (const std::invalid_argument& e) {
-    EXPECT_NE(std::string(e.what()).find("unknown umaccess variant 'avx9000'"), std::string::npos);
-    EXPECT_NE(std::string(e.what()).find("sse2"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("unknown umaccess variant 'avx9000' (known: auto, avx512"),
+              std::string::npos)
+        << e.what();
   }
   EXPECT_EQ(umaccess::dispatch::active(), before);
 }
@@ -36,9 +134,183 @@ TEST(Dispatch, UnknownNamesAreRejectedWithTheKnownList) {
 TEST(Dispatch, UnsupportedVariantsAreRejectedNotRun) {
   for (const auto& v : umaccess::dispatch::variants()) {
     if (v.supported) continue;
-    EXPECT_THROW(umaccess::dispatch::select(v.name), std::invalid_argument) << v.name;
+    try {
+      umaccess::dispatch::select(v.name);
+      ADD_FAILURE() << v.name;
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find("cannot run on this CPU (missing: "), std::string::npos);
+    }
   }
 }
+
+TEST(Dispatch, VariantsTheCpuLacksAreRejectedAndAutoStepsDown) {
+  CpuDescription without_avx512 = detected_cpu();
+  without_avx512.features &= ~std::uint32_t{kAvx512f | kAvx512bw | kAvx512vl};
+  set_cpu_for_testing(&without_avx512);
+  try {
+    umaccess::dispatch::select("avx512");
+    ADD_FAILURE() << "an unsupported variant was selected";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("'avx512' cannot run on this CPU (missing: avx512f, "
+                                         "avx512bw, avx512vl)"),
+              std::string::npos)
+        << e.what();
+  }
+  for (const auto& v : umaccess::dispatch::variants()) {
+    if (v.name == "avx512" || v.name == "evex") {
+      EXPECT_FALSE(v.supported) << v.name;
+    }
+  }
+  if (without_avx512.has(kAvx2)) {
+    EXPECT_EQ(umaccess::dispatch::active(), "avx2");
+  }
+  char buf[64];
+  CopyFromUser(buf, "still copies with the stepped-down kernels", 40);
+  set_cpu_for_testing(nullptr);
+}
+
+TEST(Dispatch, ThresholdsArePinnedAndReset) {
+  const auto derived = umaccess::dispatch::thresholds();
+  umaccess::dispatch::set_thresholds({1000, 2000, 3000});
+  auto t = umaccess::dispatch::thresholds();
+  EXPECT_EQ(t.rep_movsb, 1000u);
+  EXPECT_EQ(t.non_temporal, 3000u);
+  umaccess::dispatch::select("sse2");  // pinned values survive a variant change
+  EXPECT_EQ(umaccess::dispatch::thresholds().rep_stosb, 2000u);
+  umaccess::dispatch::select("auto");
+  umaccess::dispatch::reset_thresholds();
+  t = umaccess::dispatch::thresholds();
+  EXPECT_EQ(t.rep_movsb, derived.rep_movsb);
+  EXPECT_EQ(t.non_temporal, derived.non_temporal);
+}
+
+// ---- The environment, read at load time: checked in fresh child processes ----------------
+
+class Environment : public ::testing::Test {
+ protected:
+  void SetUp() override { GTEST_FLAG_SET(death_test_style, "threadsafe"); }
+  void TearDown() override {
+    for (const char* v : {"UMACCESS_VARIANT", "UMACCESS_NT_THRESHOLD", "UMACCESS_REP_MOVSB_THRESHOLD",
+                          "UMACCESS_REP_STOSB_THRESHOLD"})
+      unsetenv(v);
+  }
+};
+
+TEST_F(Environment, VariantIsHonoured) {
+  setenv("UMACCESS_VARIANT", "sse2", 1);
+  EXPECT_EXIT(_exit(umaccess::dispatch::active() == "sse2" &&
+                            umaccess::dispatch::reason() == "selected by UMACCESS_VARIANT"
+                        ? 0
+                        : 1),
+              ::testing::ExitedWithCode(0), "");
+}
+
+TEST_F(Environment, ThresholdsWithSuffixesAreHonoured) {
+  setenv("UMACCESS_NT_THRESHOLD", "3M", 1);
+  setenv("UMACCESS_REP_MOVSB_THRESHOLD", "4k", 1);
+  setenv("UMACCESS_REP_STOSB_THRESHOLD", "never", 1);
+  EXPECT_EXIT(
+      {
+        const auto t = umaccess::dispatch::thresholds();
+        _exit(t.non_temporal == 3 * MiB && t.rep_movsb == 4096 &&
+                      t.rep_stosb == umaccess::dispatch::kNever
+                  ? 0
+                  : 1);
+      },
+      ::testing::ExitedWithCode(0), "");
+}
+
+TEST_F(Environment, BadValuesWarnOnceAndFallBackToAuto) {
+  setenv("UMACCESS_VARIANT", "avx9000", 1);
+  EXPECT_EXIT(_exit(umaccess::dispatch::reason().rfind("auto: ", 0) == 0 ? 0 : 1),
+              ::testing::ExitedWithCode(0),
+              "umaccess: warning: UMACCESS_VARIANT=avx9000: unknown umaccess variant 'avx9000' "
+              "\\(known: auto, avx512, evex, avx2, sse2, erms\\); using auto\n$");
+  unsetenv("UMACCESS_VARIANT");
+  setenv("UMACCESS_NT_THRESHOLD", "12Q", 1);
+  EXPECT_EXIT(_exit(0), ::testing::ExitedWithCode(0),
+              "UMACCESS_NT_THRESHOLD=12Q: not a byte count");
+}
+
+TEST_F(Environment, UnsupportedVariantWarnsAndFallsBack) {
+  for (const auto& v : umaccess::dispatch::variants()) {
+    if (v.supported) continue;
+    setenv("UMACCESS_VARIANT", v.name.c_str(), 1);
+    EXPECT_EXIT(_exit(0), ::testing::ExitedWithCode(0), "cannot run on this CPU");
+  }
+}
+
+// ---- The plan names the kernel that really runs ------------------------------------------
+//
+// With small pinned thresholds every size class is reachable with modest buffers. For
+// each class, a fault at the head, in the middle and near the end must report exact
+// progress, and the faulting kernel recorded by its fixup must be the one kernel_for()
+// names.
+class PlanClasses : public VariantFixture<std::string> {
+ protected:
+  void SetUp() override {
+    select(GetParam());
+    umaccess::dispatch::set_thresholds({3000, 3000, 40000});
+  }
+  void TearDown() override {
+    umaccess::dispatch::reset_thresholds();
+    VariantFixture::TearDown();
+  }
+};
+
+TEST_P(PlanClasses, EachSizeClassRunsThePlannedKernelWithExactFaults) {
+  GuardedRegion src(256 * 1024);
+  GuardedRegion dst(256 * 1024);
+  fill_pattern(src.begin(), src.size(), 7);
+  struct Case {
+    Operation op;
+    std::size_t len;
+  };
+  const Case cases[] = {{Operation::Copy, 200},     {Operation::Copy, 2999},
+                        {Operation::Copy, 3000},    {Operation::Copy, 20000},
+                        {Operation::Copy, 40000},   {Operation::Copy, 150000},
+                        {Operation::CopyNonTemporal, 100}, {Operation::CopyNonTemporal, 70000},
+                        {Operation::Fill, 1000},    {Operation::Fill, 5000},
+                        {Operation::Fill, 100000}};
+  for (const Case& c : cases) {
+    const std::string expected_kernel = umaccess::dispatch::kernel_for(c.op, c.len);
+    for (std::size_t avail : {std::size_t{0}, std::size_t{1}, c.len / 2, c.len - 65, c.len - 1}) {
+      SCOPED_TRACE(std::string(umaccess::dispatch::operation_name(c.op)) + " of " +
+                   std::to_string(c.len) + ", accessible " + std::to_string(avail));
+      umaccess::StructuredException e(0, 0, false);
+      if (c.op == Operation::Fill) {
+        e = expect_raise([&] { FillUserMemory(dst.ending_at_guard(avail), c.len, 0x6B); });
+        ASSERT_EQ(first_not(dst.ending_at_guard(avail), 0x6B, avail), avail);
+      } else {
+        const char* s = src.ending_at_guard(avail);
+        e = expect_raise([&] {
+          if (c.op == Operation::Copy) CopyFromUser(dst.begin(), s, c.len);
+          else CopyFromUserNonTemporal(dst.begin(), s, c.len);
+        });
+        ASSERT_EQ(first_mismatch(dst.begin(), s, avail), avail);
+      }
+      ASSERT_EQ(e.bytes_copied(), avail);
+      ASSERT_NE(e.kernel(), nullptr);
+      ASSERT_EQ(std::string(e.kernel()), expected_kernel);
+    }
+  }
+  // Overlapping moves run the move kernel.
+  const auto e = expect_raise([&] { MoveToUserFromUser(src.guard() - 100, src.guard() - 150, 200); });
+  ASSERT_EQ(std::string(e.kernel()), umaccess::dispatch::kernel_for(Operation::Move, 200));
+}
+
+TEST_P(PlanClasses, PlanUsesThisVariantsKernels) {
+  const std::string v = GetParam();
+  const std::string vector_isa = v == "erms" ? "sse2" : v;
+  EXPECT_EQ(umaccess::dispatch::kernel_for(Operation::Copy, 100), "uma_copy_" + vector_isa);
+  EXPECT_EQ(umaccess::dispatch::kernel_for(Operation::Copy, 3000), "uma_copy_erms");
+  EXPECT_EQ(umaccess::dispatch::kernel_for(Operation::Copy, 40000), "uma_copy_nt_" + vector_isa);
+  EXPECT_EQ(umaccess::dispatch::kernel_for(Operation::Move, 5), "uma_move_" + vector_isa);
+  EXPECT_EQ(umaccess::dispatch::kernel_for(Operation::Fill, 100000), "uma_fill_nt_" + vector_isa);
+}
+
+INSTANTIATE_TEST_SUITE_P(AllVariants, PlanClasses, ::testing::ValuesIn(supported_variants()),
+                         [](const auto& info) { return info.param; });
 
 }  // namespace
 }  // namespace umatest

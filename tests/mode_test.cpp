@@ -53,6 +53,14 @@ TEST(ModeDeathTest, KernelSideFaultOfAUserOperationIsABugCheck) {
                "in CopyFromUserNonTemporal");
 }
 
+TEST(ModeDeathTest, NonCanonicalKernelSideBufferIsABugCheckNotABadUserPointer) {
+  // A non-canonical address raises a general-protection fault, which carries neither the
+  // address nor the direction; the user side passed the range check, so it is ours.
+  GuardedRegion user(page_size());
+  EXPECT_DEATH(CopyFromUser(reinterpret_cast<void*>(0x8000000000000000ull), user.begin(), 16),
+               "in CopyFromUser: a kernel-side buffer pointer is not a canonical address");
+}
+
 struct BugCheckSeen {
   umaccess::BugCheckInfo info;
   std::string operation;

@@ -33,7 +33,7 @@ KERNEL uma_probe_write, rdx
     jb      .touch
     xor     eax, eax
     ret
-.fixup:
+FIXUP .fixup
     mov     rdx, r8
     sub     rdx, rdi
     jmp     uma_fault_return

@@ -131,6 +131,8 @@ typedef struct umaccess_failure {
   int signal;               /* SIGSEGV or SIGBUS for a fault, 0 for a check that failed */
   int signal_code;          /* si_code of that signal (SEGV_MAPERR, BUS_ADRERR, ...) */
   const char *operation;    /* "CopyFromUser", "ProbeForWrite", ... (static string) */
+  const char *kernel;       /* the assembly kernel that faulted, e.g. "uma_copy_avx2",
+                               or NULL when a check failed before any access */
 } umaccess_failure;
 
 /* The calling thread's most recent failure: returns 1 and fills *out, or 0 if this thread
@@ -171,6 +173,14 @@ UMACCESS_API int umaccess_install_fault_handler(void);
  * umaccess kernel: the context now resumes in the kernel's recovery code, and the caller
  * must return from its handler at once. */
 UMACCESS_API int umaccess_try_handle_signal(int sig, void *info, void *ucontext);
+
+/* A host that makes pages accessible on demand (lazily mapped guest memory, write-protect
+ * dirty tracking) installs a resolver: it is called, inside the signal handler, for every
+ * fault of a user-mode operation before that fault becomes a status. Return nonzero only if
+ * the access will now succeed (the instruction runs again); zero lets the fault stand. It
+ * must be async-signal-safe. NULL removes it. */
+typedef int (*umaccess_fault_resolver)(void *address, int is_write, void *context);
+UMACCESS_API void umaccess_set_fault_resolver(umaccess_fault_resolver resolver, void *context);
 
 /* ---- Bug checks ------------------------------------------------------------------------ */
 typedef struct umaccess_bug_check_info {

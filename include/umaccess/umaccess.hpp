@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <utility>
 #include <exception>
 #include <string>
 #include <string_view>
@@ -34,6 +35,9 @@ class UMACCESS_API StructuredException : public std::exception {
   std::size_t bytes_copied() const noexcept { return bytes_copied_; }
   // The Windows name of the operation that raised, e.g. "CopyFromUser".
   const char* operation() const noexcept { return operation_; }
+  // The assembly kernel that faulted, e.g. "uma_copy_avx2"; nullptr if a check failed
+  // before any memory was touched.
+  const char* kernel() const noexcept { return kernel_; }
   const char* what() const noexcept override { return what_; }
 
  private:
@@ -42,6 +46,7 @@ class UMACCESS_API StructuredException : public std::exception {
   std::uintptr_t address_;
   std::size_t bytes_copied_;
   const char* operation_;
+  const char* kernel_ = nullptr;
   char what_[192];
 };
 
@@ -97,6 +102,13 @@ inline bool try_handle_signal(int sig, siginfo_t* info, void* ucontext) noexcept
   return umaccess_try_handle_signal(sig, info, ucontext) != 0;
 }
 
+// Demand paging: `resolver(address, is_write, context)` runs inside the signal handler for
+// each fault of a user-mode operation; returning nonzero says the page is now accessible and
+// the faulting instruction runs again. See umaccess_set_fault_resolver in umaccess.h.
+inline void set_fault_resolver(umaccess_fault_resolver resolver, void* context = nullptr) {
+  umaccess_set_fault_resolver(resolver, context);
+}
+
 // ---- Bug checks -------------------------------------------------------------------------
 
 using BugCheckCallback = umaccess_bug_check_callback;
@@ -114,13 +126,64 @@ inline void set_bug_check_callback(BugCheckCallback callback, void* context = nu
 }
 
 // ---- Kernel variants ----------------------------------------------------------------------
+//
+// Copies run in assembly kernels grouped in named variants (avx512, evex, avx2, sse2, erms).
+// `auto` picks the widest variant this CPU runs without penalty; thresholds then choose,
+// per operation and length, between the variant's vector kernels, rep movsb/stosb and
+// non-temporal stores. Everything here is steerable: the environment (UMACCESS_VARIANT,
+// UMACCESS_REP_MOVSB_THRESHOLD, UMACCESS_REP_STOSB_THRESHOLD, UMACCESS_NT_THRESHOLD, read
+// at load time) or these calls.
 
 namespace dispatch {
+
+inline constexpr std::size_t kNever = SIZE_MAX;  // a size class that is never used
 
 struct Variant {
   std::string name;
   std::string description;
-  bool supported;  // this CPU can run it
+  bool supported;       // this CPU can run it
+  std::string missing;  // the CPU features it lacks, if not supported
+};
+
+struct Thresholds {
+  std::size_t rep_movsb;     // copies use rep movsb from this length (below non_temporal)
+  std::size_t rep_stosb;     // fills use rep stosb from this length (below non_temporal)
+  std::size_t non_temporal;  // copies and fills use streaming stores from this length
+};
+
+enum class Operation {
+  Copy,             // CopyFromUser, CopyToUser, CopyToUserFromUser, non-overlapping moves
+  Move,             // MoveToUserFromUser with overlapping buffers
+  CopyNonTemporal,  // the ...NonTemporal copies
+  Fill,             // FillUserMemory, SetUserMemory, ZeroUserMemory and Mode forms
+};
+UMACCESS_API const char* operation_name(Operation op);
+
+// One size class of the plan: lengths [from, to) of `operation` run `kernel`.
+struct SizeClass {
+  Operation operation;
+  std::size_t from;
+  std::size_t to;  // kNever: no upper bound
+  std::string kernel;
+};
+
+struct CpuReport {
+  std::string vendor, brand, microarchitecture;
+  int family, model, stepping;
+  std::vector<std::pair<std::string, bool>> features;  // the ones kernel choice looks at
+  std::size_t l1d_bytes, l2_bytes, l3_bytes;
+  bool l3_inclusive;
+  unsigned l3_sharing_threads;
+};
+
+struct Report {
+  CpuReport cpu;
+  std::vector<Variant> variants;
+  std::string active;  // the active variant
+  std::string reason;  // why it is active
+  Thresholds thresholds;
+  std::string rep_movsb_reason, rep_stosb_reason, non_temporal_reason;
+  std::vector<SizeClass> plan;
 };
 
 // Every compiled-in variant, supported or not.
@@ -129,8 +192,20 @@ UMACCESS_API std::vector<Variant> variants();
 UMACCESS_API std::string active();
 UMACCESS_API std::string reason();
 // "auto" or a variant name. Throws std::invalid_argument for an unknown name or a variant
-// this CPU cannot run (never executes an unsupported instruction).
+// this CPU cannot run (never executes an unsupported instruction). Thresholds that were
+// not set explicitly are derived again for the new variant.
 UMACCESS_API void select(std::string_view name);
+
+UMACCESS_API Thresholds thresholds();
+// Pins all three thresholds (until reset_thresholds()), whatever the variant.
+UMACCESS_API void set_thresholds(const Thresholds& t);
+// Back to the values derived from this CPU's caches and the active variant.
+UMACCESS_API void reset_thresholds();
+
+// The kernel that runs `operation` on `length` bytes under the current plan.
+UMACCESS_API std::string kernel_for(Operation operation, std::size_t length);
+// Everything above in one report (what umaccess-info prints).
+UMACCESS_API Report describe();
 
 }  // namespace dispatch
 

@@ -1,0 +1,38 @@
+// dispatch/policy.h - what `auto` chooses for a CPU, and the size thresholds derived from
+// its caches. Pure functions of a CpuDescription, so tests can feed in fabricated CPUs.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "cpu.h"
+#include "variants.h"
+
+namespace umaccess::detail {
+
+constexpr std::size_t kNever = SIZE_MAX;
+
+// Lengths from which a size class starts (kNever: the class is not used).
+struct Thresholds {
+  std::size_t rep_movsb;     // copies use rep movsb from here (up to non_temporal)
+  std::size_t rep_stosb;     // fills use rep stosb from here (up to non_temporal)
+  std::size_t non_temporal;  // copies and fills use streaming stores from here
+};
+
+struct ThresholdReasons {
+  std::string rep_movsb, rep_stosb, non_temporal;
+};
+
+// The variant `auto` picks for this CPU (the widest vectors it runs without penalty).
+const VariantDef& auto_variant(const CpuDescription& cpu, std::string* reason);
+
+// The thresholds for this CPU and variant, derived as glibc derives its tunables
+// (perf-anchors §1.5), with the vendor gate on rep movsb/stosb.
+Thresholds derive_thresholds(const CpuDescription& cpu, const VariantDef& variant,
+                             ThresholdReasons* why);
+
+// "16 KiB", "180.75 MiB", "never", for reasons and reports.
+std::string format_bytes(std::size_t bytes);
+
+}  // namespace umaccess::detail

@@ -1,0 +1,34 @@
+// dispatch/variants.h - the registry of kernel variants: each a named, complete kernel set
+// with the CPU features it needs.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "kernels.h"
+
+namespace umaccess::detail {
+
+struct VariantDef {
+  const char* name;
+  const char* description;
+  std::uint32_t required;  // Feature bits (cpu.h)
+  unsigned vector_bytes;   // VEC of its vector kernels
+  bool rep_strings;        // the erms variant: rep movsb/stosb wherever the CPU makes it fast
+  uma_copy_kernel copy;    // forward, non-overlapping
+  uma_copy_kernel move;    // overlap-safe
+  uma_copy_kernel copy_nt; // streaming stores
+  uma_fill_kernel fill;
+  uma_fill_kernel fill_nt;
+};
+
+// Every compiled-in variant, widest first.
+const VariantDef* variant_registry(std::size_t* count);
+const VariantDef* find_variant(std::string_view name);  // nullptr if unknown
+const VariantDef& baseline_variant();                    // sse2
+
+// The symbol name of a kernel ("uma_copy_avx2"), for reports; "?" if not a kernel.
+const char* kernel_name(const void* kernel);
+
+}  // namespace umaccess::detail
