@@ -74,6 +74,8 @@ cmd_test() {
 cmd_bench() {
   deps
   BUILD_TYPE=Release build "$ROOT/build-release"
+  log "what the dispatcher chose on this machine"
+  "$ROOT/build-release/umaccess-info"
   log "running the benchmark report"
   "$ROOT/build-release/bench/umaccess-bench-report" "$@"
 }

@@ -86,7 +86,7 @@ TEST_P(CopyConformance, LargeLengthsUpTo1MiB) {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllVariants, CopyConformance,
-                         ::testing::ValuesIn(cross(supported_variants(), copy_operations())),
+                         ::testing::ValuesIn(cross(kernel_configs(), copy_operations())),
                          variant_op_name<CopyOperation>);
 
 class FillConformance : public VariantFixture<VariantOp<FillOperation>> {
@@ -125,7 +125,7 @@ TEST_P(FillConformance, LargeLengthsUpTo1MiB) {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllVariants, FillConformance,
-                         ::testing::ValuesIn(cross(supported_variants(), fill_operations())),
+                         ::testing::ValuesIn(cross(kernel_configs(), fill_operations())),
                          variant_op_name<FillOperation>);
 
 // MoveToUserFromUser with source and destination overlapping at every small distance in
@@ -157,7 +157,7 @@ TEST_P(OverlappingMove, MatchesMemmoveAtEveryDistance) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(AllVariants, OverlappingMove, ::testing::ValuesIn(supported_variants()),
+INSTANTIATE_TEST_SUITE_P(AllVariants, OverlappingMove, ::testing::ValuesIn(kernel_configs()),
                          [](const auto& info) { return info.param; });
 
 }  // namespace

@@ -75,7 +75,7 @@ std::vector<VariantOp<CopyOperation>> user_source_ops() {
   std::vector<CopyOperation> ops;
   for (const auto& op : copy_operations())
     if (op.user_source) ops.push_back(op);
-  return cross(supported_variants(), ops);
+  return cross(kernel_configs(), ops);
 }
 
 INSTANTIATE_TEST_SUITE_P(AllVariants, SourceFaults, ::testing::ValuesIn(user_source_ops()),
@@ -126,7 +126,7 @@ std::vector<VariantOp<CopyOperation>> user_destination_ops() {
   std::vector<CopyOperation> ops;
   for (const auto& op : copy_operations())
     if (op.user_destination) ops.push_back(op);
-  return cross(supported_variants(), ops);
+  return cross(kernel_configs(), ops);
 }
 
 INSTANTIATE_TEST_SUITE_P(AllVariants, DestinationFaults,
@@ -161,7 +161,7 @@ std::vector<VariantOp<FillOperation>> user_fill_ops() {
   std::vector<FillOperation> ops;
   for (const auto& op : fill_operations())
     if (op.user_destination) ops.push_back(op);
-  return cross(supported_variants(), ops);
+  return cross(kernel_configs(), ops);
 }
 
 INSTANTIATE_TEST_SUITE_P(AllVariants, FillFaults, ::testing::ValuesIn(user_fill_ops()),
@@ -196,7 +196,7 @@ TEST_P(OverlappingMoveFaults, ReportsNothingCopiedAndStaysInsideTheDestination) 
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(AllVariants, OverlappingMoveFaults, ::testing::ValuesIn(supported_variants()),
+INSTANTIATE_TEST_SUITE_P(AllVariants, OverlappingMoveFaults, ::testing::ValuesIn(kernel_configs()),
                          [](const auto& info) { return info.param; });
 
 // An overlapping move with dst below src whose destination runs into a read-only page: the

@@ -87,12 +87,46 @@ inline std::vector<std::string> supported_variants() {
   return out;
 }
 
-// Fixture base: selects the variant named by the test parameter, restores "auto" after.
+// Kernel configurations the conformance and fault suites run under, so that every kernel
+// runs at every length whatever this CPU's thresholds are:
+//   <isa>       the variant's vector kernels alone (rep strings and streaming stores off)
+//   <isa>_nt    streaming stores from the first byte (the non-temporal kernels everywhere)
+//   erms        rep movsb / rep stosb from the first byte
+//   auto        the automatic choice with its derived thresholds (the real plan)
+inline std::vector<std::string> kernel_configs() {
+  std::vector<std::string> out;
+  for (const auto& v : supported_variants()) {
+    out.push_back(v);
+    if (v != "erms") out.push_back(v + "_nt");
+  }
+  out.push_back("auto");
+  return out;
+}
+
+inline void apply_kernel_config(const std::string& config) {
+  constexpr std::size_t never = umaccess::dispatch::kNever;
+  if (config == "auto") {
+    umaccess::dispatch::select("auto");
+    umaccess::dispatch::reset_thresholds();
+  } else if (config == "erms") {
+    umaccess::dispatch::select("erms");
+    umaccess::dispatch::set_thresholds({0, 0, never});
+  } else if (config.size() > 3 && config.compare(config.size() - 3, 3, "_nt") == 0) {
+    umaccess::dispatch::select(config.substr(0, config.size() - 3));
+    umaccess::dispatch::set_thresholds({never, never, 0});
+  } else {
+    umaccess::dispatch::select(config);
+    umaccess::dispatch::set_thresholds({never, never, never});
+  }
+}
+
+// Fixture base: applies the kernel configuration (or plain variant) named by the test
+// parameter, restores "auto" with derived thresholds after.
 template <typename Param>
 class VariantFixture : public ::testing::TestWithParam<Param> {
  protected:
-  void select(const std::string& variant) { umaccess::dispatch::select(variant); }
-  void TearDown() override { umaccess::dispatch::select("auto"); }
+  void select(const std::string& config) { apply_kernel_config(config); }
+  void TearDown() override { apply_kernel_config("auto"); }
 };
 
 // Runs `f` and returns the StructuredException it threw; fails the test if it did not.
