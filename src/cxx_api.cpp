@@ -83,6 +83,11 @@ void raise_last_failure(NtStatus status) {
   throw StructuredException(status, 0, false);
 }
 
+void raise_raw_failure(umaccess_operation op, std::size_t len, std::size_t left,
+                       const umaccess_fault_record& record) {
+  raise_last_failure(umaccess_raw_status(op, len, left, &record, nullptr));
+}
+
 bool filter_accepts(long filter_result) {
   if (filter_result < 0)
     fatal("an exception filter returned EXCEPTION_CONTINUE_EXECUTION: resuming at the faulting "

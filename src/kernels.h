@@ -5,14 +5,16 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "umaccess/umaccess.h"
+
 extern "C" {
 
-// Filled by a kernel's recovery path only when it returns non-zero.
-struct uma_fault_record {
-  std::uintptr_t address;  // si_addr of the fault that stopped the operation
-  std::uint64_t info;      // packed by the signal handler, see FaultInfo
-  const char* kernel;      // symbol name of the kernel that faulted, e.g. "uma_copy_avx2"
-};
+// Filled by a kernel's recovery path only when it returns non-zero: address (si_addr),
+// info (packed by the signal handler, see FaultInfo), kernel (the faulting kernel's name).
+// The layout is public (umaccess.h) and must match REC_* in asm/x86_64/umaccess.inc.
+using uma_fault_record = umaccess_fault_record;
+static_assert(offsetof(umaccess_fault_record, info) == 8 &&
+              offsetof(umaccess_fault_record, kernel) == 16);
 
 // Return: bytes NOT done. A NULL record means "do not recover" (kernel-mode calls).
 using uma_copy_kernel = std::size_t (*)(void* dst, const void* src, std::size_t n,

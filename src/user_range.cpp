@@ -14,7 +14,22 @@ namespace umaccess::detail {
 
 std::atomic<std::uintptr_t> g_default_begin{0};
 std::atomic<std::uintptr_t> g_default_end{0};
-__thread const umaccess_user_range* t_user_range __attribute__((tls_model("initial-exec"))) = nullptr;
+__thread ThreadRange t_range __attribute__((tls_model("initial-exec"))) = {0, 0};
+
+namespace {
+// Whether t_range has been filled in on this thread, and its innermost scope (for the
+// reverse-order check). Read only on cold paths.
+__thread bool t_range_ready = false;
+__thread const umaccess_range_scope* t_innermost_scope = nullptr;
+}  // namespace
+
+void ensure_thread_range() {
+  if (t_range_ready) return;
+  ensure_initialized();
+  t_range = {g_default_begin.load(std::memory_order_relaxed),
+             g_default_end.load(std::memory_order_acquire)};
+  t_range_ready = true;
+}
 
 void ensure_initialized() {
   static std::once_flag once;
@@ -31,8 +46,8 @@ void ensure_initialized() {
 }
 
 bool initialize_then_contains(std::uintptr_t p, std::size_t n) {
-  if (g_default_end.load(std::memory_order_acquire) != 0) return false;  // a real refusal
-  ensure_initialized();
+  if (t_range_ready) return false;  // a real refusal
+  ensure_thread_range();
   return range_contains(current_user_range(), p, n);
 }
 
@@ -47,25 +62,28 @@ extern "C" umaccess_user_range umaccess_default_user_range(void) {
 }
 
 extern "C" umaccess_user_range umaccess_get_user_range(void) {
-  ensure_initialized();
+  ensure_thread_range();
   return current_user_range();
 }
 
 extern "C" umaccess_ntstatus umaccess_enter_user_range(umaccess_range_scope* scope,
                                                        std::uintptr_t begin, std::uintptr_t end) {
-  ensure_initialized();
+  ensure_thread_range();
   if (scope == nullptr || begin > end || end > g_default_end.load(std::memory_order_acquire))
     return STATUS_INVALID_PARAMETER;
   scope->range = {begin, end};
-  scope->previous = t_user_range;
-  t_user_range = &scope->range;
+  scope->saved = current_user_range();
+  scope->outer = t_innermost_scope;
+  t_innermost_scope = scope;
+  t_range = {begin, end};
   return STATUS_SUCCESS;
 }
 
 extern "C" void umaccess_leave_user_range(umaccess_range_scope* scope) {
-  if (scope == nullptr || t_user_range != &scope->range)
+  if (scope == nullptr || t_innermost_scope != scope)
     fatal("umaccess_leave_user_range: %p is not this thread's innermost user range scope "
           "(scopes must be left in reverse order, on the thread that entered them)",
           static_cast<void*>(scope));
-  t_user_range = scope->previous;
+  t_range = {scope->saved.begin, scope->saved.end};
+  t_innermost_scope = static_cast<const umaccess_range_scope*>(scope->outer);
 }

@@ -18,28 +18,28 @@ namespace umaccess::detail {
 extern std::atomic<std::uintptr_t> g_default_begin;
 extern std::atomic<std::uintptr_t> g_default_end;  // published last, with release
 
-// This thread's innermost ScopedUserRange, or nullptr for the default. __thread (not
-// thread_local) so that access is a plain TLS load with no init wrapper.
-extern __thread const umaccess_user_range* t_user_range __attribute__((tls_model("initial-exec")));
+// The user range in effect on this thread: the default, or its innermost ScopedUserRange.
+// Empty ({0, 0}) until the thread's first user-mode access, which the check therefore
+// refuses, and whose cold path fills it in. So the hot path reads two thread-local words:
+// no pointer to follow, no branch for scopes, no flag. __thread (not thread_local): a
+// plain TLS access with no init wrapper; initial-exec: in the static TLS block.
+struct ThreadRange {
+  std::uintptr_t begin;
+  std::uintptr_t end;
+};
+extern __thread ThreadRange t_range __attribute__((tls_model("initial-exec")));
 
-inline umaccess_user_range current_user_range() noexcept {
-  if (const umaccess_user_range* scoped = t_user_range) return *scoped;
-  const std::uintptr_t end = g_default_end.load(std::memory_order_acquire);
-  return {g_default_begin.load(std::memory_order_relaxed), end};
-}
+inline umaccess_user_range current_user_range() noexcept { return {t_range.begin, t_range.end}; }
 
 inline bool range_contains(umaccess_user_range r, std::uintptr_t p, std::size_t n) noexcept {
   return p >= r.begin && p <= r.end && n <= r.end - p;  // end exclusive, no wrap-around
 }
 
-// The first address of [p, p + n) that lies outside r (p itself if p is outside).
-inline std::uintptr_t first_address_outside(umaccess_user_range r, std::uintptr_t p) noexcept {
-  return (p < r.begin || p >= r.end) ? p : r.end;
-}
+// Cold: the first access on this thread (fill in the range, initializing the library if
+// need be), then the check again. False is a real refusal.
+bool initialize_then_contains(std::uintptr_t p, std::size_t n);
 
-bool initialize_then_contains(std::uintptr_t p, std::size_t n);  // cold
-
-// True if [p, p + n) may be accessed as user memory. Initializes the library on first use.
+// True if [p, p + n) may be accessed as user memory. Initializes on first use.
 inline bool user_range_allows(const void* p, std::size_t n) {
   const auto a = reinterpret_cast<std::uintptr_t>(p);
   if (__builtin_expect(range_contains(current_user_range(), a, n), 1)) return true;
@@ -48,5 +48,13 @@ inline bool user_range_allows(const void* p, std::size_t n) {
 
 // Installs the fault handler and publishes the default range, once. Thread-safe.
 void ensure_initialized();
+// ensure_initialized(), and this thread's range filled in.
+void ensure_thread_range();
+
+// The first address of [p, p + n) that lies outside r (p itself if p is outside).
+inline std::uintptr_t first_address_outside(umaccess_user_range r, std::uintptr_t p) noexcept {
+  return (p < r.begin || p >= r.end) ? p : r.end;
+}
+
 
 }  // namespace umaccess::detail

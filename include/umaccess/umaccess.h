@@ -114,6 +114,59 @@ UMACCESS_API umaccess_ntstatus umaccess_zero_mode_memory(void *dst, size_t len,
                                                          umaccess_processor_mode mode,
                                                          size_t *bytes_filled);
 
+/* ---- The raw interface ---------------------------------------------------------------- */
+/* What the C++ layer (and the status functions above) are built on, for callers who want
+ * the shortest path. A raw entry checks the user range, picks the kernel for the length and
+ * runs it; it returns the number of bytes NOT done (0: everything was done) and, only when
+ * that is not 0, leaves the reason in *record. umaccess_raw_status() then turns it into
+ * the status the regular entry returns, records it for umaccess_last_failure() and bug-
+ * checks a fault on the kernel-side buffer. Length 0 returns 0 and touches nothing. */
+typedef struct umaccess_fault_record {
+  uintptr_t address;  /* the faulting address, or the first address outside the range */
+  uint64_t info;      /* signal, si_code and direction (packed; 0 signal: range refusal) */
+  const char *kernel; /* the kernel that faulted, or NULL */
+} umaccess_fault_record;
+
+typedef enum umaccess_operation {
+  UMACCESS_OP_COPY_FROM_USER,
+  UMACCESS_OP_COPY_TO_USER,
+  UMACCESS_OP_COPY_TO_USER_FROM_USER,
+  UMACCESS_OP_MOVE_TO_USER_FROM_USER,
+  UMACCESS_OP_COPY_FROM_USER_NONTEMPORAL,
+  UMACCESS_OP_COPY_TO_USER_NONTEMPORAL,
+  UMACCESS_OP_FILL_USER_MEMORY,
+  UMACCESS_OP_SET_USER_MEMORY,
+  UMACCESS_OP_ZERO_USER_MEMORY
+} umaccess_operation;
+
+UMACCESS_API size_t umaccess_raw_copy_from_user(void *dst, const void *src, size_t len,
+                                                umaccess_fault_record *record);
+UMACCESS_API size_t umaccess_raw_copy_to_user(void *dst, const void *src, size_t len,
+                                              umaccess_fault_record *record);
+UMACCESS_API size_t umaccess_raw_copy_to_user_from_user(void *dst, const void *src, size_t len,
+                                                        umaccess_fault_record *record);
+UMACCESS_API size_t umaccess_raw_move_to_user_from_user(void *dst, const void *src, size_t len,
+                                                        umaccess_fault_record *record);
+UMACCESS_API size_t umaccess_raw_copy_from_user_nontemporal(void *dst, const void *src,
+                                                            size_t len,
+                                                            umaccess_fault_record *record);
+UMACCESS_API size_t umaccess_raw_copy_to_user_nontemporal(void *dst, const void *src,
+                                                          size_t len,
+                                                          umaccess_fault_record *record);
+UMACCESS_API size_t umaccess_raw_fill_user_memory(void *dst, size_t len, unsigned char fill,
+                                                  umaccess_fault_record *record);
+/* For a non-zero `left` from a raw entry of `op` on `len` bytes. */
+UMACCESS_API umaccess_ntstatus umaccess_raw_status(umaccess_operation op, size_t len,
+                                                   size_t left,
+                                                   const umaccess_fault_record *record,
+                                                   size_t *bytes_done);
+
+/* Kernel mode: a plain volatile copy or fill by the same kernels, with no check and no
+ * recovery (a bad pointer crashes the process, as in any program). */
+UMACCESS_API void umaccess_kernel_copy(void *dst, const void *src, size_t len);
+UMACCESS_API void umaccess_kernel_copy_nontemporal(void *dst, const void *src, size_t len);
+UMACCESS_API void umaccess_kernel_fill(void *dst, size_t len, unsigned char fill);
+
 /* ---- Probes (ProbeForRead / ProbeForWrite / ExProbeAlignment rules, README "Probing") ---- */
 UMACCESS_API umaccess_ntstatus umaccess_probe_for_read(const void *address, size_t len,
                                                        uint32_t alignment);
@@ -156,7 +209,8 @@ UMACCESS_API umaccess_user_range umaccess_default_user_range(void);
  * nothing, if begin > end or end lies beyond the default range's end. */
 typedef struct umaccess_range_scope {
   umaccess_user_range range;
-  const umaccess_user_range *previous; /* private */
+  umaccess_user_range saved; /* private: the range this scope replaced */
+  const void *outer;         /* private: the enclosing scope */
 } umaccess_range_scope;
 UMACCESS_API umaccess_ntstatus umaccess_enter_user_range(umaccess_range_scope *scope,
                                                          uintptr_t begin, uintptr_t end);

@@ -220,6 +220,16 @@ inline void raise_on_failure(NtStatus status) {
   if (__builtin_expect(status != 0, 0)) raise_last_failure(status);
 }
 
+// Throws for a raw entry's non-zero result (or bug-checks a kernel-side fault).
+[[noreturn]] UMACCESS_API void raise_raw_failure(umaccess_operation op, std::size_t len,
+                                                 std::size_t left,
+                                                 const umaccess_fault_record& record);
+
+inline void check_raw(umaccess_operation op, std::size_t len, std::size_t left,
+                      const umaccess_fault_record& record) {
+  if (__builtin_expect(left != 0, 0)) raise_raw_failure(op, len, left, record);
+}
+
 // Exception filter result: > 0 handle, 0 keep searching (rethrow). Resuming at the faulting
 // instruction (EXCEPTION_CONTINUE_EXECUTION, -1) has no C++ equivalent: fatal.
 UMACCESS_API bool filter_accepts(long filter_result);

@@ -58,106 +58,136 @@ inline VOID ExProbeAlignment(const volatile VOID* Address, SIZE_T Length, ULONG 
 }
 
 // ---- Copies -------------------------------------------------------------------------------
+// Each is one call into a raw entry, which tail-calls the kernel; the fault record lives
+// in this frame and is read only if something failed.
+
+#define UMACCESS_RAW_COPY_(raw, op, Destination, Source, Length)                       \
+  do {                                                                                 \
+    umaccess_fault_record uma_record_;                                                 \
+    const SIZE_T uma_left_ = raw(::umaccess::detail::bare(Destination),                \
+                                 ::umaccess::detail::bare(Source), (Length), &uma_record_); \
+    ::umaccess::detail::check_raw(op, (Length), uma_left_, uma_record_);               \
+  } while (0)
 
 inline VOID CopyFromUser(volatile VOID* Destination, volatile const VOID* Source, SIZE_T Length) {
-  ::umaccess::detail::raise_on_failure(umaccess_copy_from_user(
-      ::umaccess::detail::bare(Destination), ::umaccess::detail::bare(Source), Length, nullptr));
+  UMACCESS_RAW_COPY_(umaccess_raw_copy_from_user, UMACCESS_OP_COPY_FROM_USER, Destination, Source,
+                     Length);
 }
 
 inline VOID CopyFromUserNonTemporal(VOID* Destination, volatile const VOID* Source,
                                     SIZE_T Length) {
-  ::umaccess::detail::raise_on_failure(umaccess_copy_from_user_nontemporal(
-      Destination, ::umaccess::detail::bare(Source), Length, nullptr));
+  UMACCESS_RAW_COPY_(umaccess_raw_copy_from_user_nontemporal,
+                     UMACCESS_OP_COPY_FROM_USER_NONTEMPORAL, Destination, Source, Length);
 }
 
 inline VOID CopyToUser(volatile VOID* Destination, const VOID* Source, SIZE_T Length) {
-  ::umaccess::detail::raise_on_failure(
-      umaccess_copy_to_user(::umaccess::detail::bare(Destination), Source, Length, nullptr));
+  UMACCESS_RAW_COPY_(umaccess_raw_copy_to_user, UMACCESS_OP_COPY_TO_USER, Destination, Source,
+                     Length);
 }
 
 inline VOID CopyToUserNonTemporal(volatile VOID* Destination, const VOID* Source,
                                   SIZE_T Length) {
-  ::umaccess::detail::raise_on_failure(umaccess_copy_to_user_nontemporal(
-      ::umaccess::detail::bare(Destination), Source, Length, nullptr));
+  UMACCESS_RAW_COPY_(umaccess_raw_copy_to_user_nontemporal, UMACCESS_OP_COPY_TO_USER_NONTEMPORAL,
+                     Destination, Source, Length);
 }
 
 inline VOID CopyToUserFromUser(volatile VOID* Destination, volatile const VOID* Source,
                                SIZE_T Length) {
-  ::umaccess::detail::raise_on_failure(umaccess_copy_to_user_from_user(
-      ::umaccess::detail::bare(Destination), ::umaccess::detail::bare(Source), Length, nullptr));
+  UMACCESS_RAW_COPY_(umaccess_raw_copy_to_user_from_user, UMACCESS_OP_COPY_TO_USER_FROM_USER,
+                     Destination, Source, Length);
 }
 
 // Overlapping Source and Destination are allowed (memmove).
 inline VOID MoveToUserFromUser(volatile VOID* Destination, volatile const VOID* Source,
                                SIZE_T Length) {
-  ::umaccess::detail::raise_on_failure(umaccess_move_to_user_from_user(
-      ::umaccess::detail::bare(Destination), ::umaccess::detail::bare(Source), Length, nullptr));
+  UMACCESS_RAW_COPY_(umaccess_raw_move_to_user_from_user, UMACCESS_OP_MOVE_TO_USER_FROM_USER,
+                     Destination, Source, Length);
 }
 
 inline VOID CopyFromMode(VOID* Destination, const volatile VOID* Source, SIZE_T Length,
                          KPROCESSOR_MODE Mode) {
-  ::umaccess::detail::raise_on_failure(umaccess_copy_from_mode(
-      Destination, ::umaccess::detail::bare(Source), Length, Mode, nullptr));
+  if (Mode == KernelMode)
+    umaccess_kernel_copy(Destination, ::umaccess::detail::bare(Source), Length);
+  else
+    CopyFromUser(Destination, Source, Length);
 }
 
 inline VOID CopyFromModeNonTemporal(VOID* Destination, const volatile VOID* Source,
                                     SIZE_T Length, KPROCESSOR_MODE Mode) {
-  ::umaccess::detail::raise_on_failure(umaccess_copy_from_mode_nontemporal(
-      Destination, ::umaccess::detail::bare(Source), Length, Mode, nullptr));
+  if (Mode == KernelMode)
+    umaccess_kernel_copy_nontemporal(Destination, ::umaccess::detail::bare(Source), Length);
+  else
+    CopyFromUserNonTemporal(Destination, Source, Length);
 }
 
 inline VOID CopyToMode(volatile VOID* Destination, const VOID* Source, SIZE_T Length,
                        KPROCESSOR_MODE Mode) {
-  ::umaccess::detail::raise_on_failure(umaccess_copy_to_mode(
-      ::umaccess::detail::bare(Destination), Source, Length, Mode, nullptr));
+  if (Mode == KernelMode)
+    umaccess_kernel_copy(::umaccess::detail::bare(Destination), Source, Length);
+  else
+    CopyToUser(Destination, Source, Length);
 }
 
 inline VOID CopyToModeNonTemporal(volatile VOID* Destination, const VOID* Source,
                                   SIZE_T Length, KPROCESSOR_MODE Mode) {
-  ::umaccess::detail::raise_on_failure(umaccess_copy_to_mode_nontemporal(
-      ::umaccess::detail::bare(Destination), Source, Length, Mode, nullptr));
+  if (Mode == KernelMode)
+    umaccess_kernel_copy_nontemporal(::umaccess::detail::bare(Destination), Source, Length);
+  else
+    CopyToUserNonTemporal(Destination, Source, Length);
 }
 
 // Source is always user memory; Destination is kernel (KernelMode) or user (other modes).
 inline VOID CopyFromUserToMode(volatile VOID* Destination, volatile const VOID* Source,
                                SIZE_T Length, KPROCESSOR_MODE Mode) {
-  ::umaccess::detail::raise_on_failure(umaccess_copy_from_user_to_mode(
-      ::umaccess::detail::bare(Destination), ::umaccess::detail::bare(Source), Length, Mode,
-      nullptr));
+  if (Mode == KernelMode)
+    CopyFromUser(Destination, Source, Length);
+  else
+    CopyToUserFromUser(Destination, Source, Length);
 }
 
 // ---- Fills (FillUserMemory takes (Length, Fill); SetUserMemory takes (Fill, Length)) -----
 
+namespace umaccess::detail {
+inline void fill_user(umaccess_operation op, volatile void* dst, std::size_t len,
+                      unsigned char fill) {
+  umaccess_fault_record record;
+  check_raw(op, len, umaccess_raw_fill_user_memory(bare(dst), len, fill, &record), record);
+}
+}  // namespace umaccess::detail
+
 inline VOID FillUserMemory(volatile VOID* Destination, SIZE_T Length, UCHAR Fill) {
-  ::umaccess::detail::raise_on_failure(umaccess_fill_user_memory(
-      ::umaccess::detail::bare(Destination), Length, Fill, nullptr));
+  ::umaccess::detail::fill_user(UMACCESS_OP_FILL_USER_MEMORY, Destination, Length, Fill);
 }
 
 inline VOID SetUserMemory(volatile VOID* Destination, UCHAR Fill, SIZE_T Length) {
-  ::umaccess::detail::raise_on_failure(umaccess_set_user_memory(
-      ::umaccess::detail::bare(Destination), Fill, Length, nullptr));
+  ::umaccess::detail::fill_user(UMACCESS_OP_SET_USER_MEMORY, Destination, Length, Fill);
 }
 
 inline VOID ZeroUserMemory(volatile VOID* Destination, SIZE_T Length) {
-  ::umaccess::detail::raise_on_failure(
-      umaccess_zero_user_memory(::umaccess::detail::bare(Destination), Length, nullptr));
+  ::umaccess::detail::fill_user(UMACCESS_OP_ZERO_USER_MEMORY, Destination, Length, 0);
 }
 
 inline VOID FillModeMemory(volatile VOID* Destination, SIZE_T Length, UCHAR Fill,
                            KPROCESSOR_MODE Mode) {
-  ::umaccess::detail::raise_on_failure(umaccess_fill_mode_memory(
-      ::umaccess::detail::bare(Destination), Length, Fill, Mode, nullptr));
+  if (Mode == KernelMode)
+    umaccess_kernel_fill(::umaccess::detail::bare(Destination), Length, Fill);
+  else
+    FillUserMemory(Destination, Length, Fill);
 }
 
 inline VOID SetModeMemory(volatile VOID* Destination, UCHAR Fill, SIZE_T Length,
                           KPROCESSOR_MODE Mode) {
-  ::umaccess::detail::raise_on_failure(umaccess_set_mode_memory(
-      ::umaccess::detail::bare(Destination), Fill, Length, Mode, nullptr));
+  if (Mode == KernelMode)
+    umaccess_kernel_fill(::umaccess::detail::bare(Destination), Length, Fill);
+  else
+    SetUserMemory(Destination, Fill, Length);
 }
 
 inline VOID ZeroModeMemory(volatile VOID* Destination, SIZE_T Length, KPROCESSOR_MODE Mode) {
-  ::umaccess::detail::raise_on_failure(umaccess_zero_mode_memory(
-      ::umaccess::detail::bare(Destination), Length, Mode, nullptr));
+  if (Mode == KernelMode)
+    umaccess_kernel_fill(::umaccess::detail::bare(Destination), Length, 0);
+  else
+    ZeroUserMemory(Destination, Length);
 }
 
 // ---- Alignment-checked copies (macros, as in the WDK header) ------------------------------
