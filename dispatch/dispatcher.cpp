@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <algorithm>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
@@ -11,9 +12,15 @@
 #include "plan.h"
 #include "umaccess/umaccess.hpp"
 
+// Read by the vector kernels; SIZE_MAX until the dispatcher chooses.
+extern "C" {
+std::size_t uma_copy_large_from = SIZE_MAX, uma_copy_huge_from = SIZE_MAX;
+std::size_t uma_fill_large_from = SIZE_MAX, uma_fill_huge_from = SIZE_MAX;
+}
+
 namespace umaccess::detail {
 
-ActivePlan g_plan;
+ActiveKernels g_active;
 
 namespace {
 
@@ -102,6 +109,36 @@ void pin_from_environment(const char* variable, Pin* pin) {
   pin->why = std::string("set by ") + variable;
 }
 
+template <typename T>
+void store(T volatile* where, T value) {
+  __atomic_store_n(where, value, __ATOMIC_RELAXED);
+}
+
+// The length-class boundaries as the kernels apply them (copy.inc, fill.inc): the vector
+// loop keeps everything up to 8 x VEC; streaming never starts below NT_MIN_BYTES.
+struct Boundaries {
+  std::size_t large_from, huge_from;
+};
+Boundaries boundaries(const VariantDef& v, std::size_t rep_from, std::size_t nt_from) {
+  if (v.vector_bytes == 0) return {0, kNever};  // the erms variant: rep strings throughout
+  const std::size_t loop_end = 8 * std::size_t{v.vector_bytes} + 1;
+  const std::size_t huge = std::max({nt_from, kNonTemporalMinBytes, loop_end});
+  return {std::min(std::max(rep_from, loop_end), huge), huge};
+}
+
+void publish(const VariantDef& v, const Thresholds& t) {
+  const Boundaries copy = boundaries(v, t.rep_movsb, t.non_temporal);
+  const Boundaries fill = boundaries(v, t.rep_stosb, t.non_temporal);
+  store(&uma_copy_large_from, copy.large_from);
+  store(&uma_copy_huge_from, copy.huge_from);
+  store(&uma_fill_large_from, fill.large_from);
+  store(&uma_fill_huge_from, fill.huge_from);
+  g_active.copy.store(v.copy, std::memory_order_relaxed);
+  g_active.move.store(v.move, std::memory_order_relaxed);
+  g_active.copy_nt.store(v.copy_nt, std::memory_order_relaxed);
+  g_active.fill.store(v.fill, std::memory_order_relaxed);
+}
+
 // Derives what is not pinned and publishes the plan. Caller holds the mutex.
 void recompute(State& s) {
   const CpuDescription& cpu = host_cpu();
@@ -119,21 +156,7 @@ void recompute(State& s) {
   choose(s.non_temporal, derived.non_temporal, derived_why.non_temporal,
          &s.thresholds.non_temporal, &s.reasons.non_temporal);
 
-  const VariantDef& v = *s.variant;
-  const Thresholds& t = s.thresholds;
-  constexpr auto relaxed = std::memory_order_relaxed;
-  g_plan.copy.small.store(v.copy, relaxed);
-  g_plan.copy.large.store(uma_copy_erms, relaxed);
-  g_plan.copy.huge.store(v.copy_nt, relaxed);
-  g_plan.copy.huge_from.store(t.non_temporal, relaxed);
-  g_plan.copy.large_from.store(std::min(t.rep_movsb, t.non_temporal), relaxed);
-  g_plan.fill.small.store(v.fill, relaxed);
-  g_plan.fill.large.store(uma_fill_erms, relaxed);
-  g_plan.fill.huge.store(v.fill_nt, relaxed);
-  g_plan.fill.huge_from.store(t.non_temporal, relaxed);
-  g_plan.fill.large_from.store(std::min(t.rep_stosb, t.non_temporal), relaxed);
-  g_plan.move.store(v.move, relaxed);
-  g_plan.copy_nt.store(v.copy_nt, relaxed);
+  publish(*s.variant, s.thresholds);
 }
 
 // Caller holds the mutex.
@@ -287,27 +310,31 @@ void reset_thresholds() {
 
 namespace {
 
-// The plan's size classes for one operation, as the hot path walks them.
-template <typename Kernel>
-void add_classes(std::vector<SizeClass>* out, Operation op, const SizePlan<Kernel>& p) {
-  const std::size_t large_from = p.large_from.load(), huge_from = p.huge_from.load();
-  auto add = [&](std::size_t from, std::size_t to, Kernel k) {
-    if (from < to) out->push_back({op, from, to, kernel_name(reinterpret_cast<const void*>(k))});
+// The size classes of one operation: [0, large) small, [large, huge) large, [huge, inf) huge.
+void add_classes(std::vector<SizeClass>* out, Operation op, Boundaries b, const void* small,
+                 const void* large, const void* huge) {
+  auto add = [&](std::size_t from, std::size_t to, const void* k) {
+    if (from < to) out->push_back({op, from, to, kernel_name(k)});
   };
-  add(0, large_from, p.small.load());
-  add(large_from, huge_from, p.large.load());
-  add(huge_from, kNever, p.huge.load());
+  add(0, b.large_from, small);
+  add(b.large_from, b.huge_from, large);
+  add(b.huge_from, kNever, huge);
 }
 
-std::vector<SizeClass> current_plan(const VariantDef& v) {
+template <typename F>
+const void* addr(F f) {
+  return reinterpret_cast<const void*>(f);
+}
+
+std::vector<SizeClass> current_plan(const VariantDef& v, const Thresholds& t) {
   std::vector<SizeClass> plan;
-  add_classes(&plan, Operation::Copy, g_plan.copy);
-  plan.push_back({Operation::Move, 0, kNever, kernel_name(reinterpret_cast<const void*>(v.move))});
-  plan.push_back({Operation::CopyNonTemporal, 0, kNonTemporalMinBytes,
-                  kernel_name(reinterpret_cast<const void*>(v.copy))});
-  plan.push_back({Operation::CopyNonTemporal, kNonTemporalMinBytes, kNever,
-                  kernel_name(reinterpret_cast<const void*>(v.copy_nt))});
-  add_classes(&plan, Operation::Fill, g_plan.fill);
+  add_classes(&plan, Operation::Copy, boundaries(v, t.rep_movsb, t.non_temporal), addr(v.copy),
+              addr(uma_copy_erms), addr(v.copy_nt));
+  plan.push_back({Operation::Move, 0, kNever, kernel_name(addr(v.move))});
+  plan.push_back({Operation::CopyNonTemporal, 0, kNonTemporalMinBytes, kernel_name(addr(v.copy_nt_small))});
+  plan.push_back({Operation::CopyNonTemporal, kNonTemporalMinBytes, kNever, kernel_name(addr(v.copy_nt))});
+  add_classes(&plan, Operation::Fill, boundaries(v, t.rep_stosb, t.non_temporal), addr(v.fill),
+              addr(uma_fill_erms), addr(v.fill_nt));
   return plan;
 }
 
@@ -316,7 +343,7 @@ std::vector<SizeClass> current_plan(const VariantDef& v) {
 std::string kernel_for(Operation operation, std::size_t length) {
   State* s;
   auto lock = initialized_state(s);
-  for (const SizeClass& c : current_plan(*s->variant))
+  for (const SizeClass& c : current_plan(*s->variant, s->thresholds))
     if (c.operation == operation && length >= c.from && length < c.to) return c.kernel;
   return "?";
 }
@@ -347,7 +374,7 @@ Report describe() {
   r.rep_movsb_reason = s->reasons.rep_movsb;
   r.rep_stosb_reason = s->reasons.rep_stosb;
   r.non_temporal_reason = s->reasons.non_temporal;
-  r.plan = current_plan(*s->variant);
+  r.plan = current_plan(*s->variant, s->thresholds);
   return r;
 }
 

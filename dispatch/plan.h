@@ -1,53 +1,44 @@
-// dispatch/plan.h - the size plan the hot path reads: per operation, which kernel runs for
-// which lengths. A copy picks one of three kernels with at most two well-predicted
-// compares, then makes one indirect call.
-//
-// Every field is a relaxed atomic: select() may republish while other threads copy, and a
-// reader mixing old and new fields still gets kernels that are valid for any length on
-// this CPU. Constant-initialized to the SSE2 baseline, so the plan is usable before any
-// constructor runs.
+// dispatch/plan.h - what the dispatcher publishes for the hot paths: the active kernels
+// (one pointer per operation, read with a relaxed load and jumped through by the raw
+// entries and the kernel-mode calls), and four thresholds that the vector kernels read to
+// route long copies and fills to rep movsb/stosb or streaming stores (asm/x86_64/copy.inc,
+// fill.inc). All constant-initialized to the SSE2 baseline, valid before any constructor
+// runs, and republished with relaxed atomic stores: a reader mixing old and new values
+// still gets kernels and thresholds valid for any length on this CPU.
 #pragma once
 
 #include <atomic>
 #include <cstddef>
 
+#include "cpu.h"
 #include "kernels.h"
 #include "policy.h"
+
+extern "C" {
+// Read by the vector kernels past 8 x VEC (hidden: resolved at link time, no GOT).
+extern std::size_t uma_copy_large_from, uma_copy_huge_from;
+extern std::size_t uma_fill_large_from, uma_fill_huge_from;
+}
 
 namespace umaccess::detail {
 
 // Lengths below NT_MIN_BYTES (asm/x86_64/umaccess.inc) make the non-temporal kernels use
-// their temporal sibling.
+// their temporal sibling; the huge threshold never goes below it, so the two kernels
+// never hand a copy back and forth.
 constexpr std::size_t kNonTemporalMinBytes = 256;
 
-template <typename Kernel>
-struct SizePlan {
-  std::atomic<std::size_t> large_from;  // first length of the `large` class
-  std::atomic<std::size_t> huge_from;   // first length of the `huge` class
-  std::atomic<Kernel> small, large, huge;
-
-  Kernel pick(std::size_t n) const {
-    if (__builtin_expect(n < large_from.load(std::memory_order_relaxed), 1))
-      return small.load(std::memory_order_relaxed);
-    return n < huge_from.load(std::memory_order_relaxed) ? large.load(std::memory_order_relaxed)
-                                                         : huge.load(std::memory_order_relaxed);
-  }
-};
-
-struct ActivePlan {
-  SizePlan<uma_copy_kernel> copy{{kNever}, {kNever}, {uma_copy_sse2}, {uma_copy_sse2},
-                                 {uma_copy_nt_sse2}};
-  SizePlan<uma_fill_kernel> fill{{kNever}, {kNever}, {uma_fill_sse2}, {uma_fill_sse2},
-                                 {uma_fill_nt_sse2}};
+struct ActiveKernels {
+  std::atomic<uma_copy_kernel> copy{uma_copy_sse2};        // routes long copies itself
   std::atomic<uma_copy_kernel> move{uma_move_sse2};        // overlapping moves
-  std::atomic<uma_copy_kernel> copy_nt{uma_copy_nt_sse2};  // the ...NonTemporal operations
+  std::atomic<uma_copy_kernel> copy_nt{uma_copy_nt_sse2};  // the ...NonTemporal copies
+  std::atomic<uma_fill_kernel> fill{uma_fill_sse2};        // routes long fills itself
 };
-extern ActivePlan g_plan;
+extern ActiveKernels g_active;
 
-inline uma_copy_kernel copy_kernel_for(std::size_t n) { return g_plan.copy.pick(n); }
-inline uma_fill_kernel fill_kernel_for(std::size_t n) { return g_plan.fill.pick(n); }
-inline uma_copy_kernel move_kernel() { return g_plan.move.load(std::memory_order_relaxed); }
-inline uma_copy_kernel copy_nt_kernel() { return g_plan.copy_nt.load(std::memory_order_relaxed); }
+inline uma_copy_kernel active_copy() { return g_active.copy.load(std::memory_order_relaxed); }
+inline uma_copy_kernel active_move() { return g_active.move.load(std::memory_order_relaxed); }
+inline uma_copy_kernel active_copy_nt() { return g_active.copy_nt.load(std::memory_order_relaxed); }
+inline uma_fill_kernel active_fill() { return g_active.fill.load(std::memory_order_relaxed); }
 
 // Reads the environment and chooses, once (also done at load time).
 void initialize_dispatch();

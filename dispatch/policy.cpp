@@ -68,13 +68,9 @@ std::size_t derive_rep(const CpuDescription& cpu, const VariantDef& v, bool stos
     *why = "no ERMS: fast-string microcode absent";
     return kNever;
   }
-  if (v.rep_strings) {
-    if (cpu.has(kFsrm)) {
-      *why = std::string("erms variant with FSRM: ") + insn + " from the first byte";
-      return 0;
-    }
-    *why = "erms variant without FSRM: SSE2 below 2 KiB, where the start-up cost dominates";
-    return 2048;
+  if (v.vector_bytes == 0) {
+    *why = std::string("the erms variant: ") + insn + " at every length";
+    return 0;
   }
   if (cpu.vendor_id == Vendor::Amd) {
     *why = std::string("AMD: ") + insn +

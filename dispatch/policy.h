@@ -7,18 +7,14 @@
 #include <string>
 
 #include "cpu.h"
+#include "umaccess/umaccess.hpp"
 #include "variants.h"
 
 namespace umaccess::detail {
 
-constexpr std::size_t kNever = SIZE_MAX;
-
-// Lengths from which a size class starts (kNever: the class is not used).
-struct Thresholds {
-  std::size_t rep_movsb;     // copies use rep movsb from here (up to non_temporal)
-  std::size_t rep_stosb;     // fills use rep stosb from here (up to non_temporal)
-  std::size_t non_temporal;  // copies and fills use streaming stores from here
-};
+// Lengths from which a size class starts (kNever: the class is not used); the public type.
+using Thresholds = ::umaccess::dispatch::Thresholds;
+constexpr std::size_t kNever = ::umaccess::dispatch::kNever;
 
 struct ThresholdReasons {
   std::string rep_movsb, rep_stosb, non_temporal;

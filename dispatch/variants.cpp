@@ -8,8 +8,8 @@ namespace {
 
 #define UMA_VECTOR_VARIANT(isa, required, vec, description)                               \
   VariantDef {                                                                            \
-    #isa, description, required, vec, false, uma_copy_##isa, uma_move_##isa,              \
-        uma_copy_nt_##isa, uma_fill_##isa, uma_fill_nt_##isa                               \
+    #isa, description, required, vec, uma_copy_##isa, uma_move_##isa, uma_copy_nt_##isa,  \
+        uma_copy_##isa, uma_fill_##isa, uma_fill_nt_##isa                                  \
   }
 
 constexpr VariantDef kVariants[] = {
@@ -19,9 +19,9 @@ constexpr VariantDef kVariants[] = {
                        "32-byte EVEX vectors in ymm16-31: no vzeroupper, no zmm frequency licence"),
     UMA_VECTOR_VARIANT(avx2, kAvx2, 32, "32-byte AVX2 vectors in ymm0-15, vzeroupper on exit"),
     UMA_VECTOR_VARIANT(sse2, kSse2, 16, "16-byte SSE2 vectors: the baseline of every x86-64"),
-    {"erms", "rep movsb / rep stosb wherever the CPU makes them fast, SSE2 elsewhere",
-     kSse2 | kErms, 16, true, uma_copy_sse2, uma_move_sse2, uma_copy_nt_sse2, uma_fill_sse2,
-     uma_fill_nt_sse2},
+    {"erms", "rep movsb / rep stosb at every length (SSE2 for overlapping moves and streaming)",
+     kSse2 | kErms, 0, uma_copy_erms, uma_move_sse2, uma_copy_nt_sse2, uma_copy_sse2,
+     uma_fill_erms, uma_fill_nt_sse2},
 };
 #undef UMA_VECTOR_VARIANT
 

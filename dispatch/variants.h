@@ -13,13 +13,13 @@ namespace umaccess::detail {
 struct VariantDef {
   const char* name;
   const char* description;
-  std::uint32_t required;  // Feature bits (cpu.h)
-  unsigned vector_bytes;   // VEC of its vector kernels
-  bool rep_strings;        // the erms variant: rep movsb/stosb wherever the CPU makes it fast
-  uma_copy_kernel copy;    // forward, non-overlapping
-  uma_copy_kernel move;    // overlap-safe
-  uma_copy_kernel copy_nt; // streaming stores
-  uma_fill_kernel fill;
+  std::uint32_t required;         // Feature bits (cpu.h)
+  unsigned vector_bytes;          // VEC of its vector kernels; 0: rep strings, no thresholds
+  uma_copy_kernel copy;           // forward, non-overlapping; routes long copies itself
+  uma_copy_kernel move;           // overlap-safe
+  uma_copy_kernel copy_nt;        // streaming stores
+  uma_copy_kernel copy_nt_small;  // what copy_nt runs below NT_MIN_BYTES
+  uma_fill_kernel fill;           // routes long fills itself
   uma_fill_kernel fill_nt;
 };
 

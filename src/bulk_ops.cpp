@@ -42,134 +42,132 @@ __attribute__((noinline, cold)) std::size_t refuse(umaccess_fault_record* rec, c
   return len;
 }
 
+bool is_kernel(umaccess_processor_mode mode) { return mode == UMACCESS_KERNEL_MODE; }
+
+// The hot check: the thread's range, no initialization (a fresh thread's empty range fails
+// it and takes the cold path). One combined branch, so the passing case falls through.
+inline bool allowed(const void* p, std::size_t n) {
+  const auto a = reinterpret_cast<std::uintptr_t>(p);
+  const umaccess_user_range r = current_user_range();
+  return __builtin_expect((a >= r.begin) & (a <= r.end) & (n <= r.end - a), 1);
+}
+
 bool overlaps(const void* dst, const void* src, std::size_t len) {
   const auto d = reinterpret_cast<std::uintptr_t>(dst), s = reinterpret_cast<std::uintptr_t>(src);
   return d - s < len || s - d < len;
 }
 
-bool is_kernel(umaccess_processor_mode mode) { return mode == UMACCESS_KERNEL_MODE; }
-
-#define UMA_UNLIKELY(x) __builtin_expect(!!(x), 0)
+// Both sides checked, after initialization: true if one was refused (*result is then
+// what the entry returns: the length, or 0 for length 0).
+bool refused_user_to_user(void* dst, const void* src, std::size_t len,
+                          umaccess_fault_record* rec, std::size_t* result) {
+  if (!user_range_allows(src, len)) return *result = refuse(rec, src, len, false), true;
+  if (!user_range_allows(dst, len)) return *result = refuse(rec, dst, len, true), true;
+  return false;
+}
 
 }  // namespace
+
+// ---- The cold twins of the raw entries ---------------------------------------------------
+// Reached when a range check fails: the first access on this thread (which fills in its
+// range), or a real refusal. Same signatures as the entries, so those reach them with a
+// tail call and need no stack frame themselves.
+
+#define UMA_COLD __attribute__((noinline, cold))
+
+UMA_COLD std::size_t copy_from_user_slow(void* d, const void* s, std::size_t n,
+                                         umaccess_fault_record* r) {
+  if (!user_range_allows(s, n)) return refuse(r, s, n, false);
+  return active_copy()(d, s, n, r);
+}
+
+UMA_COLD std::size_t copy_to_user_slow(void* d, const void* s, std::size_t n,
+                                       umaccess_fault_record* r) {
+  if (!user_range_allows(d, n)) return refuse(r, d, n, true);
+  return active_copy()(d, s, n, r);
+}
+
+UMA_COLD std::size_t copy_to_user_from_user_slow(void* d, const void* s, std::size_t n,
+                                                 umaccess_fault_record* r) {
+  std::size_t result;
+  if (refused_user_to_user(d, s, n, r, &result)) return result;
+  return active_copy()(d, s, n, r);
+}
+
+UMA_COLD std::size_t move_to_user_from_user_slow(void* d, const void* s, std::size_t n,
+                                                 umaccess_fault_record* r) {
+  std::size_t result;
+  if (refused_user_to_user(d, s, n, r, &result)) return result;
+  return (overlaps(d, s, n) ? active_move() : active_copy())(d, s, n, r);
+}
+
+UMA_COLD std::size_t copy_from_user_nontemporal_slow(void* d, const void* s, std::size_t n,
+                                                     umaccess_fault_record* r) {
+  if (!user_range_allows(s, n)) return refuse(r, s, n, false);
+  return active_copy_nt()(d, s, n, r);
+}
+
+UMA_COLD std::size_t copy_to_user_nontemporal_slow(void* d, const void* s, std::size_t n,
+                                                   umaccess_fault_record* r) {
+  if (!user_range_allows(d, n)) return refuse(r, d, n, true);
+  return active_copy_nt()(d, s, n, r);
+}
+
+UMA_COLD std::size_t fill_user_memory_slow(void* d, std::size_t n, unsigned char fill,
+                                           umaccess_fault_record* r) {
+  if (!user_range_allows(d, n)) return refuse(r, d, n, true);
+  return active_fill()(d, fill, n, r);
+}
+
+#undef UMA_COLD
+
 }  // namespace umaccess::detail
 
 using namespace umaccess::detail;
 
 extern "C" {
 
-// ---- Raw entries ------------------------------------------------------------------------------
-// Each entry is a range check and a tail call. A failed check jumps to the entry's cold twin
-// (same arguments, so still a tail call, and the hot path needs no stack frame), which
-// initializes the library on first use, checks again, and refuses or runs the kernel.
+// ---- Raw entries: a range check and one jump through the active kernel ----------------------
 
-#define UMA_ALLOWED(p, n) range_contains(current_user_range(), reinterpret_cast<std::uintptr_t>(p), (n))
-#define UMA_COLD __attribute__((noinline, cold))
-
-static UMA_COLD size_t copy_from_user_slow(void* dst, const void* src, size_t len,
-                                           umaccess_fault_record* rec) {
-  if (!user_range_allows(src, len)) return refuse(rec, src, len, false);
-  return copy_kernel_for(len)(dst, src, len, rec);
+size_t umaccess_raw_copy_from_user(void* d, const void* s, size_t n, umaccess_fault_record* r) {
+  if (!allowed(s, n)) return copy_from_user_slow(d, s, n, r);
+  return active_copy()(d, s, n, r);
 }
 
-size_t umaccess_raw_copy_from_user(void* dst, const void* src, size_t len,
-                                   umaccess_fault_record* rec) {
-  if (UMA_UNLIKELY(!UMA_ALLOWED(src, len))) return copy_from_user_slow(dst, src, len, rec);
-  return copy_kernel_for(len)(dst, src, len, rec);
+size_t umaccess_raw_copy_to_user(void* d, const void* s, size_t n, umaccess_fault_record* r) {
+  if (!allowed(d, n)) return copy_to_user_slow(d, s, n, r);
+  return active_copy()(d, s, n, r);
 }
 
-static UMA_COLD size_t copy_to_user_slow(void* dst, const void* src, size_t len,
-                                         umaccess_fault_record* rec) {
-  if (!user_range_allows(dst, len)) return refuse(rec, dst, len, true);
-  return copy_kernel_for(len)(dst, src, len, rec);
+size_t umaccess_raw_copy_to_user_from_user(void* d, const void* s, size_t n,
+                                           umaccess_fault_record* r) {
+  if (!allowed(s, n) || !allowed(d, n)) return copy_to_user_from_user_slow(d, s, n, r);
+  return active_copy()(d, s, n, r);
 }
 
-size_t umaccess_raw_copy_to_user(void* dst, const void* src, size_t len,
-                                 umaccess_fault_record* rec) {
-  if (UMA_UNLIKELY(!UMA_ALLOWED(dst, len))) return copy_to_user_slow(dst, src, len, rec);
-  return copy_kernel_for(len)(dst, src, len, rec);
+size_t umaccess_raw_move_to_user_from_user(void* d, const void* s, size_t n,
+                                           umaccess_fault_record* r) {
+  if (!allowed(s, n) || !allowed(d, n)) return move_to_user_from_user_slow(d, s, n, r);
+  return (overlaps(d, s, n) ? active_move() : active_copy())(d, s, n, r);
 }
 
-// Both sides checked; shared by the copy and the move between user buffers.
-static UMA_COLD size_t user_to_user_refused(void* dst, const void* src, size_t len,
-                                            umaccess_fault_record* rec) {
-  if (!user_range_allows(src, len)) return refuse(rec, src, len, false);
-  if (!user_range_allows(dst, len)) return refuse(rec, dst, len, true);
-  return SIZE_MAX;  // both allowed after initialization
+size_t umaccess_raw_copy_from_user_nontemporal(void* d, const void* s, size_t n,
+                                               umaccess_fault_record* r) {
+  if (!allowed(s, n)) return copy_from_user_nontemporal_slow(d, s, n, r);
+  return active_copy_nt()(d, s, n, r);
 }
 
-static UMA_COLD size_t copy_to_user_from_user_slow(void* dst, const void* src, size_t len,
-                                                   umaccess_fault_record* rec) {
-  const size_t refused = user_to_user_refused(dst, src, len, rec);
-  if (refused != SIZE_MAX) return refused;
-  return copy_kernel_for(len)(dst, src, len, rec);
+size_t umaccess_raw_copy_to_user_nontemporal(void* d, const void* s, size_t n,
+                                             umaccess_fault_record* r) {
+  if (!allowed(d, n)) return copy_to_user_nontemporal_slow(d, s, n, r);
+  return active_copy_nt()(d, s, n, r);
 }
 
-size_t umaccess_raw_copy_to_user_from_user(void* dst, const void* src, size_t len,
-                                           umaccess_fault_record* rec) {
-  if (UMA_UNLIKELY(!UMA_ALLOWED(src, len) || !UMA_ALLOWED(dst, len)))
-    return copy_to_user_from_user_slow(dst, src, len, rec);
-  return copy_kernel_for(len)(dst, src, len, rec);
+size_t umaccess_raw_fill_user_memory(void* d, size_t n, unsigned char fill,
+                                     umaccess_fault_record* r) {
+  if (!allowed(d, n)) return fill_user_memory_slow(d, n, fill, r);
+  return active_fill()(d, fill, n, r);
 }
-
-static uma_copy_kernel move_kernel_for(const void* dst, const void* src, size_t len) {
-  return overlaps(dst, src, len) ? move_kernel() : copy_kernel_for(len);
-}
-
-static UMA_COLD size_t move_to_user_from_user_slow(void* dst, const void* src, size_t len,
-                                                   umaccess_fault_record* rec) {
-  const size_t refused = user_to_user_refused(dst, src, len, rec);
-  if (refused != SIZE_MAX) return refused;
-  return move_kernel_for(dst, src, len)(dst, src, len, rec);
-}
-
-size_t umaccess_raw_move_to_user_from_user(void* dst, const void* src, size_t len,
-                                           umaccess_fault_record* rec) {
-  if (UMA_UNLIKELY(!UMA_ALLOWED(src, len) || !UMA_ALLOWED(dst, len)))
-    return move_to_user_from_user_slow(dst, src, len, rec);
-  return move_kernel_for(dst, src, len)(dst, src, len, rec);
-}
-
-static UMA_COLD size_t copy_from_user_nontemporal_slow(void* dst, const void* src, size_t len,
-                                                       umaccess_fault_record* rec) {
-  if (!user_range_allows(src, len)) return refuse(rec, src, len, false);
-  return copy_nt_kernel()(dst, src, len, rec);
-}
-
-size_t umaccess_raw_copy_from_user_nontemporal(void* dst, const void* src, size_t len,
-                                               umaccess_fault_record* rec) {
-  if (UMA_UNLIKELY(!UMA_ALLOWED(src, len)))
-    return copy_from_user_nontemporal_slow(dst, src, len, rec);
-  return copy_nt_kernel()(dst, src, len, rec);
-}
-
-static UMA_COLD size_t copy_to_user_nontemporal_slow(void* dst, const void* src, size_t len,
-                                                     umaccess_fault_record* rec) {
-  if (!user_range_allows(dst, len)) return refuse(rec, dst, len, true);
-  return copy_nt_kernel()(dst, src, len, rec);
-}
-
-size_t umaccess_raw_copy_to_user_nontemporal(void* dst, const void* src, size_t len,
-                                             umaccess_fault_record* rec) {
-  if (UMA_UNLIKELY(!UMA_ALLOWED(dst, len)))
-    return copy_to_user_nontemporal_slow(dst, src, len, rec);
-  return copy_nt_kernel()(dst, src, len, rec);
-}
-
-static UMA_COLD size_t fill_user_memory_slow(void* dst, size_t len, unsigned char fill,
-                                             umaccess_fault_record* rec) {
-  if (!user_range_allows(dst, len)) return refuse(rec, dst, len, true);
-  return fill_kernel_for(len)(dst, fill, len, rec);
-}
-
-size_t umaccess_raw_fill_user_memory(void* dst, size_t len, unsigned char fill,
-                                     umaccess_fault_record* rec) {
-  if (UMA_UNLIKELY(!UMA_ALLOWED(dst, len))) return fill_user_memory_slow(dst, len, fill, rec);
-  return fill_kernel_for(len)(dst, fill, len, rec);
-}
-
-#undef UMA_ALLOWED
-#undef UMA_COLD
 
 umaccess_ntstatus umaccess_raw_status(umaccess_operation op, size_t len, size_t left,
                                       const umaccess_fault_record* rec, size_t* done) {
@@ -185,15 +183,15 @@ umaccess_ntstatus umaccess_raw_status(umaccess_operation op, size_t len, size_t 
 }
 
 void umaccess_kernel_copy(void* dst, const void* src, size_t len) {
-  copy_kernel_for(len)(dst, src, len, nullptr);
+  active_copy()(dst, src, len, nullptr);
 }
 
 void umaccess_kernel_copy_nontemporal(void* dst, const void* src, size_t len) {
-  copy_nt_kernel()(dst, src, len, nullptr);
+  active_copy_nt()(dst, src, len, nullptr);
 }
 
 void umaccess_kernel_fill(void* dst, size_t len, unsigned char fill) {
-  fill_kernel_for(len)(dst, fill, len, nullptr);
+  active_fill()(dst, fill, len, nullptr);
 }
 
 // ---- Status functions -------------------------------------------------------------------------

@@ -44,8 +44,9 @@ std::size_t uma_probe_write(void* p, std::size_t n, uma_fault_record* rec);
 
 namespace umaccess::detail {
 
-// FINFO as the handler packs it (r11 on x86-64). FINFO_WRITE_BIT in umaccess.inc must
-// match kWriteBit: the move kernel's fixup tests it.
+// FINFO as the handler packs it (r11 on x86-64). FINFO_WRITE_BIT and
+// FINFO_UNKNOWN_DIRECTION_BIT in umaccess.inc must match kWriteBit and kUnknownDirectionBit:
+// the move kernel's fixup and the fault tail test them.
 struct FaultInfo {
   static constexpr unsigned kWriteBit = 16;
   static constexpr unsigned kUnknownDirectionBit = 17;  // not a page fault (e.g. #GP)

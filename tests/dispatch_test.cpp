@@ -88,8 +88,8 @@ TEST(Policy, AmdGetsVectorsAndNoRepStringsDespiteErms) {
   EXPECT_EQ(t.rep_stosb, kNever);
   EXPECT_NE(reasons.rep_movsb.find("AMD"), std::string::npos);
   EXPECT_EQ(t.non_temporal, std::max((16 * MiB + 512 * 1024) / 4, (16 * MiB + 512 * 1024) / 8 * 3 / 4));
-  // Asked for by name, the erms variant still uses rep movsb: an explicit choice.
-  EXPECT_EQ(derive_thresholds(zen2, *find_variant("erms"), &reasons).rep_movsb, 2048u);
+  // Asked for by name, the erms variant still uses rep movsb (everywhere): an explicit choice.
+  EXPECT_EQ(derive_thresholds(zen2, *find_variant("erms"), &reasons).rep_movsb, 0u);
 }
 
 TEST(Policy, UnknownCachesFallBackTo64MiB) {
@@ -301,12 +301,23 @@ TEST_P(PlanClasses, EachSizeClassRunsThePlannedKernelWithExactFaults) {
 
 TEST_P(PlanClasses, PlanUsesThisVariantsKernels) {
   const std::string v = GetParam();
-  const std::string vector_isa = v == "erms" ? "sse2" : v;
-  EXPECT_EQ(umaccess::dispatch::kernel_for(Operation::Copy, 100), "uma_copy_" + vector_isa);
+  if (v == "erms") {  // rep strings at every length; SSE2 where they cannot serve
+    for (std::size_t n : {1, 3000, 40000}) {
+      EXPECT_EQ(umaccess::dispatch::kernel_for(Operation::Copy, n), "uma_copy_erms");
+      EXPECT_EQ(umaccess::dispatch::kernel_for(Operation::Fill, n), "uma_fill_erms");
+    }
+    EXPECT_EQ(umaccess::dispatch::kernel_for(Operation::Move, 5), "uma_move_sse2");
+    EXPECT_EQ(umaccess::dispatch::kernel_for(Operation::CopyNonTemporal, 1000), "uma_copy_nt_sse2");
+    return;
+  }
+  EXPECT_EQ(umaccess::dispatch::kernel_for(Operation::Copy, 100), "uma_copy_" + v);
   EXPECT_EQ(umaccess::dispatch::kernel_for(Operation::Copy, 3000), "uma_copy_erms");
-  EXPECT_EQ(umaccess::dispatch::kernel_for(Operation::Copy, 40000), "uma_copy_nt_" + vector_isa);
-  EXPECT_EQ(umaccess::dispatch::kernel_for(Operation::Move, 5), "uma_move_" + vector_isa);
-  EXPECT_EQ(umaccess::dispatch::kernel_for(Operation::Fill, 100000), "uma_fill_nt_" + vector_isa);
+  EXPECT_EQ(umaccess::dispatch::kernel_for(Operation::Copy, 40000), "uma_copy_nt_" + v);
+  EXPECT_EQ(umaccess::dispatch::kernel_for(Operation::Move, 5), "uma_move_" + v);
+  EXPECT_EQ(umaccess::dispatch::kernel_for(Operation::Fill, 100000), "uma_fill_nt_" + v);
+  // Thresholds apply only past the vector loop's 8 x VEC classes.
+  umaccess::dispatch::set_thresholds({1, 1, umaccess::dispatch::kNever});
+  EXPECT_EQ(umaccess::dispatch::kernel_for(Operation::Copy, 100), "uma_copy_" + v);
 }
 
 INSTANTIATE_TEST_SUITE_P(AllVariants, PlanClasses, ::testing::ValuesIn(supported_variants()),

@@ -233,6 +233,41 @@ TEST_P(OverlappingMoveFaults, ForwardOverlapWriteFaultKeepsAnExactMemmovePrefix)
   }
 }
 
+// Holes on both sides of a user-to-user copy: whichever the kernel meets first, the failure
+// names the first byte, in copy order, that could not be read or written.
+class TwoSidedFaults : public VariantFixture<std::string> {
+ protected:
+  void SetUp() override { select(GetParam()); }
+};
+
+TEST_P(TwoSidedFaults, TheFirstInaccessibleByteInCopyOrderWins) {
+  GuardedRegion src_region(64 * 1024);
+  GuardedRegion dst_region(64 * 1024);
+  fill_pattern(src_region.begin(), src_region.size(), 21);
+  for (std::size_t len : {40, 100, 300, 1000, 5000, 20000}) {
+    for (std::size_t src_room : {len / 4, len / 2, len - 1}) {
+      for (std::size_t dst_room : {len / 3, len / 2 + 7, len - 2}) {
+        if (src_room == dst_room) continue;
+        const char* src = src_region.ending_at_guard(src_room);
+        char* dst = dst_region.ending_at_guard(dst_room);
+        const auto e = expect_raise([&] { CopyToUserFromUser(dst, src, len); });
+        SCOPED_TRACE("length " + std::to_string(len) + ", source room " + std::to_string(src_room) +
+                     ", destination room " + std::to_string(dst_room));
+        const bool write_first = dst_room < src_room;
+        ASSERT_EQ(e.code(), STATUS_ACCESS_VIOLATION);
+        ASSERT_EQ(e.bytes_copied(), std::min(src_room, dst_room));
+        ASSERT_EQ(e.is_write(), write_first);
+        ASSERT_EQ(e.address(), reinterpret_cast<std::uintptr_t>(write_first ? dst_region.guard()
+                                                                             : src_region.guard()));
+        ASSERT_EQ(first_mismatch(dst, src, e.bytes_copied()), e.bytes_copied());
+      }
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(AllVariants, TwoSidedFaults, ::testing::ValuesIn(kernel_configs()),
+                         [](const auto& info) { return info.param; });
+
 // ---- Special addresses ---------------------------------------------------------------------
 
 std::uintptr_t user_end() { return umaccess::user_range().end; }

@@ -6,8 +6,8 @@
 ; is why the dispatcher uses it only from a threshold up, or at every length with FSRM.
 ;
 ; Short distance: rep movsb runs about 40x slower when dst - src, taken modulo 2^32, is in
-; [1, 63] (glibc BZ 27130; perf-anchors §5). A valid copy can only meet that pattern across
-; a 4 GiB multiple, but the check is two instructions, so such copies go to the SSE2 kernel.
+; [1, 63] (glibc BZ 27130; perf-anchors §5). The vector kernels check that before handing a
+; long copy over (copy.inc); the erms variant, chosen by name, runs rep movsb regardless.
 ;
 ; Fault behaviour: rep movsb/stosb are restartable by design: on a fault RCX/RSI/RDI give
 ; the exact next byte, which the fixup hands to the byte retry unchanged.
@@ -15,19 +15,13 @@
 ; Assumptions: no overlap (the move kernels handle it; backward rep movsb is slow anyway);
 ; DF clear on entry (ABI).
 
+%define UMA_DEFINES_ERMS
 %include "umaccess.inc"
 
 FAULT_TABLE kernels_erms
 
-extern uma_copy_sse2
-
 ; size_t uma_copy_erms(void *dst, const void *src, size_t n, uma_fault_record *rec)
 KERNEL uma_copy_erms, rcx
-    mov     eax, edi
-    sub     eax, esi
-    dec     eax                     ; (dst - src) mod 2^32, minus 1
-    cmp     eax, 63
-    jb      uma_copy_sse2           ; distance in [1, 63]; rcx still holds rec
     mov     rcx, rdx
     FAULT_BEGIN .fixup
     rep movsb

@@ -116,11 +116,15 @@ UMACCESS_API umaccess_ntstatus umaccess_zero_mode_memory(void *dst, size_t len,
 
 /* ---- The raw interface ---------------------------------------------------------------- */
 /* What the C++ layer (and the status functions above) are built on, for callers who want
- * the shortest path. A raw entry checks the user range, picks the kernel for the length and
- * runs it; it returns the number of bytes NOT done (0: everything was done) and, only when
- * that is not 0, leaves the reason in *record. umaccess_raw_status() then turns it into
- * the status the regular entry returns, records it for umaccess_last_failure() and bug-
- * checks a fault on the kernel-side buffer. Length 0 returns 0 and touches nothing. */
+ * the shortest path. A raw entry checks the user range and runs the kernel for the length;
+ * it returns the number of bytes NOT done (0: everything was done) and, only when that is
+ * not 0, leaves the reason in *record. umaccess_raw_status() then turns it into the status
+ * the regular entry returns, records it for umaccess_last_failure() and bug-checks a fault
+ * on the kernel-side buffer. Length 0 returns 0 and touches nothing.
+ *
+ * An entry is a range check and one jump through the active kernel pointer: short copies
+ * pay for the check and nothing else (the kernels route long ones to rep movsb or
+ * streaming stores themselves). */
 typedef struct umaccess_fault_record {
   uintptr_t address;  /* the faulting address, or the first address outside the range */
   uint64_t info;      /* signal, si_code and direction (packed; 0 signal: range refusal) */

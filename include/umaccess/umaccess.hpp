@@ -204,8 +204,10 @@ UMACCESS_API void reset_thresholds();
 
 // The kernel that runs `operation` on `length` bytes under the current plan.
 UMACCESS_API std::string kernel_for(Operation operation, std::size_t length);
-// Everything above in one report (what umaccess-info prints).
+// Everything above in one report, and that report as umaccess-info prints it.
 UMACCESS_API Report describe();
+enum class ReportFormat { Text, Json };
+UMACCESS_API std::string format(const Report& report, ReportFormat as = ReportFormat::Text);
 
 }  // namespace dispatch
 

@@ -1,0 +1,132 @@
+// bench/main.cpp - umaccess-bench-report: runs the benchmark suite and writes the report.
+//
+//   umaccess-bench-report [--quick] [--out DIR] [Google Benchmark flags...]
+//
+// Writes DIR (default bench/results/<cpu>/): benchmarks.json (Google Benchmark's raw
+// output), report.md (targets, ratio tables, fault path, ceilings), copy_from_user.png
+// (with gnuplot), dispatch.txt/.json (umaccess-info); prints the targets and the headline
+// table. The full run takes a few minutes; --quick well under two.
+#include <benchmark/benchmark.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "baselines.h"
+#include "report.h"
+#include "suite.h"
+#include "umaccess/umaccess.hpp"
+
+namespace {
+
+using namespace umabench;
+
+// Collects every run while showing one line of progress.
+class Collector : public benchmark::BenchmarkReporter {
+ public:
+  explicit Collector(std::size_t total) : total_(total) {}
+  Results results;
+  bool ReportContext(const Context&) override { return true; }
+  void ReportRuns(const std::vector<Run>& runs) override {
+    for (const Run& run : runs) {
+      if (run.run_type != Run::RT_Iteration) continue;
+      ++done_;
+      Name name;
+      if (run.error_occurred || !Name::parse(run.benchmark_name(), &name)) {
+        std::fprintf(stderr, "\nskipped %s: %s\n", run.benchmark_name().c_str(), run.error_message.c_str());
+        continue;
+      }
+      const double seconds = run.real_accumulated_time / static_cast<double>(run.iterations);
+      Result& r = results[Key{name.family, name.series, name.alignment, name.cache, name.length}];
+      r.ns = seconds * 1e9;
+      const auto bytes = run.counters.find("bytes_per_second");
+      r.bytes_per_second = bytes != run.counters.end() ? static_cast<double>(bytes->second) : 0;
+      if (isatty(2))
+        std::fprintf(stderr, "\r[%5zu/%zu] %-60s", done_, total_, run.benchmark_name().substr(0, 60).c_str());
+    }
+  }
+  void Finalize() override {
+    if (isatty(2)) std::fputc('\n', stderr);
+  }
+
+ private:
+  std::size_t total_, done_ = 0;
+};
+
+std::string slug(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (std::isalnum(static_cast<unsigned char>(c))) out += static_cast<char>(std::tolower(c));
+    else if (!out.empty() && out.back() != '-') out += '-';
+  }
+  while (!out.empty() && out.back() == '-') out.pop_back();
+  return out;
+}
+
+void mkdirs(const std::string& path) {
+  for (std::size_t i = 1; i <= path.size(); ++i)
+    if (i == path.size() || path[i] == '/') mkdir(path.substr(0, i).c_str(), 0755);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options options;
+  std::string out;
+  std::vector<std::string> passthrough = {argv[0]};
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--quick") == 0) options.quick = true;
+    else if (std::strcmp(argv[i], "--out") == 0 && i + 1 < argc) out = argv[++i];
+    else passthrough.push_back(argv[i]);
+  }
+  const auto report = umaccess::dispatch::describe();
+  ReportContext ctx;
+  ctx.cpu = report.cpu.brand + ", " + report.cpu.microarchitecture;
+  ctx.llc_bytes = report.cpu.l3_bytes;
+  ctx.dispatch = umaccess::dispatch::format(report);
+  if (options.quick) {
+    ctx.mode = "quick";
+    options.min_time = 0.004;
+    options.headline_time = 0.02;
+    options.max_length = std::size_t{16} << 20;
+    options.ceiling_bytes = std::size_t{256} << 20;
+  } else {
+    ctx.mode = "full";
+    // 4 x the last-level cache, at least 256 MiB, at most an eighth of the memory per buffer.
+    const std::size_t memory = static_cast<std::size_t>(sysconf(_SC_PHYS_PAGES)) * 4096;
+    options.ceiling_bytes = std::min(std::max(4 * ctx.llc_bytes, std::size_t{256} << 20), memory / 8);
+    options.ceiling_bytes = (options.ceiling_bytes + (1 << 20) - 1) & ~std::size_t{(1 << 20) - 1};
+  }
+  ctx.ceiling_bytes = options.ceiling_bytes;
+  if (out.empty()) out = std::string(UMACCESS_SOURCE_DIR) + "/bench/results/" + slug(ctx.cpu);
+  mkdirs(out);
+  std::ofstream(out + "/dispatch.txt") << ctx.dispatch;
+  std::ofstream(out + "/dispatch.json") << umaccess::dispatch::format(report, umaccess::dispatch::ReportFormat::Json);
+
+  // The sigsetjmp guards' handler first, then ours in front of it (faults in our kernels
+  // are ours; everything else chains to the guards).
+  install_guard_handler();
+  umaccess::install_fault_handler();
+
+  const std::size_t total = register_suite(options);
+  std::string json = "--benchmark_out=" + out + "/benchmarks.json";
+  passthrough.push_back(json.data());
+  passthrough.push_back(const_cast<char*>("--benchmark_out_format=json"));
+  std::vector<char*> args;
+  for (auto& a : passthrough) args.push_back(a.data());
+  int n = static_cast<int>(args.size());
+  benchmark::Initialize(&n, args.data());
+  std::fprintf(stderr, "umaccess-bench-report: %zu benchmarks (%s mode) on %s -> %s\n", total,
+               ctx.mode.c_str(), ctx.cpu.c_str(), out.c_str());
+  Collector collector(total);
+  benchmark::RunSpecifiedBenchmarks(&collector);
+  benchmark::Shutdown();
+  std::printf("%s\nFull report: %s/report.md\n", write_report(collector.results, ctx, out).c_str(), out.c_str());
+  return 0;
+}

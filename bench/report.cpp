@@ -1,0 +1,311 @@
+// bench/report.cpp - see report.h.
+#include "report.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <vector>
+
+namespace umabench {
+namespace {
+
+struct Band {
+  const char* name;
+  std::size_t from, to;  // inclusive
+};
+const Band kBands[] = {{"1-16 B", 1, 16},
+                       {"31-256 B", 17, 256},
+                       {"512 B-16 KiB", 257, 16 << 10},
+                       {"64 KiB-1 MiB", (16 << 10) + 1, 1 << 20},
+                       {"4-256 MiB", (1 << 20) + 1, std::size_t{1} << 40}};
+
+std::string human(std::size_t n) {
+  char buf[32];
+  if (n >= (1u << 20) && n % (1u << 20) == 0) std::snprintf(buf, sizeof buf, "%zu MiB", n >> 20);
+  else if (n >= 1024 && n % 1024 == 0) std::snprintf(buf, sizeof buf, "%zu KiB", n >> 10);
+  else std::snprintf(buf, sizeof buf, "%zu B", n);
+  return buf;
+}
+
+std::string fmt(const char* f, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, f, v);
+  return buf;
+}
+
+const Result* find(const Results& r, const std::string& family, const std::string& series,
+                   const std::string& alignment, const std::string& cache, std::size_t n) {
+  const auto it = r.find(Key{family, series, alignment, cache, n});
+  return it == r.end() ? nullptr : &it->second;
+}
+
+std::string baseline_of(const std::string& family) {
+  if (family == "move") return "memmove";
+  if (family == "fill") return "memset";
+  return "memcpy";
+}
+
+// Ratios of `series` to the family's glibc baseline at every length present.
+std::map<std::size_t, double> ratios(const Results& r, const std::string& family,
+                                     const std::string& series, const std::string& alignment,
+                                     const std::string& cache) {
+  std::map<std::size_t, double> out;
+  for (std::size_t n : report_lengths()) {
+    const Result* ours = find(r, family, series, alignment, cache, n);
+    const Result* base = find(r, family, baseline_of(family), alignment, cache, n);
+    if (ours != nullptr && base != nullptr && base->ns > 0) out[n] = ours->ns / base->ns;
+  }
+  return out;
+}
+
+double geomean(const std::map<std::size_t, double>& v, std::size_t from = 0,
+               std::size_t to = SIZE_MAX) {
+  double log_sum = 0;
+  int count = 0;
+  for (const auto& [n, x] : v)
+    if (n >= from && n <= to) {
+      log_sum += std::log(x);
+      ++count;
+    }
+  return count == 0 ? NAN : std::exp(log_sum / count);
+}
+
+std::vector<std::string> series_present(const Results& r, const std::string& family) {
+  std::vector<std::string> out;
+  for (const auto& [key, result] : r) {
+    const std::string& s = std::get<1>(key);
+    if (std::get<0>(key) == family && (s == "auto" || s.rfind("uma:", 0) == 0) &&
+        std::find(out.begin(), out.end(), s) == out.end())
+      out.push_back(s);
+  }
+  std::stable_sort(out.begin(), out.end(), [](const std::string& a, const std::string& b) {
+    return (a == "auto") > (b == "auto");
+  });
+  return out;
+}
+
+std::string label(const std::string& series) { return series.rfind("uma:", 0) == 0 ? series.substr(4) : series; }
+
+struct Target {
+  std::string what, result;
+  bool met;
+};
+
+std::vector<Target> check_targets(const Results& r, const ReportContext& ctx) {
+  std::vector<Target> t;
+  const auto headline = ratios(r, "copy_from_user", "auto", "a0", "hot");
+  const double gm = geomean(headline);
+  t.push_back({"auto CopyFromUser / memcpy: geometric mean over all lengths <= 1.00 (aligned, hot)",
+               fmt("%.3f", gm), gm <= 1.00});
+  std::size_t worst_n = 0;
+  double worst = 0;
+  for (const auto& [n, x] : headline)
+    if (x > worst) worst = x, worst_n = n;
+  t.push_back({"no length above 1.15", fmt("%.2f", worst) + " at " + human(worst_n), worst <= 1.15});
+  double worst_diff = -1e9;
+  std::size_t diff_n = 0;
+  for (std::size_t n : report_lengths()) {
+    if (n > 64) break;
+    const Result* ours = find(r, "copy_from_user", "auto", "a0", "hot", n);
+    const Result* base = find(r, "copy_from_user", "memcpy", "a0", "hot", n);
+    if (ours && base && ours->ns - base->ns > worst_diff) worst_diff = ours->ns - base->ns, diff_n = n;
+  }
+  t.push_back({"lengths <= 64 within +1.5 ns of memcpy", fmt("%+.2f ns", worst_diff) + " worst, at " + human(diff_n),
+               worst_diff <= 1.5});
+  if (ctx.ceiling_bytes != 0) {
+    const std::size_t n = ctx.ceiling_bytes;
+    const Result* ours = find(r, "ceiling", "copy_nt_auto", "a0", "cold", n);
+    const Result* plain = find(r, "ceiling", "plain_nt_copy", "a0", "cold", n);
+    if (ours && plain) {
+      const double share = ours->bytes_per_second / plain->bytes_per_second;
+      const bool big_enough = n >= 4 * ctx.llc_bytes;
+      t.push_back({"...NonTemporal copy of " + human(n) + " (" +
+                       (big_enough ? ">= 4 x" : "below 4 x, quick mode: indicative only,") + " LLC " +
+                       human(ctx.llc_bytes) + ") >= 90% of a plain non-temporal copy loop",
+                   fmt("%.0f%%", 100 * share) + " (" + fmt("%.2f", ours->bytes_per_second / 1e9) +
+                       " vs " + fmt("%.2f", plain->bytes_per_second / 1e9) + " GB/s)",
+                   share >= 0.90});
+    }
+  }
+  for (const auto& [base, factor] : {std::pair<std::string, double>{"sigsetjmp1", 3.0}, {"process_vm_readv", 10.0}}) {
+    double least = 1e9;
+    std::size_t at = 0;
+    for (std::size_t n : report_lengths()) {
+      if (n > 4096) break;
+      const Result* ours = find(r, "copy_from_user", "auto", "a0", "hot", n);
+      const Result* other = find(r, "copy_from_user", base, "a0", "hot", n);
+      if (ours && other && other->ns / ours->ns < least) least = other->ns / ours->ns, at = n;
+    }
+    const std::string who = base == "sigsetjmp1" ? "a sigsetjmp(buf, 1) guard" : "process_vm_readv";
+    t.push_back({">= " + fmt("%.0f", factor) + "x faster than " + who + " at every length <= 4 KiB",
+                 fmt("%.1fx", least) + " least, at " + human(at), least >= factor});
+  }
+  return t;
+}
+
+std::string targets_table(const std::vector<Target>& targets) {
+  std::ostringstream o;
+  o << "| target | measured | status |\n|---|---|---|\n";
+  for (const Target& t : targets) o << "| " << t.what << " | " << t.result << " | " << (t.met ? "met" : "**missed**") << " |\n";
+  return o.str();
+}
+
+std::string headline_table(const Results& r) {
+  std::ostringstream o;
+  o << "| length | memcpy ns | CopyFromUser (auto) ns | ratio | difference ns |\n|---:|---:|---:|---:|---:|\n";
+  for (std::size_t n : report_lengths()) {
+    const Result* ours = find(r, "copy_from_user", "auto", "a0", "hot", n);
+    const Result* base = find(r, "copy_from_user", "memcpy", "a0", "hot", n);
+    if (!ours || !base) continue;
+    o << "| " << human(n) << " | " << fmt("%.2f", base->ns) << " | " << fmt("%.2f", ours->ns) << " | "
+      << fmt("%.2f", ours->ns / base->ns) << " | " << fmt("%+.2f", ours->ns - base->ns) << " |\n";
+  }
+  return o.str();
+}
+
+std::string band_table(const Results& r) {
+  std::ostringstream o;
+  o << "| family | alignment | cache | series |";
+  for (const Band& b : kBands) o << " " << b.name << " |";
+  o << " all |\n|---|---|---|---|";
+  for (std::size_t i = 0; i <= sizeof kBands / sizeof kBands[0]; ++i) o << "---:|";
+  o << "\n";
+  for (const char* family : {"copy_from_user", "copy_to_user", "copy_user_to_user", "move", "fill", "copy_nt"}) {
+    std::vector<std::pair<std::string, std::string>> groups;  // (alignment, cache)
+    for (const auto& [key, res] : r)
+      if (std::get<0>(key) == family) {
+        auto g = std::make_pair(std::get<2>(key), std::get<3>(key));
+        if (std::find(groups.begin(), groups.end(), g) == groups.end()) groups.push_back(g);
+      }
+    for (const auto& [alignment, cache] : groups)
+      for (const std::string& s : series_present(r, family)) {
+        const auto v = ratios(r, family, s, alignment, cache);
+        if (v.empty()) continue;
+        o << "| " << family << " | " << alignment << " | " << cache << " | " << label(s) << " |";
+        for (const Band& b : kBands) {
+          const double g = geomean(v, b.from, b.to);
+          o << " " << (std::isnan(g) ? std::string("") : fmt("%.2f", g)) << " |";
+        }
+        o << " " << fmt("%.2f", geomean(v)) << " |\n";
+      }
+  }
+  return o.str();
+}
+
+std::string length_table(const Results& r, const std::string& family, const std::string& alignment,
+                         const std::string& cache) {
+  const auto series = series_present(r, family);
+  std::ostringstream o;
+  o << "| length | " << baseline_of(family) << " ns |";
+  for (const auto& s : series) o << " " << label(s) << " |";
+  o << "\n|---:|---:|";
+  for (std::size_t i = 0; i < series.size(); ++i) o << "---:|";
+  o << "\n";
+  for (std::size_t n : report_lengths()) {
+    const Result* base = find(r, family, baseline_of(family), alignment, cache, n);
+    if (!base) continue;
+    o << "| " << human(n) << " | " << fmt("%.2f", base->ns) << " |";
+    for (const auto& s : series) {
+      const Result* ours = find(r, family, s, alignment, cache, n);
+      o << " " << (ours ? fmt("%.2f", ours->ns / base->ns) : "") << " |";
+    }
+    o << "\n";
+  }
+  return o.str();
+}
+
+std::string other_tables(const Results& r) {
+  std::ostringstream o;
+  o << "## The fault path\n\nFrom a faulting 64-byte copy (8 bytes readable, then a PROT_NONE page) to the code that handles it.\n\n"
+    << "| path | ns per fault |\n|---|---:|\n";
+  for (const auto& [s, what] : {std::pair<std::string, std::string>{"exception", "CopyFromUser, caught as umaccess::StructuredException"},
+                                {"status", "umaccess_copy_from_user, returning the status"},
+                                {"sigsetjmp1", "memcpy in a sigsetjmp(buf, 1) guard, siglongjmp from the handler (chained behind ours)"}})
+    if (const Result* x = find(r, "fault", s, "a0", "hot", 64)) o << "| " << what << " | " << fmt("%.0f", x->ns) << " |\n";
+  bool any = false;
+  std::ostringstream c;
+  c << "\n## Bandwidth ceilings\n\n| loop | size | GB/s |\n|---|---:|---:|\n";
+  for (const auto& [key, x] : r)
+    if (std::get<0>(key) == "ceiling") {
+      any = true;
+      c << "| " << std::get<1>(key) << " | " << human(std::get<4>(key)) << " | " << fmt("%.2f", x.bytes_per_second / 1e9) << " |\n";
+    }
+  if (any) o << c.str();
+  return o.str();
+}
+
+void write_plot(const Results& r, const std::string& dir, const std::string& family,
+                const std::vector<std::string>& series, const std::string& title) {
+  const std::string data = dir + "/" + family + ".dat";
+  std::ofstream d(data);
+  d << "# length";
+  for (const auto& s : series) d << " " << label(s);
+  d << "   (GB/s, aligned, hot)\n";
+  for (std::size_t n : report_lengths()) {
+    d << n;
+    for (const auto& s : series) {
+      const Result* x = find(r, family, s, "a0", "hot", n);
+      d << " " << (x ? fmt("%.4f", x->bytes_per_second / 1e9) : "?");
+    }
+    d << "\n";
+  }
+  d.close();
+  std::ofstream g(dir + "/" + family + ".gnuplot");
+  g << "set terminal pngcairo size 1280,720 noenhanced font ',11'\n"
+    << "set output '" << family << ".png'\n"
+    << "set title '" << title << "'\n"
+    << "set logscale x 2\nset xtics (\"1 B\" 1, \"16 B\" 16, \"256 B\" 256, \"4 KiB\" 4096, "
+       "\"64 KiB\" 65536, \"1 MiB\" 1048576, \"16 MiB\" 16777216, \"256 MiB\" 268435456)\n"
+    << "set xlabel 'length (bytes, log scale)'\nset ylabel 'GB/s (bytes copied per second)'\n"
+    << "set key outside right\nset grid\nset datafile missing '?'\n"
+    << "plot ";
+  for (std::size_t i = 0; i < series.size(); ++i)
+    g << (i ? ", " : "") << "'" << family << ".dat' using 1:" << i + 2 << " with linespoints title '"
+      << label(series[i]) << "'";
+  g << "\n";
+  g.close();
+  const std::string cmd = "cd '" + dir + "' && gnuplot " + family + ".gnuplot 2>/dev/null";
+  if (std::system(cmd.c_str()) != 0)
+    std::fprintf(stderr, "umaccess-bench-report: gnuplot failed or is missing: no %s.png\n", family.c_str());
+}
+
+}  // namespace
+
+std::string write_report(const Results& r, const ReportContext& ctx, const std::string& dir) {
+  const auto targets = check_targets(r, ctx);
+  std::ostringstream summary;
+  summary << "## Targets\n\n" << targets_table(targets) << "\n## CopyFromUser (auto) vs glibc memcpy, aligned, hot\n\n"
+          << headline_table(r);
+  const auto headline = ratios(r, "copy_from_user", "auto", "a0", "hot");
+  summary << "\nGeometric mean per size band:";
+  for (const Band& b : kBands) summary << " " << b.name << " " << fmt("%.2f", geomean(headline, b.from, b.to)) << ";";
+  summary << " all " << fmt("%.3f", geomean(headline)) << ".\n";
+
+  std::ofstream md(dir + "/report.md");
+  md << "# umaccess benchmark report\n\nCPU: " << ctx.cpu << ". Mode: " << ctx.mode
+     << ". Every ratio is ours / glibc in the same process and run (time, lower is better). "
+        "Lengths are bytes; `a0` aligned, `s1d3` source +1 and destination +3, `s33d33` both +33; "
+        "move `dst+5`/`dst-5` overlap by 5 bytes; `cold` flushes both buffers from the caches before every copy.\n\n"
+     << summary.str()
+     << "\n![CopyFromUser: GB/s against length](copy_from_user.png)\n\n"
+     << "## Every family: geometric mean of the ratio per size band\n\n" << band_table(r)
+     << "\n## Per length: CopyFromUser, every variant\n\n";
+  for (const char* alignment : {"a0", "s1d3", "s33d33"})
+    md << "### " << alignment << ", hot\n\n" << length_table(r, "copy_from_user", alignment, "hot") << "\n";
+  for (const char* family : {"copy_to_user", "copy_user_to_user", "move", "fill", "copy_nt"}) {
+    const std::string alignment = std::string(family) == "move" ? "dst+5" : "a0";
+    md << "### " << family << ", " << alignment << ", hot\n\n" << length_table(r, family, alignment, "hot") << "\n";
+  }
+  md << other_tables(r) << "\n## What the dispatcher chose\n\n```\n" << ctx.dispatch << "```\n";
+  md.close();
+
+  std::vector<std::string> plot_series = series_present(r, "copy_from_user");
+  for (const char* b : {"memcpy", "sigsetjmp1", "process_vm_readv"}) plot_series.push_back(b);
+  write_plot(r, dir, "copy_from_user", plot_series, "CopyFromUser beside glibc memcpy, a sigsetjmp guard and process_vm_readv (" + ctx.cpu + ")");
+  return summary.str();
+}
+
+}  // namespace umabench
