@@ -88,6 +88,7 @@ void run_case(benchmark::State& state, Case c) {
     else if (series == "sigsetjmp0") timed(state, c, src, dst, [&] { ok &= guarded_memcpy(dst, src, n, false); });
     else if (series == "sigsetjmp1") timed(state, c, src, dst, [&] { ok &= guarded_memcpy(dst, src, n, true); });
     else if (series == "process_vm_readv") timed(state, c, src, dst, [&] { ok &= process_vm_read(dst, src, n); });
+    else if (series == "kernel_mode") timed(state, c, src, dst, [&] { CopyFromMode(dst, src, n, KernelMode); });
     else timed(state, c, src, dst, [&] { CopyFromUser(dst, src, n); });
   } else if (family == "copy_to_user") {
     if (series == "memcpy") timed(state, c, src, dst, [&] { g_memcpy(dst, src, n); });
@@ -101,6 +102,9 @@ void run_case(benchmark::State& state, Case c) {
   } else if (family == "fill") {
     if (series == "memset") timed(state, c, src, dst, [&] { g_memset(dst, 0x5A, n); });
     else timed(state, c, src, dst, [&] { FillUserMemory(dst, n, 0x5A); });
+  } else if (family == "probe") {  // the Windows probes a driver runs before touching user memory
+    if (series == "ProbeForRead") timed(state, c, src, dst, [&] { ProbeForRead(src, n, 1); });
+    else timed(state, c, src, dst, [&] { ProbeForWrite(dst, n, 1); });
   } else if (family == "copy_nt") {
     if (series == "memcpy") timed(state, c, src, dst, [&] { g_memcpy(dst, src, n); });
     else timed(state, c, src, dst, [&] { CopyFromUserNonTemporal(dst, src, n); });
@@ -178,7 +182,10 @@ std::size_t register_suite(const Options& o) {
     const std::vector<Alignment>* alignments;
   };
   const std::vector<Family> families = {
-      {"copy_from_user", {"memcpy", "sigsetjmp0", "sigsetjmp1", "process_vm_readv"}, &copy_alignments},
+      // kernel_mode: the same call and kernel as auto without the user range check, so the
+      // report can show what the check itself costs.
+      {"copy_from_user", {"memcpy", "kernel_mode", "sigsetjmp0", "sigsetjmp1", "process_vm_readv"},
+       &copy_alignments},
       {"copy_to_user", {"memcpy"}, &copy_alignments},
       {"copy_user_to_user", {"memcpy"}, &copy_alignments},
       {"move", {"memmove"}, &move_alignments},
@@ -211,12 +218,21 @@ std::size_t register_suite(const Options& o) {
             c.src_offset = al.src;
             c.dst_offset = al.dst;
             c.move_delta = al.delta;
-            const bool headline = std::string(f.name) == "copy_from_user" && (s == "auto" || s == "memcpy") &&
+            const bool headline = std::string(f.name) == "copy_from_user" &&
+                                  (s == "auto" || s == "memcpy" || s == "kernel_mode") &&
                                   std::string(al.name) == "a0" && !cold;
             add(c, headline ? o.headline_time : o.min_time);
           }
         }
       }
+    }
+  }
+  for (std::size_t n : report_lengths()) {
+    if (n > o.max_length) continue;
+    for (const char* s : {"ProbeForRead", "ProbeForWrite"}) {
+      Case c;
+      c.name = {"probe", s, "a0", "hot", n};
+      add(c, o.min_time);
     }
   }
   for (const char* s : {"exception", "status", "sigsetjmp1"}) {
