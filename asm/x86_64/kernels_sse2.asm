@@ -1,16 +1,4 @@
-; kernels_sse2.asm - the sse2 variant's kernels, instantiated from the routine-family
-; templates (copy.inc, move.inc, fill.inc, copy_nt.inc, fill_nt.inc; each documents its
-; algorithm, size classes and fault behaviour) with the parameters of isa_sse2.inc.
-
+; kernels_sse2.asm - the sse2 variant's kernels (instantiate.inc with isa_sse2.inc).
 %include "umaccess.inc"
 %include "isa_sse2.inc"
-
-FAULT_TABLE kernels_sse2
-
-%include "copy.inc"
-%include "move.inc"
-%include "fill.inc"
-%include "copy_nt.inc"
-%include "fill_nt.inc"
-
-FAULT_TABLE_END
+%include "instantiate.inc"
