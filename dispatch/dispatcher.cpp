@@ -115,20 +115,26 @@ void store(T volatile* where, T value) {
 }
 
 // The length-class boundaries as the kernels apply them (copy.inc, fill.inc): the vector
-// loop keeps everything up to 8 x VEC; streaming never starts below NT_MIN_BYTES.
+// loop keeps everything up to 8 x VEC, and neither rep strings nor streaming start below
+// NT_MIN_BYTES (so a short ...NonTemporal copy, which runs the temporal kernel, never
+// reaches rep movsb either).
 struct Boundaries {
   std::size_t large_from, huge_from;
 };
 Boundaries boundaries(const VariantDef& v, std::size_t rep_from, std::size_t nt_from) {
   if (v.vector_bytes == 0) return {0, kNever};  // the erms variant: rep strings throughout
-  const std::size_t loop_end = 8 * std::size_t{v.vector_bytes} + 1;
-  const std::size_t huge = std::max({nt_from, kNonTemporalMinBytes, loop_end});
-  return {std::min(std::max(rep_from, loop_end), huge), huge};
+  const std::size_t floor = std::max(8 * std::size_t{v.vector_bytes} + 1, kNonTemporalMinBytes);
+  const std::size_t huge = std::max(nt_from, floor);
+  return {std::min(std::max(rep_from, floor), huge), huge};
 }
 
+// The vector kernels whose routing the published thresholds steer: the variant's own, or,
+// for the erms variant, the SSE2 kernels it uses for short non-temporal copies.
+const VariantDef& routed(const VariantDef& v) { return v.vector_bytes != 0 ? v : baseline_variant(); }
+
 void publish(const VariantDef& v, const Thresholds& t) {
-  const Boundaries copy = boundaries(v, t.rep_movsb, t.non_temporal);
-  const Boundaries fill = boundaries(v, t.rep_stosb, t.non_temporal);
+  const Boundaries copy = boundaries(routed(v), t.rep_movsb, t.non_temporal);
+  const Boundaries fill = boundaries(routed(v), t.rep_stosb, t.non_temporal);
   store(&uma_copy_large_from, copy.large_from);
   store(&uma_copy_huge_from, copy.huge_from);
   store(&uma_fill_large_from, fill.large_from);

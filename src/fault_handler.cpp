@@ -42,12 +42,14 @@ struct sigaction g_previous_pool[32];
 unsigned g_previous_pool_next = 0;
 std::mutex g_install_mutex;
 
-// The host's fault resolver (umaccess_set_fault_resolver), double-buffered the same way.
+// The host's fault resolver (umaccess_set_fault_resolver), published from a pool the same
+// way, so a handler never pairs one resolver with another's context.
 struct Resolver {
   umaccess_fault_resolver function;
   void* context;
 };
-Resolver g_resolver_slots[2];
+Resolver g_resolver_pool[32];
+unsigned g_resolver_pool_next = 0;
 std::atomic<const Resolver*> g_resolver{nullptr};
 std::mutex g_resolver_mutex;
 
@@ -176,8 +178,7 @@ extern "C" void umaccess_set_fault_resolver(umaccess_fault_resolver resolver, vo
     g_resolver.store(nullptr, std::memory_order_release);
     return;
   }
-  const Resolver* current = g_resolver.load(std::memory_order_relaxed);
-  Resolver* slot = current == &g_resolver_slots[0] ? &g_resolver_slots[1] : &g_resolver_slots[0];
+  Resolver* slot = &g_resolver_pool[g_resolver_pool_next++ % 32];
   *slot = {resolver, context};
   g_resolver.store(slot, std::memory_order_release);
 }

@@ -320,6 +320,36 @@ TEST_P(PlanClasses, PlanUsesThisVariantsKernels) {
   EXPECT_EQ(umaccess::dispatch::kernel_for(Operation::Copy, 100), "uma_copy_" + v);
 }
 
+// What kernel_for() reports is what runs, at lengths straddling every boundary, under
+// threshold settings that push the classes to their clamps.
+TEST_P(PlanClasses, ReportMatchesTheKernelThatFaultsForEveryThresholdSetting) {
+  GuardedRegion src(64 * 1024);
+  GuardedRegion dst(64 * 1024);
+  constexpr std::size_t never = umaccess::dispatch::kNever;
+  const umaccess::dispatch::Thresholds settings[] = {
+      {0, 0, never}, {1, 1, 1}, {300, 300, 600}, {never, never, 0}, {3000, 3000, 40000}};
+  for (const auto& t : settings) {
+    umaccess::dispatch::set_thresholds(t);
+    for (std::size_t n : {1, 100, 128, 129, 200, 255, 256, 257, 300, 512, 513, 600, 5000, 45000}) {
+      for (Operation op : {Operation::Copy, Operation::CopyNonTemporal, Operation::Fill}) {
+        const std::string expected = umaccess::dispatch::kernel_for(op, n);
+        umaccess_fault_record rec;
+        std::size_t left;
+        if (op == Operation::Fill)
+          left = umaccess_raw_fill_user_memory(dst.ending_at_guard(n - 1), n, 1, &rec);
+        else if (op == Operation::Copy)
+          left = umaccess_raw_copy_from_user(dst.begin(), src.ending_at_guard(n - 1), n, &rec);
+        else
+          left = umaccess_raw_copy_from_user_nontemporal(dst.begin(), src.ending_at_guard(n - 1), n, &rec);
+        ASSERT_EQ(left, 1u);
+        ASSERT_STREQ(rec.kernel, expected.c_str())
+            << umaccess::dispatch::operation_name(op) << " of " << n << " bytes, thresholds {"
+            << t.rep_movsb << ", " << t.rep_stosb << ", " << t.non_temporal << "}";
+      }
+    }
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(AllVariants, PlanClasses, ::testing::ValuesIn(supported_variants()),
                          [](const auto& info) { return info.param; });
 

@@ -33,91 +33,82 @@ FAULT_TABLE fault_tail
     jae     %2
 %endmacro
 
+; Both routines run one byte loop over rdx bytes, then either report the original fault
+; (ecx = 1; r8 = the bytes from FADDR to the end) or, when retrying everything (ecx = 0,
+; r8 = 0), succeed. A fault inside the loop is reported with the bytes not yet done.
+%macro SPLIT_AT_FAULT 0             ; rax bytes before the fault: copy those, report the rest
+    mov     r8, rdx
+    sub     r8, rax
+    mov     rdx, rax
+    mov     ecx, 1
+%endmacro
+%macro RETRY_ALL 0
+    xor     r8d, r8d
+    xor     ecx, ecx
+%endmacro
+%macro FINISH 0                     ; after the loop: the two outcomes above
+    test    ecx, ecx
+    jz      %%success
+    mov     rdx, r8
+    jmp     uma_fault_return
+%%success:
+    xor     eax, eax
+    ret
+%endmacro
+
 ; uma_tail_copy: rdi = dst, rsi = src, rdx = remaining, r9 = rec. Returns bytes not copied.
 HELPER uma_tail_copy
     bt      FINFO, FINFO_WRITE_BIT
     jc      .write_fault
     BYTES_BEFORE_FAULT rsi, .retry_all
-    jmp     .copy_prefix
+    jmp     .split
 .write_fault:
     BYTES_BEFORE_FAULT rdi, .retry_all
-.copy_prefix:                       ; copy rax bytes, then report the original fault
-    mov     r8, rdx
-    sub     r8, rax                 ; what will remain: from FADDR to the end
-    mov     rdx, rax
-    test    rdx, rdx
-    jz      .report
-    FAULT_BEGIN .prefix_fault
-.prefix_loop:
-    movzx   eax, byte [rsi]
-    mov     [rdi], al
-    inc     rsi
-    inc     rdi
-    dec     rdx
-    jnz     .prefix_loop
-    FAULT_END
-.report:
-    mov     rdx, r8
-    jmp     uma_fault_return
-.prefix_fault:                      ; the other side faulted first: that fault stands
-    add     rdx, r8
-    jmp     uma_fault_return
-
+.split:
+    SPLIT_AT_FAULT
+    jmp     .copy
 .retry_all:
+    RETRY_ALL
+.copy:
     test    rdx, rdx
-    jz      .done
-    FAULT_BEGIN .retry_fault
-.retry_loop:
+    jz      .finish
+    FAULT_BEGIN .fault
+.loop:
     movzx   eax, byte [rsi]
     mov     [rdi], al
     inc     rsi
     inc     rdi
     dec     rdx
-    jnz     .retry_loop
+    jnz     .loop
     FAULT_END
-.done:
-    xor     eax, eax
-    ret
-.retry_fault:
+.finish:
+    FINISH
+.fault:                             ; a byte before FADDR (on either side) faulted: it stands
+    add     rdx, r8
     jmp     uma_fault_return
 
 ; uma_tail_fill: rdi = dst, esi = fill byte, rdx = remaining, r9 = rec. A fill only writes,
 ; so the fault is always on the destination.
 HELPER uma_tail_fill
     BYTES_BEFORE_FAULT rdi, .retry_all
-    mov     r8, rdx
-    sub     r8, rax
-    mov     rdx, rax
-    test    rdx, rdx
-    jz      .report
-    FAULT_BEGIN .prefix_fault
-.prefix_loop:
-    mov     [rdi], sil
-    inc     rdi
-    dec     rdx
-    jnz     .prefix_loop
-    FAULT_END
-.report:
-    mov     rdx, r8
-    jmp     uma_fault_return
-.prefix_fault:
-    add     rdx, r8
-    jmp     uma_fault_return
-
+    SPLIT_AT_FAULT
+    jmp     .fill
 .retry_all:
+    RETRY_ALL
+.fill:
     test    rdx, rdx
-    jz      .done
-    FAULT_BEGIN .retry_fault
-.retry_loop:
+    jz      .finish
+    FAULT_BEGIN .fault
+.loop:
     mov     [rdi], sil
     inc     rdi
     dec     rdx
-    jnz     .retry_loop
+    jnz     .loop
     FAULT_END
-.done:
-    xor     eax, eax
-    ret
-.retry_fault:
+.finish:
+    FINISH
+.fault:
+    add     rdx, r8
     jmp     uma_fault_return
 
 ; uma_fault_return: store the fault held in FADDR/FINFO into the record and return rdx as
