@@ -10,6 +10,7 @@
 namespace umaccess::detail {
 
 // Features a kernel variant may require. A bit set; kAllFeatures lists them in order.
+#if defined(__x86_64__)
 enum Feature : std::uint32_t {
   kSse2 = 1u << 0,
   kErms = 1u << 1,  // enhanced rep movsb/stosb
@@ -22,9 +23,16 @@ enum Feature : std::uint32_t {
 };
 constexpr Feature kAllFeatures[] = {kSse2,    kErms,     kFsrm,     kAvx2,
                                     kAvx512f, kAvx512bw, kAvx512vl, kBmi2};
+#elif defined(__aarch64__)
+enum Feature : std::uint32_t {
+  kAsimd = 1u << 0,    // Advanced SIMD (NEON), HWCAP_ASIMD
+  kAtomics = 1u << 1,  // LSE atomics, HWCAP_ATOMICS (reported, not required)
+};
+constexpr Feature kAllFeatures[] = {kAsimd, kAtomics};
+#endif
 const char* feature_name(Feature f);
 
-enum class Vendor { Intel, Amd, Other };
+enum class Vendor { Intel, Amd, Arm, Other };
 
 struct CacheSizes {
   std::size_t l1d = 0;  // bytes per core

@@ -335,12 +335,12 @@ const void* addr(F f) {
 std::vector<SizeClass> current_plan(const VariantDef& v, const Thresholds& t) {
   std::vector<SizeClass> plan;
   add_classes(&plan, Operation::Copy, boundaries(v, t.rep_movsb, t.non_temporal), addr(v.copy),
-              addr(uma_copy_erms), addr(v.copy_nt));
+              addr(v.copy_large), addr(v.copy_nt));
   plan.push_back({Operation::Move, 0, kNever, kernel_name(addr(v.move))});
   plan.push_back({Operation::CopyNonTemporal, 0, kNonTemporalMinBytes, kernel_name(addr(v.copy_nt_small))});
   plan.push_back({Operation::CopyNonTemporal, kNonTemporalMinBytes, kNever, kernel_name(addr(v.copy_nt))});
   add_classes(&plan, Operation::Fill, boundaries(v, t.rep_stosb, t.non_temporal), addr(v.fill),
-              addr(uma_fill_erms), addr(v.fill_nt));
+              addr(v.fill_large), addr(v.fill_nt));
   return plan;
 }
 

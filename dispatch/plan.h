@@ -27,11 +27,18 @@ namespace umaccess::detail {
 // never hand a copy back and forth.
 constexpr std::size_t kNonTemporalMinBytes = 256;
 
+// The baseline's kernels (kernels.h) until the dispatcher chooses.
+struct BaselineKernels {
+  uma_copy_kernel copy, move, copy_nt;
+  uma_fill_kernel fill;
+};
+constexpr BaselineKernels kBaseline{UMA_BASELINE_KERNELS};
+
 struct ActiveKernels {
-  std::atomic<uma_copy_kernel> copy{uma_copy_sse2};        // routes long copies itself
-  std::atomic<uma_copy_kernel> move{uma_move_sse2};        // overlapping moves
-  std::atomic<uma_copy_kernel> copy_nt{uma_copy_nt_sse2};  // the ...NonTemporal copies
-  std::atomic<uma_fill_kernel> fill{uma_fill_sse2};        // routes long fills itself
+  std::atomic<uma_copy_kernel> copy{kBaseline.copy};        // routes long copies itself
+  std::atomic<uma_copy_kernel> move{kBaseline.move};        // overlapping moves
+  std::atomic<uma_copy_kernel> copy_nt{kBaseline.copy_nt};  // the ...NonTemporal copies
+  std::atomic<uma_fill_kernel> fill{kBaseline.fill};        // routes long fills itself
 };
 extern ActiveKernels g_active;
 

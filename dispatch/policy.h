@@ -31,4 +31,11 @@ Thresholds derive_thresholds(const CpuDescription& cpu, const VariantDef& varian
 // "16 KiB", "180.75 MiB", "never", for reasons and reports.
 std::string format_bytes(std::size_t bytes);
 
+// Per architecture (policy_<arch>.cpp): where rep movsb (stos = false) or rep stosb
+// (stos = true) start, and the divisor of the last-level cache for the non-temporal
+// threshold.
+std::size_t derive_rep_threshold(const CpuDescription& cpu, const VariantDef& variant, bool stos,
+                                 std::string* why);
+unsigned nt_cache_divisor(const CpuDescription& cpu);
+
 }  // namespace umaccess::detail

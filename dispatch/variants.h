@@ -21,13 +21,21 @@ struct VariantDef {
   uma_copy_kernel copy_nt_small;  // what copy_nt runs below NT_MIN_BYTES
   uma_fill_kernel fill;           // routes long fills itself
   uma_fill_kernel fill_nt;
+  uma_copy_kernel copy_large;     // where long copies may go (rep movsb), or nullptr
+  uma_fill_kernel fill_large;     // where long fills may go (rep stosb), or nullptr
 };
 
-// Every compiled-in variant, widest first.
+// Per architecture (variants_<arch>.cpp): every compiled-in variant, widest first; the
+// baseline every CPU of the architecture runs; every kernel with its symbol name.
 const VariantDef* variant_registry(std::size_t* count);
-const VariantDef* find_variant(std::string_view name);  // nullptr if unknown
-const VariantDef& baseline_variant();                    // sse2
+const VariantDef& baseline_variant();
+struct NamedKernel {
+  const void* kernel;
+  const char* name;
+};
+const NamedKernel* kernel_names(std::size_t* count);
 
+const VariantDef* find_variant(std::string_view name);  // nullptr if unknown
 // The symbol name of a kernel ("uma_copy_avx2"), for reports; "?" if not a kernel.
 const char* kernel_name(const void* kernel);
 

@@ -22,6 +22,7 @@ using uma_copy_kernel = std::size_t (*)(void* dst, const void* src, std::size_t 
 using uma_fill_kernel = std::size_t (*)(void* dst, int byte, std::size_t n,
                                         uma_fault_record* rec);
 
+#if defined(__x86_64__)
 // Every vector variant instantiates the same five routine families (asm/x86_64/*.inc).
 #define UMA_VECTOR_KERNELS(isa)                                                        \
   std::size_t uma_copy_##isa(void*, const void*, std::size_t, uma_fault_record*);     \
@@ -37,6 +38,19 @@ UMA_VECTOR_KERNELS(avx512)
 
 std::size_t uma_copy_erms(void*, const void*, std::size_t, uma_fault_record*);
 std::size_t uma_fill_erms(void*, int, std::size_t, uma_fault_record*);
+#define UMA_BASELINE_KERNELS uma_copy_sse2, uma_move_sse2, uma_copy_nt_sse2, uma_fill_sse2
+#elif defined(__aarch64__)
+// One routine family per file (asm/aarch64/*.S): general-register and NEON copies and
+// fills, the NEON move and the streaming (ldnp/stnp) copy and fill.
+std::size_t uma_copy_gpr(void*, const void*, std::size_t, uma_fault_record*);
+std::size_t uma_copy_neon(void*, const void*, std::size_t, uma_fault_record*);
+std::size_t uma_move_neon(void*, const void*, std::size_t, uma_fault_record*);
+std::size_t uma_copy_nt_neon(void*, const void*, std::size_t, uma_fault_record*);
+std::size_t uma_fill_gpr(void*, int, std::size_t, uma_fault_record*);
+std::size_t uma_fill_neon(void*, int, std::size_t, uma_fault_record*);
+std::size_t uma_fill_nt_neon(void*, int, std::size_t, uma_fault_record*);
+#define UMA_BASELINE_KERNELS uma_copy_gpr, uma_move_neon, uma_copy_nt_neon, uma_fill_gpr
+#endif
 // Returns 0, or the bytes from the faulting page touch to p + n.
 std::size_t uma_probe_write(void* p, std::size_t n, uma_fault_record* rec);
 

@@ -1,0 +1,57 @@
+// dispatch/variants_x86.cpp - the x86-64 kernel variants and their kernels' names.
+#include "cpu.h"
+#include "variants.h"
+
+namespace umaccess::detail {
+namespace {
+
+#define UMA_VECTOR_VARIANT(isa, required, vec, description)                               \
+  VariantDef {                                                                            \
+    #isa, description, required, vec, uma_copy_##isa, uma_move_##isa, uma_copy_nt_##isa,  \
+        uma_copy_##isa, uma_fill_##isa, uma_fill_nt_##isa, uma_copy_erms, uma_fill_erms     \
+  }
+
+constexpr VariantDef kVariants[] = {
+    UMA_VECTOR_VARIANT(avx512, kAvx512f | kAvx512bw | kAvx512vl | kBmi2, 64,
+                       "64-byte zmm16-31 vectors, byte-masked moves below 64 bytes"),
+    UMA_VECTOR_VARIANT(evex, kAvx512f | kAvx512vl, 32,
+                       "32-byte EVEX vectors in ymm16-31: no vzeroupper, no zmm frequency licence"),
+    UMA_VECTOR_VARIANT(avx2, kAvx2, 32, "32-byte AVX2 vectors in ymm0-15, vzeroupper on exit"),
+    UMA_VECTOR_VARIANT(sse2, kSse2, 16, "16-byte SSE2 vectors: the baseline of every x86-64"),
+    {"erms", "rep movsb / rep stosb at every length (SSE2 for overlapping moves and streaming)",
+     kSse2 | kErms, 0, uma_copy_erms, uma_move_sse2, uma_copy_nt_sse2, uma_copy_sse2,
+     uma_fill_erms, uma_fill_nt_sse2, uma_copy_erms, uma_fill_erms},
+};
+#undef UMA_VECTOR_VARIANT
+
+#define UMA_NAMES(isa)                                                                     \
+  {reinterpret_cast<const void*>(uma_copy_##isa), "uma_copy_" #isa},                       \
+      {reinterpret_cast<const void*>(uma_move_##isa), "uma_move_" #isa},                   \
+      {reinterpret_cast<const void*>(uma_copy_nt_##isa), "uma_copy_nt_" #isa},             \
+      {reinterpret_cast<const void*>(uma_fill_##isa), "uma_fill_" #isa},                   \
+      {reinterpret_cast<const void*>(uma_fill_nt_##isa), "uma_fill_nt_" #isa}
+const NamedKernel kKernelNames[] = {
+    UMA_NAMES(avx512),
+    UMA_NAMES(evex),
+    UMA_NAMES(avx2),
+    UMA_NAMES(sse2),
+    {reinterpret_cast<const void*>(uma_copy_erms), "uma_copy_erms"},
+    {reinterpret_cast<const void*>(uma_fill_erms), "uma_fill_erms"},
+};
+#undef UMA_NAMES
+
+}  // namespace
+
+const VariantDef* variant_registry(std::size_t* count) {
+  *count = sizeof kVariants / sizeof kVariants[0];
+  return kVariants;
+}
+
+const VariantDef& baseline_variant() { return *find_variant("sse2"); }
+
+const NamedKernel* kernel_names(std::size_t* count) {
+  *count = sizeof kKernelNames / sizeof kKernelNames[0];
+  return kKernelNames;
+}
+
+}  // namespace umaccess::detail
