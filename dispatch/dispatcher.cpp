@@ -150,16 +150,20 @@ void recompute(State& s) {
   const CpuDescription& cpu = host_cpu();
   ThresholdReasons derived_why;
   const Thresholds derived = derive_thresholds(cpu, *s.variant, &derived_why);
-  auto choose = [](const Pin& pin, std::size_t derived_value, const std::string& derived_reason,
-                   std::size_t* value, std::string* why) {
-    *value = pin.value ? *pin.value : derived_value;
-    *why = pin.value ? pin.why : derived_reason;
+  // A pin applies where its size class exists: without rep-string kernels (AArch64) a
+  // pinned rep threshold is kept for a later variant, and the read-back says it is unused.
+  auto choose = [](const Pin& pin, bool applies, std::size_t derived_value,
+                   const std::string& derived_reason, std::size_t* value, std::string* why) {
+    *value = pin.value && applies ? *pin.value : derived_value;
+    *why = !pin.value ? derived_reason
+           : applies  ? pin.why
+                      : derived_reason + " (" + pin.why + ": no such class, unused)";
   };
-  choose(s.rep_movsb, derived.rep_movsb, derived_why.rep_movsb, &s.thresholds.rep_movsb,
-         &s.reasons.rep_movsb);
-  choose(s.rep_stosb, derived.rep_stosb, derived_why.rep_stosb, &s.thresholds.rep_stosb,
-         &s.reasons.rep_stosb);
-  choose(s.non_temporal, derived.non_temporal, derived_why.non_temporal,
+  choose(s.rep_movsb, s.variant->copy_large != nullptr, derived.rep_movsb,
+         derived_why.rep_movsb, &s.thresholds.rep_movsb, &s.reasons.rep_movsb);
+  choose(s.rep_stosb, s.variant->fill_large != nullptr, derived.rep_stosb,
+         derived_why.rep_stosb, &s.thresholds.rep_stosb, &s.reasons.rep_stosb);
+  choose(s.non_temporal, true, derived.non_temporal, derived_why.non_temporal,
          &s.thresholds.non_temporal, &s.reasons.non_temporal);
 
   publish(*s.variant, s.thresholds);

@@ -2,7 +2,8 @@
 // (one pointer per operation, read with a relaxed load and jumped through by the raw
 // entries and the kernel-mode calls), and four thresholds that the vector kernels read to
 // route long copies and fills to rep movsb/stosb or streaming stores (asm/x86_64/copy.inc,
-// fill.inc). All constant-initialized to the SSE2 baseline, valid before any constructor
+// fill.inc; AArch64 reads only the streaming ones). All constant-initialized to the
+// architecture's baseline (kernels.h), valid before any constructor
 // runs, and republished with relaxed atomic stores: a reader mixing old and new values
 // still gets kernels and thresholds valid for any length on this CPU.
 #pragma once
@@ -22,7 +23,7 @@ extern std::size_t uma_fill_large_from, uma_fill_huge_from;
 
 namespace umaccess::detail {
 
-// Lengths below NT_MIN_BYTES (asm/x86_64/umaccess.inc) make the non-temporal kernels use
+// Lengths below NT_MIN_BYTES (asm/*/umaccess.{inc,h}) make the non-temporal kernels use
 // their temporal sibling; the huge threshold never goes below it, so the two kernels
 // never hand a copy back and forth.
 constexpr std::size_t kNonTemporalMinBytes = 256;

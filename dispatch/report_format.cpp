@@ -44,8 +44,14 @@ void print_text(const Report& r, std::string* out) {
   appendf(out, "CPU\n");
   appendf(out, "  vendor             %s\n", r.cpu.vendor.c_str());
   appendf(out, "  brand              %s\n", r.cpu.brand.c_str());
+#if defined(__aarch64__)  // MIDR fields: implementer, part, variant << 4 | revision
+  appendf(out, "  microarchitecture  %s (implementer %#x, part %#x, r%dp%d)\n",
+              r.cpu.microarchitecture.c_str(), r.cpu.family, r.cpu.model, r.cpu.stepping >> 4,
+              r.cpu.stepping & 15);
+#else
   appendf(out, "  microarchitecture  %s (family %d, model %#x, stepping %d)\n",
               r.cpu.microarchitecture.c_str(), r.cpu.family, r.cpu.model, r.cpu.stepping);
+#endif
   appendf(out, "  features          ");
   for (const auto& [name, has] : r.cpu.features) appendf(out, " %s%s", has ? "+" : "-", name.c_str());
   appendf(out, "\n  caches             L1d %s, L2 %s, L3 %s (%s, shared by %u thread%s)\n",

@@ -8,6 +8,9 @@
 #include <ucontext.h>
 
 #include <cstdint>
+#include <cstring>
+
+#include "aarch64_fault.h"  // pure decoding, built everywhere (and tested on every host)
 
 namespace umaccess::detail::arch {
 
@@ -60,8 +63,64 @@ inline std::uintptr_t host_user_end() {
   return kEnd4Level;
 }
 
+#elif defined(__aarch64__)
+
+inline std::uintptr_t context_pc(const ucontext_t* uc) {
+  return static_cast<std::uintptr_t>(uc->uc_mcontext.pc);
+}
+
+// The kernel's fault record pointer (REC = x3 in asm/aarch64/umaccess.h).
+inline std::uintptr_t context_fault_record(const ucontext_t* uc) {
+  return static_cast<std::uintptr_t>(uc->uc_mcontext.regs[3]);
+}
+
+enum class Direction { Read, Write, Unknown };
+
+// The ESR record's WnR bit when the kernel put one in the frame (Linux does for data
+// aborts); otherwise the faulting instruction, which is always one of our kernels' own.
+inline Direction fault_direction(const ucontext_t* uc) {
+  aarch64::Access access = aarch64::Access::Unknown;
+  std::uint64_t esr;
+  if (aarch64::find_esr(uc->uc_mcontext.__reserved, sizeof uc->uc_mcontext.__reserved, &esr))
+    access = aarch64::access_from_esr(esr);
+  if (access == aarch64::Access::Unknown) {
+    std::uint32_t insn;
+    std::memcpy(&insn, reinterpret_cast<const void*>(context_pc(uc)), sizeof insn);
+    access = aarch64::access_from_instruction(insn);
+  }
+  return access == aarch64::Access::Read    ? Direction::Read
+         : access == aarch64::Access::Write ? Direction::Write
+                                            : Direction::Unknown;
+}
+
+// Resume at `fixup` with FADDR (x14) and FINFO (x15) describing the fault.
+inline void redirect_to_fixup(ucontext_t* uc, std::uintptr_t fixup, std::uintptr_t address,
+                              std::uint64_t info) {
+  uc->uc_mcontext.regs[14] = address;
+  uc->uc_mcontext.regs[15] = info;
+  uc->uc_mcontext.pc = fixup;
+}
+
+// One past the highest address the kernel can map for us: 2^48 with 48-bit virtual
+// addresses (the stack lives just below it), 2^52 when the kernel runs 52-bit VAs, which it
+// hands out above 2^48 only on request: so ask for one, as on x86-64.
+inline std::uintptr_t host_user_end() {
+  constexpr std::uintptr_t kEnd48 = std::uintptr_t{1} << 48;
+  constexpr std::uintptr_t kEnd52 = std::uintptr_t{1} << 52;
+#ifdef MAP_FIXED_NOREPLACE
+  void* want = reinterpret_cast<void*>(kEnd48);
+  void* got = mmap(want, 65536, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
+                   -1, 0);
+  if (got != MAP_FAILED) {
+    munmap(got, 65536);
+    if (got == want) return kEnd52;
+  }
+#endif
+  return kEnd48;
+}
+
 #else
-#error "umaccess: unsupported architecture (x86-64 only so far; AArch64 is issue 5)"
+#error "umaccess: unsupported architecture (x86-64 and AArch64)"
 #endif
 
 }  // namespace umaccess::detail::arch

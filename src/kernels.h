@@ -1,5 +1,5 @@
-// src/kernels.h - the C ABI of the assembly kernels (asm/x86_64/umaccess.inc has the
-// full contract). Internal to the library.
+// src/kernels.h - the C ABI of the assembly kernels (asm/x86_64/umaccess.inc and
+// asm/aarch64/umaccess.h have the full contract). Internal to the library.
 #pragma once
 
 #include <cstddef>
@@ -11,7 +11,7 @@ extern "C" {
 
 // Filled by a kernel's recovery path only when it returns non-zero: address (si_addr),
 // info (packed by the signal handler, see FaultInfo), kernel (the faulting kernel's name).
-// The layout is public (umaccess.h) and must match REC_* in asm/x86_64/umaccess.inc.
+// The layout is public (umaccess.h) and must match REC_* in asm/*/umaccess.{inc,h}.
 using uma_fault_record = umaccess_fault_record;
 static_assert(offsetof(umaccess_fault_record, info) == 8 &&
               offsetof(umaccess_fault_record, kernel) == 16);
@@ -58,9 +58,9 @@ std::size_t uma_probe_write(void* p, std::size_t n, uma_fault_record* rec);
 
 namespace umaccess::detail {
 
-// FINFO as the handler packs it (r11 on x86-64). FINFO_WRITE_BIT and
-// FINFO_UNKNOWN_DIRECTION_BIT in umaccess.inc must match kWriteBit and kUnknownDirectionBit:
-// the move kernel's fixup and the fault tail test them.
+// FINFO as the handler packs it (r11 on x86-64, x15 on AArch64). FINFO_WRITE_BIT and
+// FINFO_UNKNOWN_DIRECTION_BIT in asm/*/umaccess.{inc,h} must match kWriteBit and
+// kUnknownDirectionBit: the move kernel's fixup and the fault tail test them.
 struct FaultInfo {
   static constexpr unsigned kWriteBit = 16;
   static constexpr unsigned kUnknownDirectionBit = 17;  // not a page fault (e.g. #GP)

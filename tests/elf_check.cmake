@@ -1,5 +1,6 @@
 # tests/elf_check.cmake - object hygiene: every assembly object marks its stack
-# non-executable, and neither the shared library nor a PIE user of it has text relocations.
+# non-executable (and, on AArch64, declares BTI/PAC), and neither the shared library nor a
+# PIE user of it has text relocations.
 #   cmake -DOBJECTS="a.o|b.o" -DSHARED=libumaccess.so -DPIE=exe -P elf_check.cmake
 string(REPLACE "|" ";" objects "${OBJECTS}")
 set(asm_objects 0)
@@ -15,6 +16,14 @@ foreach(obj IN LISTS objects)
   string(REGEX MATCH "\\.note\\.GNU-stack[^\n]*" line "${sections}")
   if(line MATCHES " [A-Z]*X[A-Z]* ")
     message(FATAL_ERROR "${obj}: .note.GNU-stack asks for an executable stack: ${line}")
+  endif()
+  # AArch64: every object must say it is BTI and PAC compatible, or the linker drops the
+  # property from the whole program and BTI is off for all of it. (Whether a linked binary
+  # keeps it also depends on the toolchain's own objects: Debian 12's crt files and
+  # cpu_features archive are not marked, so only our objects are checked.)
+  execute_process(COMMAND readelf -hn ${obj} OUTPUT_VARIABLE header)
+  if(header MATCHES "Machine: +AArch64" AND NOT header MATCHES "AArch64 feature: BTI, PAC")
+    message(FATAL_ERROR "${obj}: no GNU property note with BTI and PAC")
   endif()
 endforeach()
 if(asm_objects EQUAL 0)

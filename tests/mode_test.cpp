@@ -53,6 +53,7 @@ TEST(ModeDeathTest, KernelSideFaultOfAUserOperationIsABugCheck) {
                "in CopyFromUserNonTemporal");
 }
 
+#if defined(__x86_64__)
 TEST(ModeDeathTest, NonCanonicalKernelSideBufferIsABugCheckNotABadUserPointer) {
   // A non-canonical address raises a general-protection fault, which carries neither the
   // address nor the direction; the user side passed the range check, so it is ours.
@@ -60,6 +61,17 @@ TEST(ModeDeathTest, NonCanonicalKernelSideBufferIsABugCheckNotABadUserPointer) {
   EXPECT_DEATH(CopyFromUser(reinterpret_cast<void*>(0x8000000000000000ull), user.begin(), 16),
                "in CopyFromUser: a kernel-side buffer pointer is not a canonical address");
 }
+#elif defined(__aarch64__)
+TEST(ModeDeathTest, KernelHalfAddressAsKernelSideBufferIsABugCheck) {
+  // AArch64 has no non-canonical addresses: the upper half (TTBR1) faults like any other
+  // inaccessible page, with its direction; Linux reports it with the tag byte cleared.
+  GuardedRegion user(page_size());
+  EXPECT_DEATH(CopyFromUser(reinterpret_cast<void*>(0xffff000000001000ull), user.begin(), 16),
+               "in CopyFromUser: write of the kernel-side destination buffer at");
+  EXPECT_DEATH(CopyToUser(user.begin(), reinterpret_cast<void*>(0xffff000000001000ull), 16),
+               "in CopyToUser: read of the kernel-side source buffer at");
+}
+#endif
 
 struct BugCheckSeen {
   umaccess::BugCheckInfo info;

@@ -1,6 +1,7 @@
 # tests/package_test.cmake - builds and runs tests/consumer against umaccess, either from an
 # install prefix (MODE=install) or through add_subdirectory (MODE=subdirectory).
 #   cmake -DMODE=... -DSOURCE_DIR=... -DBUILD_DIR=... -DWORK_DIR=... -P package_test.cmake
+# A cross build passes its TOOLCHAIN file and EMULATOR (a ;-list), used for the consumer too.
 function(run)
   execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
   if(NOT rc EQUAL 0)
@@ -11,6 +12,9 @@ endfunction()
 
 file(REMOVE_RECURSE ${WORK_DIR})
 set(consumer_args -S ${SOURCE_DIR}/tests/consumer -B ${WORK_DIR}/build -DCMAKE_BUILD_TYPE=Release)
+if(TOOLCHAIN)
+  list(APPEND consumer_args -DCMAKE_TOOLCHAIN_FILE=${TOOLCHAIN})
+endif()
 if(MODE STREQUAL "install")
   run(${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${WORK_DIR}/prefix)
   foreach(f include/umaccess/usermode_accessors.h lib/cmake/umaccess/umaccessConfig.cmake)
@@ -25,4 +29,4 @@ else()
 endif()
 run(${CMAKE_COMMAND} ${consumer_args})
 run(${CMAKE_COMMAND} --build ${WORK_DIR}/build -j 2)
-run(${WORK_DIR}/build/consumer)
+run(${EMULATOR} ${WORK_DIR}/build/consumer)

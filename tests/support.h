@@ -22,9 +22,15 @@ inline std::size_t page_size() { return static_cast<std::size_t>(sysconf(_SC_PAG
 // so a buffer can be placed to end exactly at the first inaccessible byte.
 class GuardedRegion {
  public:
+  // The trailing guard is longer than any buffer a test runs past it, so such a buffer
+  // never reaches the next mapping: where mmap places regions next to each other (it
+  // allocates upwards under qemu-user), a source running off one region must not overlap
+  // a destination in the next.
+  static constexpr std::size_t kTrailingGuard = 128 * 1024;
+
   explicit GuardedRegion(std::size_t usable_bytes) {
     usable_ = (usable_bytes + page_size() - 1) / page_size() * page_size();
-    size_ = usable_ + 2 * page_size();
+    size_ = page_size() + usable_ + kTrailingGuard;
     void* p = mmap(nullptr, size_, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED) throw std::runtime_error("mmap failed");
     base_ = static_cast<char*>(p);
@@ -79,6 +85,18 @@ inline std::size_t first_not(const void* p, unsigned char value, std::size_t n) 
   return n;
 }
 
+// This architecture's registry (dispatch/variants_<arch>.cpp): every variant, widest first,
+// as error messages list them, and the baseline every CPU of the architecture runs.
+#if defined(__x86_64__)
+inline const std::vector<std::string> kRegistryNames = {"avx512", "evex", "avx2", "sse2", "erms"};
+constexpr const char* kKnownVariants = "auto, avx512, evex, avx2, sse2, erms";
+constexpr const char* kBaselineVariant = "sse2";
+#elif defined(__aarch64__)
+inline const std::vector<std::string> kRegistryNames = {"neon", "gpr"};
+constexpr const char* kKnownVariants = "auto, neon, gpr";
+constexpr const char* kBaselineVariant = "gpr";
+#endif
+
 // Every variant this CPU can run; the conformance and fault suites run once per entry.
 inline std::vector<std::string> supported_variants() {
   std::vector<std::string> out;
@@ -91,7 +109,7 @@ inline std::vector<std::string> supported_variants() {
 // runs at every length whatever this CPU's thresholds are:
 //   <isa>       the variant's vector kernels alone (rep strings and streaming stores off)
 //   <isa>_nt    streaming stores from the first byte (the non-temporal kernels everywhere)
-//   erms        rep movsb / rep stosb from the first byte
+//   erms        rep movsb / rep stosb from the first byte (x86-64)
 //   auto        the automatic choice with its derived thresholds (the real plan)
 inline std::vector<std::string> kernel_configs() {
   std::vector<std::string> out;

@@ -1,5 +1,6 @@
 // tests/user_range_test.cpp - the user address range: the default, MmUserProbeAddress, and
 // ScopedUserRange narrowing it per thread, nested.
+#include <cstdlib>
 #include <thread>
 
 #include "support.h"
@@ -13,11 +14,19 @@ using umaccess::UserRange;
 TEST(UserRange, DefaultCoversEveryAddressTheKernelCanGiveUs) {
   const UserRange r = umaccess::default_user_range();
   EXPECT_EQ(r.begin, 0u);
+#if defined(__x86_64__)
   // 4-level paging: 2^47 - 4 KiB; 5-level (LA57): 2^56 - 4 KiB.
   EXPECT_TRUE(r.end == (std::uintptr_t{1} << 47) - 4096 || r.end == (std::uintptr_t{1} << 56) - 4096)
       << std::hex << r.end;
+#elif defined(__aarch64__)
+  // 48-bit virtual addresses: 2^48; 52-bit: 2^52.
+  EXPECT_TRUE(r.end == std::uintptr_t{1} << 48 || r.end == std::uintptr_t{1} << 52)
+      << std::hex << r.end;
+#endif
   int local = 0;
   EXPECT_LT(reinterpret_cast<std::uintptr_t>(&local), r.end) << "the stack must be user memory";
+  // The top of the stack too (the auxiliary vector's strings lie just below it).
+  EXPECT_LT(reinterpret_cast<std::uintptr_t>(getenv("PATH")), r.end);
   EXPECT_EQ(MmUserProbeAddress, r.end);
   EXPECT_EQ(MM_USER_PROBE_ADDRESS, r.end);
 }

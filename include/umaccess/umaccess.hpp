@@ -169,7 +169,7 @@ struct SizeClass {
 
 struct CpuReport {
   std::string vendor, brand, microarchitecture;
-  int family, model, stepping;
+  int family, model, stepping;  // x86-64: CPUID; AArch64: MIDR implementer, part, variant<<4 | revision
   std::vector<std::pair<std::string, bool>> features;  // the ones kernel choice looks at
   std::size_t l1d_bytes, l2_bytes, l3_bytes;
   bool l3_inclusive;
@@ -197,7 +197,9 @@ UMACCESS_API std::string reason();
 UMACCESS_API void select(std::string_view name);
 
 UMACCESS_API Thresholds thresholds();
-// Pins all three thresholds (until reset_thresholds()), whatever the variant.
+// Pins all three thresholds (until reset_thresholds()), whatever the variant. A rep-string
+// threshold has no effect where the variant has no rep-string class (AArch64): thresholds()
+// then reads back kNever and the reason says the pin is unused.
 UMACCESS_API void set_thresholds(const Thresholds& t);
 // Back to the values derived from this CPU's caches and the active variant.
 UMACCESS_API void reset_thresholds();

@@ -1,0 +1,74 @@
+/* copy_nt_neon.S - non-temporal copy with ldnp/stnp:
+ *   size_t uma_copy_nt_neon(void *dst, const void *src, size_t n, uma_fault_record *rec)
+ *
+ * ldnp/stnp are load and store pairs with a hint that the data will not be reused soon: for
+ * copies far larger than the last-level cache they keep the caller's working set in the
+ * caches (bionic's Oryon memcpy streams the same way). Unlike x86-64's streaming stores
+ * they obey the ordinary memory model, so no fence is needed before returning or before the
+ * fault tail's stores.
+ *
+ *   n < NT_MIN_BYTES  tail-call uma_copy_neon: a few lines gain nothing from streaming.
+ *   otherwise         one unaligned 64-byte head (temporal); dst advanced to its next
+ *                     64-byte boundary, so each iteration writes whole cache lines;
+ *                     64 bytes per iteration (two ldnp q, then two stnp q) with a streaming
+ *                     prefetch one page ahead on the source; the last 64 bytes as temporal
+ *                     unaligned windows ending at dst + n.
+ *
+ * Fault behaviour: as copy_neon.S: the loop advances x0/x1/x2 only after its stores, so
+ * (x0, x1, x2) is a safe point at every covered instruction; store windows ascend.
+ *
+ * Assumptions: dst and src do not overlap; unaligned access allowed (normal memory).
+ */
+#include "umaccess.h"
+
+FAULT_TABLE copy_nt_neon
+
+KERNEL uma_copy_nt_neon
+  cmp x2, #NT_MIN_BYTES
+  b.hs 1f
+  b uma_copy_neon               /* tail call: x3 still holds rec */
+1:
+  add x4, x1, x2                /* src end */
+  add x5, x0, x2                /* dst end */
+8:
+  ldp q0, q1, [x1]
+  ldp q2, q3, [x1, #32]
+  stp q0, q1, [x0]
+  stp q2, q3, [x0, #32]
+9:
+  FAULT_RANGE 8b, 9b, .Lfixup
+  and x6, x0, #63               /* advance to dst's next 64-byte boundary (1..64 bytes) */
+  mov x7, #64
+  sub x6, x7, x6
+  add x1, x1, x6
+  add x0, x0, x6
+  sub x2, x2, x6                /* more than 64 bytes remain */
+.Lloop64:
+  prfm pldl1strm, [x1, #NT_PREFETCH]   /* a hint: never faults, needs no fixup */
+8:
+  ldnp q0, q1, [x1]
+  ldnp q2, q3, [x1, #32]
+  stnp q0, q1, [x0]
+  stnp q2, q3, [x0, #32]
+9:
+  FAULT_RANGE 8b, 9b, .Lfixup
+  add x1, x1, #64
+  add x0, x0, #64
+  sub x2, x2, #64
+  cmp x2, #64
+  b.hi .Lloop64
+8:                              /* 1..64 bytes remain: the buffer's last 64 */
+  ldp q0, q1, [x4, #-64]
+  ldp q2, q3, [x4, #-32]
+  stp q0, q1, [x5, #-64]
+  stp q2, q3, [x5, #-32]
+9:
+  FAULT_RANGE 8b, 9b, .Lfixup
+  mov x0, #0
+  ret
+
+FIXUP .Lfixup, uma_copy_nt_neon
+  b uma_tail_copy
+END uma_copy_nt_neon
+
+FAULT_TABLE_END

@@ -1,0 +1,125 @@
+/* fault_tail.S - the byte-exact finishing routines every fixup ends in (AArch64).
+ *
+ * Algorithm (as asm/x86_64/fault_tail.asm): after a kernel faulted, its fixup rewinds to a
+ * safe point and branches here with the fault in FADDR/FINFO. On the faulting side every
+ * byte from the safe point up to FADDR is accessible and the byte at FADDR is not, so these
+ * routines copy exactly the bytes before FADDR, one at a time, then report the original
+ * fault without touching FADDR: exact progress for one signal. The byte loop is covered: a
+ * fault in it (the other side of a copy has a hole earlier) is reported instead. When FADDR
+ * is unusable (not inside what remains) they retry every remaining byte until one faults,
+ * or succeed if none does.
+ *
+ * How far FADDR can be trusted on AArch64: for an access that crosses into an inaccessible
+ * page, the architecture lets FAR hold any address of the faulting access, not only the
+ * first inaccessible byte (x86-64 always reports that byte). A FADDR past the first
+ * inaccessible byte is harmless: the byte loop faults there first and reports that. One
+ * before it would under-report progress, so FADDR is trusted as the end of what can be done
+ * only when it is 4 KiB aligned: every access of ours is at most 64 bytes, so an aligned
+ * FADDR cannot lie before the page boundary the access crossed (pages are 4 KiB or larger).
+ * Otherwise the loop goes on through FADDR and finds the fault itself: exact, for a second
+ * signal, in the rare case of a buffer starting inside an inaccessible page.
+ *
+ * Registers: x0 = dst, x1 = src (fill: w1 = byte), x2 = remaining, x3 = rec, x14 = FADDR,
+ * x15 = FINFO. x4 counts what follows FADDR (0 when retrying everything); w5 says whether
+ * the loop stopped at FADDR (1) or ran to the end (0).
+ */
+#include "umaccess.h"
+
+FAULT_TABLE fault_tail
+
+/* After the bytes before FADDR: report FADDR if it is page aligned (see above), or go on
+ * through the bytes that follow it, at \loop, until one faults or none is left. */
+.macro REPORT_OR_CONTINUE loop
+  tst FADDR, #4095
+  b.ne 1f
+  mov x2, x4
+  b uma_fault_return
+1:
+  mov x2, x4
+  mov x4, #0
+  mov w5, #0
+  b \loop
+.endm
+
+/* Sets x6 to the bytes before FADDR on the faulting side (\side: that side's pointer), or
+ * branches to \fallback if that is not inside [0, x2). */
+.macro BYTES_BEFORE_FAULT side, fallback
+  tbnz FINFO, #FINFO_UNKNOWN_DIRECTION_BIT, \fallback
+  sub x6, FADDR, \side
+  cmp x6, x2
+  b.hs \fallback
+.endm
+
+/* uma_tail_copy: returns the bytes not copied in x0. */
+HELPER uma_tail_copy
+  tbnz FINFO, #FINFO_WRITE_BIT, 1f
+  BYTES_BEFORE_FAULT x1, .Lcopy_retry_all
+  b 2f
+1:
+  BYTES_BEFORE_FAULT x0, .Lcopy_retry_all
+2:
+  sub x4, x2, x6                /* from FADDR to the end: reported at the end */
+  mov x2, x6
+  mov w5, #1
+  b .Lcopy_bytes
+.Lcopy_retry_all:
+  mov x4, #0
+  mov w5, #0
+.Lcopy_bytes:
+  cbz x2, .Lcopy_finish
+8:
+  ldrb w7, [x1], #1
+  strb w7, [x0], #1
+  sub x2, x2, #1
+  cbnz x2, 8b
+9:
+  FAULT_RANGE 8b, 9b, .Lcopy_fault
+.Lcopy_finish:
+  cbz w5, .Lsuccess
+  REPORT_OR_CONTINUE .Lcopy_bytes
+.Lcopy_fault:                   /* a byte before FADDR (on either side) faulted: it stands */
+  add x2, x2, x4
+  b uma_fault_return
+END uma_tail_copy
+
+/* uma_tail_fill: a fill only writes, so the fault is always on the destination. */
+HELPER uma_tail_fill
+  BYTES_BEFORE_FAULT x0, .Lfill_retry_all
+  sub x4, x2, x6
+  mov x2, x6
+  mov w5, #1
+  b .Lfill_bytes
+.Lfill_retry_all:
+  mov x4, #0
+  mov w5, #0
+.Lfill_bytes:
+  cbz x2, .Lfill_finish
+8:
+  strb w1, [x0], #1
+  sub x2, x2, #1
+  cbnz x2, 8b
+9:
+  FAULT_RANGE 8b, 9b, .Lfill_fault
+.Lfill_finish:
+  cbz w5, .Lsuccess
+  REPORT_OR_CONTINUE .Lfill_bytes
+.Lfill_fault:
+  add x2, x2, x4
+  b uma_fault_return
+END uma_tail_fill
+
+.Lsuccess:
+  mov x0, #0
+  ret
+
+/* uma_fault_return: store the fault held in FADDR/FINFO into the record and return x2 as
+ * the count not done. Used directly where the fault point is already exact (probes) or
+ * where no forward retry is possible (the backward move). */
+HELPER uma_fault_return
+  str FADDR, [REC, #REC_ADDRESS]
+  str FINFO, [REC, #REC_INFO]
+  mov x0, x2
+  ret
+END uma_fault_return
+
+FAULT_TABLE_END

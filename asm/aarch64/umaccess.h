@@ -1,0 +1,248 @@
+/* asm/aarch64/umaccess.h - shared macros and conventions for every AArch64 kernel in
+ * umaccess (GNU as, through the C preprocessor).
+ *
+ * Kernel ABI (AAPCS64, leaf functions that never touch the stack):
+ *
+ *   size_t copy_kernel(void *dst, const void *src, size_t n, uma_fault_record *rec)
+ *   size_t fill_kernel(void *dst, int byte, size_t n, uma_fault_record *rec)
+ *
+ *   x0 = dst, x1 = src (fills: w1 = byte), x2 = n, x3 = rec. The return value is the number
+ *   of bytes NOT done: 0 means the whole operation completed. A non-zero return means a
+ *   fault stopped it; *rec then holds the fault, bytes [0, n - ret) of dst are done and
+ *   bytes [n - ret, n) of dst are not (see the README for the backward move's guarantee).
+ *
+ * Tail calls to another object use b (+-128 MiB, and the linker adds a veneer beyond):
+ * never b.cond or cbz, whose +-1 MiB reach a large program could exceed.
+ *
+ * Fault recovery (src/fault_handler.cpp, src/arch.h): every instruction that touches caller
+ * memory lies inside a range registered with FAULT_RANGE, naming a fixup. On a fault in
+ * such a range the signal handler writes the fault into FADDR/FINFO of the interrupted
+ * registers, points the PC at the fixup and returns; the fixup runs with the kernel's own
+ * registers as they were at the faulting instruction.
+ *
+ *   REC   (x3)   the fault record, live at every covered instruction; NULL: do not recover
+ *                (kernel-mode calls), the handler declines and the fault takes its course.
+ *   FADDR (x14)  written by the handler: the faulting address (si_addr).
+ *   FINFO (x15)  written by the handler: signal, si_code, the write and unknown-direction bits.
+ *   FIX   (x13)  scratch of the fixups.
+ *   No fixup needs x13, x14 or x15 from the kernel (they may hold data when it faults). Not
+ *   x16/x17: a linker veneer on a branch between objects may clobber those.
+ *
+ *   A fixup rewinds to a safe point (x0, x1, x2) = (dst, src, remaining) such that every byte
+ *   before it is done, then branches to uma_tail_copy / uma_tail_fill (fault_tail.S), which
+ *   copy the bytes up to the fault address one at a time and write the record.
+ *
+ * AArch64 differs from x86-64 in one way that matters here: a store that faults part way
+ * (a pair or vector crossing into an inaccessible page) may already have written the bytes
+ * before the boundary. Those bytes lie before the fault address and are rewritten with the
+ * same values by the retry, so the guarantees above still hold; the one algorithm that must
+ * care, the forward overlapping move, says how it does (move_neon.S).
+ */
+#ifndef UMACCESS_AARCH64_UMACCESS_H
+#define UMACCESS_AARCH64_UMACCESS_H
+
+#define REC x3
+#define FADDR x14
+#define FINFO x15
+#define FIX x13
+
+/* Layout of uma_fault_record (umaccess.h) and of FINFO (src/kernels.h, FaultInfo). */
+#define REC_ADDRESS 0
+#define REC_INFO 8
+#define REC_KERNEL 16
+#define FINFO_WRITE_BIT 16
+#define FINFO_UNKNOWN_DIRECTION_BIT 17
+
+/* Streaming kernels: the temporal kernel below NT_MIN_BYTES; the source prefetched a page
+ * ahead, as on x86-64. */
+#define NT_MIN_BYTES 256
+#define NT_PREFETCH 4096
+
+/* LOAD_THRESHOLD reg, symbol: reg = one of the dispatcher's published size thresholds
+ * (dispatch/plan.h). Hidden symbols: a PC-relative load, no GOT, no dynamic relocation. */
+.macro LOAD_THRESHOLD reg, symbol
+  .hidden \symbol
+  adrp \reg, \symbol
+  ldr \reg, [\reg, :lo12:\symbol]
+.endm
+
+/* A BTI landing pad accepting both calls and jumps: the raw entries reach the kernels with
+ * a tail call through a register, veneers with br. (hint 38 = bti jc; a NOP without BTI.) */
+#define BTI_JC hint 38
+
+/* ---- Fault table ------------------------------------------------------------------------
+ * One table per object, registered by name from C++ (src/fault_table.cpp, generated list):
+ * a uint32 count, then entries of three int32 fields, each relative to the field's own
+ * address: range begin, range end (exclusive), fixup. Self-relative entries need no dynamic
+ * relocations in PIE executables or shared objects. */
+.macro FAULT_TABLE name
+  .pushsection .rodata.umaccess_faults, "a"
+  .balign 4
+  .global uma_faults_\name
+  .hidden uma_faults_\name
+  .type uma_faults_\name, %object
+uma_faults_\name:
+  .long (.Luma_faults_end - .Luma_faults_begin) / 12
+.Luma_faults_begin:
+  .popsection
+  .text
+.endm
+
+/* FAULT_RANGE begin, end, fixup: cover [begin, end), usually numeric labels 8b and 9b. */
+.macro FAULT_RANGE begin, end, fixup
+  .pushsection .rodata.umaccess_faults, "a"
+  .long \begin - .
+  .long \end - .
+  .long \fixup - .
+  .popsection
+.endm
+
+/* Close the table and mark the object: no executable stack; BTI and PAC compatible (every
+ * entry is a landing pad; no kernel signs or touches a return address). */
+.macro FAULT_TABLE_END
+  .pushsection .rodata.umaccess_faults, "a"
+.Luma_faults_end:
+  .popsection
+  .pushsection .note.gnu.property, "a"
+  .balign 8
+  .long 4                       /* n_namesz */
+  .long 16                      /* n_descsz */
+  .long 5                       /* NT_GNU_PROPERTY_TYPE_0 */
+  .asciz "GNU"
+  .long 0xc0000000              /* GNU_PROPERTY_AARCH64_FEATURE_1_AND */
+  .long 4                       /* pr_datasz */
+  .long 3                       /* BTI | PAC */
+  .long 0                       /* pad to 8 */
+  .popsection
+  .section .note.GNU-stack, "", %progbits
+.endm
+
+/* ---- Entry points ------------------------------------------------------------------------ */
+
+/* KERNEL name: a kernel entry, with its name for FIXUP to record. */
+.macro KERNEL name
+  .pushsection .rodata.umaccess_names, "a"
+.Lname_\name:
+  .asciz "\name"
+  .popsection
+  .text
+  .global \name
+  .hidden \name
+  .type \name, %function
+  .p2align 6
+\name:
+  BTI_JC
+.endm
+
+.macro END name
+  .size \name, . - \name
+.endm
+
+/* HELPER name: an entry reached only by branches from fixups (a landing pad all the same:
+ * a linker veneer reaches its target with br). */
+.macro HELPER name
+  .text
+  .global \name
+  .hidden \name
+  .type \name, %function
+  .p2align 4
+\name:
+  BTI_JC
+.endm
+
+/* FIXUP label, kernel: start a fixup; records which kernel faulted (the byte retry that
+ * follows keeps this name, so the record names the kernel that actually ran). */
+.macro FIXUP label, kernel
+\label:
+  adrp FIX, .Lname_\kernel
+  add FIX, FIX, :lo12:.Lname_\kernel
+  str FIX, [REC, #REC_KERNEL]
+.endm
+
+/* ---- Size classes shared by the copy and fill kernels ------------------------------------ */
+
+/* COPY_BELOW_16 fixup: a copy of 0..15 bytes by the bits of n (x2), with x4 = src + n and
+ * x5 = dst + n: 8..15 two x windows [0] and [n-8], 4..7 two w windows, 1..3 the bytes [0],
+ * [n/2] and [n-1]. Every load before any store; store windows ascend; returns. */
+.macro COPY_BELOW_16 fixup
+  tbz x2, #3, 1f
+8:
+  ldr x6, [x1]
+  ldr x7, [x4, #-8]
+  str x6, [x0]
+  str x7, [x5, #-8]
+9:
+  FAULT_RANGE 8b, 9b, \fixup
+  mov x0, #0
+  ret
+1:
+  tbz x2, #2, 2f
+8:
+  ldr w6, [x1]
+  ldr w7, [x4, #-4]
+  str w6, [x0]
+  str w7, [x5, #-4]
+9:
+  FAULT_RANGE 8b, 9b, \fixup
+  mov x0, #0
+  ret
+2:
+  cbz x2, 3f
+  lsr x8, x2, #1
+8:
+  ldrb w6, [x1]
+  ldrb w7, [x1, x8]
+  ldrb w9, [x4, #-1]
+  strb w6, [x0]
+  strb w7, [x0, x8]
+  strb w9, [x5, #-1]
+9:
+  FAULT_RANGE 8b, 9b, \fixup
+3:
+  mov x0, #0
+  ret
+.endm
+
+/* FILL_BELOW_16 fixup: a fill of 0..15 bytes with x6 = the byte in all 8 lanes and
+ * x5 = dst + n: 8..15 two x windows, 4..7 two w windows, 1..3 [0], [n/2], [n-1]; returns. */
+.macro FILL_BELOW_16 fixup
+  tbz x2, #3, 1f
+8:
+  str x6, [x0]
+  str x6, [x5, #-8]
+9:
+  FAULT_RANGE 8b, 9b, \fixup
+  mov x0, #0
+  ret
+1:
+  tbz x2, #2, 2f
+8:
+  str w6, [x0]
+  str w6, [x5, #-4]
+9:
+  FAULT_RANGE 8b, 9b, \fixup
+  mov x0, #0
+  ret
+2:
+  cbz x2, 3f
+  lsr x8, x2, #1
+8:
+  strb w6, [x0]
+  strb w6, [x0, x8]
+  strb w6, [x5, #-1]
+9:
+  FAULT_RANGE 8b, 9b, \fixup
+3:
+  mov x0, #0
+  ret
+.endm
+
+/* SPLAT_BYTE reg: reg (an x register) = the fill byte w1 in all 8 lanes. */
+.macro SPLAT_BYTE reg
+  and \reg, x1, #0xff
+  orr \reg, \reg, \reg, lsl #8
+  orr \reg, \reg, \reg, lsl #16
+  orr \reg, \reg, \reg, lsl #32
+.endm
+
+#endif
