@@ -53,8 +53,7 @@ KERNEL uma_copy_gpr
   stp x8, x9, [x5, #-16]
 9:
   FAULT_RANGE 8b, 9b, .Lfixup
-  mov x0, #0
-  ret
+  RETURN_DONE
 
 .Lless16:
   COPY_BELOW_16 .Lfixup
@@ -73,34 +72,23 @@ KERNEL uma_copy_gpr
   stp x12, x13, [x5, #-16]
 9:
   FAULT_RANGE 8b, 9b, .Lfixup
-  mov x0, #0
-  ret
+  RETURN_DONE
 
 .Lmore64:
   cmp x2, #128
   b.hi .Lmore128
   COPY64 x1, x0
   COPY64 x4, x5, -64            /* the last 64 bytes */
-  mov x0, #0
-  ret
+  RETURN_DONE
 
 .Lmore128:
-  LOAD_THRESHOLD x6, uma_copy_huge_from
-  cmp x2, x6
-  b.lo 1f
-  b uma_copy_nt_neon            /* tail call: x3 still holds rec */
-1:
+  ROUTE_HUGE uma_copy_huge_from, uma_copy_nt_neon, x6
 8:
   ldp x6, x7, [x1]
   stp x6, x7, [x0]
 9:
   FAULT_RANGE 8b, 9b, .Lfixup
-  and x6, x0, #15               /* advance to dst's next 16-byte boundary (1..16 bytes) */
-  mov x7, #16
-  sub x6, x7, x6
-  add x1, x1, x6
-  add x0, x0, x6
-  sub x2, x2, x6                /* more than 64 bytes remain */
+  ADVANCE_TO_BOUNDARY x0, 16, x6, x7, 1    /* dst aligned; more than 64 bytes remain */
 .Lloop64:
   COPY64 x1, x0
   add x1, x1, #64
@@ -109,8 +97,7 @@ KERNEL uma_copy_gpr
   cmp x2, #64
   b.hi .Lloop64
   COPY64 x4, x5, -64            /* 1..64 bytes remain: the buffer's last 64 */
-  mov x0, #0
-  ret
+  RETURN_DONE
 
 FIXUP .Lfixup, uma_copy_gpr
   b uma_tail_copy

@@ -44,8 +44,7 @@ KERNEL uma_copy_neon
   str q1, [x5, #-16]
 9:
   FAULT_RANGE 8b, 9b, .Lfixup
-  mov x0, #0
-  ret
+  RETURN_DONE
 
 .Lless16:
   COPY_BELOW_16 .Lfixup
@@ -60,8 +59,7 @@ KERNEL uma_copy_neon
   stp q2, q3, [x5, #-32]
 9:
   FAULT_RANGE 8b, 9b, .Lfixup
-  mov x0, #0
-  ret
+  RETURN_DONE
 
 .Lmore64:
   cmp x2, #128
@@ -77,49 +75,26 @@ KERNEL uma_copy_neon
   stp q6, q7, [x5, #-32]
 9:
   FAULT_RANGE 8b, 9b, .Lfixup
-  mov x0, #0
-  ret
+  RETURN_DONE
 
 .Lmore128:
-  LOAD_THRESHOLD x6, uma_copy_huge_from
-  cmp x2, x6
-  b.lo 1f
-  b uma_copy_nt_neon            /* tail call: x3 still holds rec */
-1:
+  ROUTE_HUGE uma_copy_huge_from, uma_copy_nt_neon, x6
 8:
   ldr q0, [x1]
   str q0, [x0]
 9:
   FAULT_RANGE 8b, 9b, .Lfixup
-  and x6, x1, #15               /* advance to src's next 16-byte boundary (1..16 bytes) */
-  mov x7, #16
-  sub x6, x7, x6
-  add x1, x1, x6
-  add x0, x0, x6
-  sub x2, x2, x6                /* more than 64 bytes remain */
+  ADVANCE_TO_BOUNDARY x1, 16, x6, x7, 1    /* src aligned; more than 64 bytes remain */
 .Lloop64:
-8:
-  ldp q0, q1, [x1]
-  ldp q2, q3, [x1, #32]
-  stp q0, q1, [x0]
-  stp q2, q3, [x0, #32]
-9:
-  FAULT_RANGE 8b, 9b, .Lfixup
+  Q_COPY64 x1, x0, 0, .Lfixup
   add x1, x1, #64
   add x0, x0, #64
   sub x2, x2, #64
   cmp x2, #64
   b.hi .Lloop64
   /* 1..64 bytes remain: the buffer's last 64 bytes (at least 64 lie behind x0). */
-8:
-  ldp q0, q1, [x4, #-64]
-  ldp q2, q3, [x4, #-32]
-  stp q0, q1, [x5, #-64]
-  stp q2, q3, [x5, #-32]
-9:
-  FAULT_RANGE 8b, 9b, .Lfixup
-  mov x0, #0
-  ret
+  Q_COPY64 x4, x5, -64, .Lfixup
+  RETURN_DONE
 
 FIXUP .Lfixup, uma_copy_neon
   b uma_tail_copy

@@ -30,42 +30,18 @@ KERNEL uma_copy_nt_neon
 1:
   add x4, x1, x2                /* src end */
   add x5, x0, x2                /* dst end */
-8:
-  ldp q0, q1, [x1]
-  ldp q2, q3, [x1, #32]
-  stp q0, q1, [x0]
-  stp q2, q3, [x0, #32]
-9:
-  FAULT_RANGE 8b, 9b, .Lfixup
-  and x6, x0, #63               /* advance to dst's next 64-byte boundary (1..64 bytes) */
-  mov x7, #64
-  sub x6, x7, x6
-  add x1, x1, x6
-  add x0, x0, x6
-  sub x2, x2, x6                /* more than 64 bytes remain */
+  Q_COPY64 x1, x0, 0, .Lfixup   /* the unaligned head */
+  ADVANCE_TO_BOUNDARY x0, 64, x6, x7, 1    /* dst aligned; more than 64 bytes remain */
 .Lloop64:
   prfm pldl1strm, [x1, #NT_PREFETCH]   /* a hint: never faults, needs no fixup */
-8:
-  ldnp q0, q1, [x1]
-  ldnp q2, q3, [x1, #32]
-  stnp q0, q1, [x0]
-  stnp q2, q3, [x0, #32]
-9:
-  FAULT_RANGE 8b, 9b, .Lfixup
+  Q_COPY64 x1, x0, 0, .Lfixup, ldnp, stnp
   add x1, x1, #64
   add x0, x0, #64
   sub x2, x2, #64
   cmp x2, #64
   b.hi .Lloop64
-8:                              /* 1..64 bytes remain: the buffer's last 64 */
-  ldp q0, q1, [x4, #-64]
-  ldp q2, q3, [x4, #-32]
-  stp q0, q1, [x5, #-64]
-  stp q2, q3, [x5, #-32]
-9:
-  FAULT_RANGE 8b, 9b, .Lfixup
-  mov x0, #0
-  ret
+  Q_COPY64 x4, x5, -64, .Lfixup /* 1..64 bytes remain: the buffer's last 64 */
+  RETURN_DONE
 
 FIXUP .Lfixup, uma_copy_nt_neon
   b uma_tail_copy

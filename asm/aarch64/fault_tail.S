@@ -109,8 +109,7 @@ HELPER uma_tail_fill
 END uma_tail_fill
 
 .Lsuccess:
-  mov x0, #0
-  ret
+  RETURN_DONE
 
 /* uma_fault_return: store the fault held in FADDR/FINFO into the record and return x2 as
  * the count not done. Used directly where the fault point is already exact (probes) or

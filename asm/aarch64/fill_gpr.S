@@ -44,8 +44,7 @@ KERNEL uma_fill_gpr
   stp x6, x6, [x5, #-16]
 9:
   FAULT_RANGE 8b, 9b, .Lfixup
-  mov x0, #0
-  ret
+  RETURN_DONE
 
 .Lless16:
   FILL_BELOW_16 .Lfixup
@@ -60,32 +59,22 @@ KERNEL uma_fill_gpr
   stp x6, x6, [x5, #-16]
 9:
   FAULT_RANGE 8b, 9b, .Lfixup
-  mov x0, #0
-  ret
+  RETURN_DONE
 
 .Lmore64:
   cmp x2, #128
   b.hi .Lmore128
   FILL64 x0
   FILL64 x5, -64                /* the last 64 bytes */
-  mov x0, #0
-  ret
+  RETURN_DONE
 
 .Lmore128:
-  LOAD_THRESHOLD x7, uma_fill_huge_from
-  cmp x2, x7
-  b.lo 1f
-  b uma_fill_nt_neon            /* tail call: w1 still holds the byte, x3 rec */
-1:
+  ROUTE_HUGE uma_fill_huge_from, uma_fill_nt_neon, x7
 8:
   stp x6, x6, [x0]
 9:
   FAULT_RANGE 8b, 9b, .Lfixup
-  and x7, x0, #15               /* advance to dst's next 16-byte boundary (1..16 bytes) */
-  mov x8, #16
-  sub x7, x8, x7
-  add x0, x0, x7
-  sub x2, x2, x7                /* more than 64 bytes remain */
+  ADVANCE_TO_BOUNDARY x0, 16, x7, x8, 0    /* more than 64 bytes remain */
 .Lloop64:
   FILL64 x0
   add x0, x0, #64
@@ -93,8 +82,7 @@ KERNEL uma_fill_gpr
   cmp x2, #64
   b.hi .Lloop64
   FILL64 x5, -64                /* 1..64 bytes remain: the buffer's last 64 */
-  mov x0, #0
-  ret
+  RETURN_DONE
 
 FIXUP .Lfixup, uma_fill_gpr
   b uma_tail_fill               /* x0, w1 (the byte), x2 */

@@ -35,8 +35,7 @@ KERNEL uma_fill_neon
   str q0, [x5, #-16]
 9:
   FAULT_RANGE 8b, 9b, .Lfixup
-  mov x0, #0
-  ret
+  RETURN_DONE
 
 .Lless16:
   SPLAT_BYTE x6
@@ -50,8 +49,7 @@ KERNEL uma_fill_neon
   stp q0, q0, [x5, #-32]
 9:
   FAULT_RANGE 8b, 9b, .Lfixup
-  mov x0, #0
-  ret
+  RETURN_DONE
 
 .Lmore64:
   cmp x2, #128
@@ -63,41 +61,23 @@ KERNEL uma_fill_neon
   stp q0, q0, [x5, #-32]
 9:
   FAULT_RANGE 8b, 9b, .Lfixup
-  mov x0, #0
-  ret
+  RETURN_DONE
 
 .Lmore128:
-  LOAD_THRESHOLD x6, uma_fill_huge_from
-  cmp x2, x6
-  b.lo 1f
-  b uma_fill_nt_neon            /* tail call: w1 still holds the byte, x3 rec */
-1:
+  ROUTE_HUGE uma_fill_huge_from, uma_fill_nt_neon, x6
 8:
   str q0, [x0]
 9:
   FAULT_RANGE 8b, 9b, .Lfixup
-  and x6, x0, #15               /* advance to dst's next 16-byte boundary (1..16 bytes) */
-  mov x7, #16
-  sub x6, x7, x6
-  add x0, x0, x6
-  sub x2, x2, x6                /* more than 64 bytes remain */
+  ADVANCE_TO_BOUNDARY x0, 16, x6, x7, 0    /* more than 64 bytes remain */
 .Lloop64:
-8:
-  stp q0, q0, [x0]
-  stp q0, q0, [x0, #32]
-9:
-  FAULT_RANGE 8b, 9b, .Lfixup
+  Q_FILL64 x0, 0, .Lfixup
   add x0, x0, #64
   sub x2, x2, #64
   cmp x2, #64
   b.hi .Lloop64
-8:                              /* 1..64 bytes remain: the buffer's last 64 */
-  stp q0, q0, [x5, #-64]
-  stp q0, q0, [x5, #-32]
-9:
-  FAULT_RANGE 8b, 9b, .Lfixup
-  mov x0, #0
-  ret
+  Q_FILL64 x5, -64, .Lfixup     /* 1..64 bytes remain: the buffer's last 64 */
+  RETURN_DONE
 
 FIXUP .Lfixup, uma_fill_neon
   b uma_tail_fill               /* x0, w1 (the byte), x2 */

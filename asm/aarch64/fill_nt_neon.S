@@ -24,33 +24,16 @@ KERNEL uma_fill_nt_neon
 1:
   add x5, x0, x2                /* dst end */
   dup v0.16b, w1
-8:
-  stp q0, q0, [x0]
-  stp q0, q0, [x0, #32]
-9:
-  FAULT_RANGE 8b, 9b, .Lfixup
-  and x6, x0, #63               /* advance to dst's next 64-byte boundary (1..64 bytes) */
-  mov x7, #64
-  sub x6, x7, x6
-  add x0, x0, x6
-  sub x2, x2, x6                /* more than 64 bytes remain */
+  Q_FILL64 x0, 0, .Lfixup       /* the unaligned head */
+  ADVANCE_TO_BOUNDARY x0, 64, x6, x7, 0    /* dst aligned; more than 64 bytes remain */
 .Lloop64:
-8:
-  stnp q0, q0, [x0]
-  stnp q0, q0, [x0, #32]
-9:
-  FAULT_RANGE 8b, 9b, .Lfixup
+  Q_FILL64 x0, 0, .Lfixup, stnp
   add x0, x0, #64
   sub x2, x2, #64
   cmp x2, #64
   b.hi .Lloop64
-8:                              /* 1..64 bytes remain: the buffer's last 64 */
-  stp q0, q0, [x5, #-64]
-  stp q0, q0, [x5, #-32]
-9:
-  FAULT_RANGE 8b, 9b, .Lfixup
-  mov x0, #0
-  ret
+  Q_FILL64 x5, -64, .Lfixup     /* 1..64 bytes remain: the buffer's last 64 */
+  RETURN_DONE
 
 FIXUP .Lfixup, uma_fill_nt_neon
   b uma_tail_fill

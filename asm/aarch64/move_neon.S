@@ -95,13 +95,7 @@ KERNEL uma_move_neon
 .Lfwd64:
   cmp x2, #64
   b.lo .Lfwd32
-8:
-  ldp q0, q1, [x1]
-  ldp q2, q3, [x1, #32]
-  stp q0, q1, [x0]
-  stp q2, q3, [x0, #32]
-9:
-  FAULT_RANGE 8b, 9b, .Lfwd_fixup
+  Q_COPY64 x1, x0, 0, .Lfwd_fixup
   add x1, x1, #64
   add x0, x0, #64
   sub x2, x2, #64
@@ -123,8 +117,7 @@ KERNEL uma_move_neon
   FWD_STEPS .Lfwd4, 4, ldr, str, w6
   FWD_STEPS .Lfwd2, 2, ldrh, strh, w6
   FWD_STEPS .Lfwd1, 1, ldrb, strb, w6
-  mov x0, #0
-  ret
+  RETURN_DONE
 
 FIXUP .Lfwd_fixup, uma_move_neon
   b uma_tail_copy
@@ -163,8 +156,7 @@ FIXUP .Lfwd_fixup, uma_move_neon
   BWD_STEP 2, 4, ldr, str, w6
   BWD_STEP 1, 2, ldrh, strh, w6
   BWD_STEP 0, 1, ldrb, strb, w6
-  mov x0, #0
-  ret
+  RETURN_DONE
 
 FIXUP .Lbwd_fixup, uma_move_neon
   mov x2, x8

@@ -37,8 +37,7 @@ KERNEL uma_probe_write
   add x0, x0, #PROBE_STEP       /* first byte of the next page */
   cmp x0, x4
   b.lo .Ltouch
-  mov x0, #0
-  ret
+  RETURN_DONE
 
 FIXUP .Lfixup, uma_probe_write
   orr FINFO, FINFO, #(1 << FINFO_WRITE_BIT)  /* the exclusive load may have been what faulted

@@ -159,6 +159,59 @@ uma_faults_\name:
   str FIX, [REC, #REC_KERNEL]
 .endm
 
+/* ---- Building blocks shared by the copy, move and fill kernels --------------------------- */
+
+/* RETURN_DONE: return 0, "nothing left undone". */
+.macro RETURN_DONE
+  mov x0, #0
+  ret
+.endm
+
+/* ROUTE_HUGE threshold, target, tmp: tail-call target (same arguments, x3 still rec) when
+ * n (x2) >= the dispatcher's published threshold (dispatch/plan.h). */
+.macro ROUTE_HUGE threshold, target, tmp
+  LOAD_THRESHOLD \tmp, \threshold
+  cmp x2, \tmp
+  b.lo 1f
+  b \target
+1:
+.endm
+
+/* ADVANCE_TO_BOUNDARY base, align, t1, t2, copy: step over the 1..align bytes that take
+ * base (x0 or x1) to its next align-byte boundary: x0 (and x1 when copy is 1) forward, x2
+ * down. The caller has already written those bytes with an unaligned head window. */
+.macro ADVANCE_TO_BOUNDARY base, align, t1, t2, copy
+  and \t1, \base, #(\align - 1)
+  mov \t2, #\align
+  sub \t1, \t2, \t1
+  .if \copy
+  add x1, x1, \t1
+  .endif
+  add x0, x0, \t1
+  sub x2, x2, \t1
+.endm
+
+/* Q_COPY64 from, to, at, fixup, ld=ldp, st=stp: 64 bytes from [from + at] to [to + at] in
+ * q0..q3, both loads before either store, covered by fixup. */
+.macro Q_COPY64 from, to, at, fixup, ld=ldp, st=stp
+8:
+  \ld q0, q1, [\from, #(\at)]
+  \ld q2, q3, [\from, #(\at + 32)]
+  \st q0, q1, [\to, #(\at)]
+  \st q2, q3, [\to, #(\at + 32)]
+9:
+  FAULT_RANGE 8b, 9b, \fixup
+.endm
+
+/* Q_FILL64 to, at, fixup, st=stp: 64 bytes of q0 at [to + at], covered by fixup. */
+.macro Q_FILL64 to, at, fixup, st=stp
+8:
+  \st q0, q0, [\to, #(\at)]
+  \st q0, q0, [\to, #(\at + 32)]
+9:
+  FAULT_RANGE 8b, 9b, \fixup
+.endm
+
 /* ---- Size classes shared by the copy and fill kernels ------------------------------------ */
 
 /* COPY_BELOW_16 fixup: a copy of 0..15 bytes by the bits of n (x2), with x4 = src + n and
@@ -173,8 +226,7 @@ uma_faults_\name:
   str x7, [x5, #-8]
 9:
   FAULT_RANGE 8b, 9b, \fixup
-  mov x0, #0
-  ret
+  RETURN_DONE
 1:
   tbz x2, #2, 2f
 8:
@@ -184,8 +236,7 @@ uma_faults_\name:
   str w7, [x5, #-4]
 9:
   FAULT_RANGE 8b, 9b, \fixup
-  mov x0, #0
-  ret
+  RETURN_DONE
 2:
   cbz x2, 3f
   lsr x8, x2, #1
@@ -199,8 +250,7 @@ uma_faults_\name:
 9:
   FAULT_RANGE 8b, 9b, \fixup
 3:
-  mov x0, #0
-  ret
+  RETURN_DONE
 .endm
 
 /* FILL_BELOW_16 fixup: a fill of 0..15 bytes with x6 = the byte in all 8 lanes and
@@ -212,8 +262,7 @@ uma_faults_\name:
   str x6, [x5, #-8]
 9:
   FAULT_RANGE 8b, 9b, \fixup
-  mov x0, #0
-  ret
+  RETURN_DONE
 1:
   tbz x2, #2, 2f
 8:
@@ -221,8 +270,7 @@ uma_faults_\name:
   str w6, [x5, #-4]
 9:
   FAULT_RANGE 8b, 9b, \fixup
-  mov x0, #0
-  ret
+  RETURN_DONE
 2:
   cbz x2, 3f
   lsr x8, x2, #1
@@ -233,8 +281,7 @@ uma_faults_\name:
 9:
   FAULT_RANGE 8b, 9b, \fixup
 3:
-  mov x0, #0
-  ret
+  RETURN_DONE
 .endm
 
 /* SPLAT_BYTE reg: reg (an x register) = the fill byte w1 in all 8 lanes. */
