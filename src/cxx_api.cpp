@@ -88,6 +88,10 @@ void raise_raw_failure(umaccess_operation op, std::size_t len, std::size_t left,
   raise_last_failure(umaccess_raw_status(op, len, left, &record, nullptr));
 }
 
+void raise_access_failure(const char* operation, const umaccess_fault_record& record) {
+  raise_last_failure(umaccess_raw_access_status(operation, &record));
+}
+
 bool filter_accepts(long filter_result) {
   if (filter_result < 0)
     fatal("an exception filter returned EXCEPTION_CONTINUE_EXECUTION: resuming at the faulting "

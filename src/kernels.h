@@ -54,6 +54,45 @@ std::size_t uma_fill_nt_neon(void*, int, std::size_t, uma_fault_record*);
 // Returns 0, or the bytes from the faulting page touch to p + n.
 std::size_t uma_probe_write(void* p, std::size_t n, uma_fault_record* rec);
 
+// ---- Single-access primitives (asm/*/scalar.*, interlocked.*, string_length.*) ----------
+// Each returns two registers (rax:rdx on x86-64, x0:x1 on AArch64): the value and a failed
+// flag. failed == 0: done. failed == 1: a fault stopped it; *rec holds it (address, info,
+// kernel) and value is 0. A NULL rec means no recovery (kernel mode), as for the copies.
+using uma_value = umaccess_value;
+
+// One access of 1, 2, 4 or 8 bytes at any alignment (natural alignment: single-copy
+// atomic). Reads zero-extend. Acquire/release: plain moves on x86-64 (aliases of the
+// relaxed symbols); ldar/stlr on AArch64 when aligned, else a plain access with a barrier.
+#define UMA_SCALAR_PRIMITIVES(bits)                                          \
+  uma_value uma_read_##bits(const void* p, uma_fault_record* rec);          \
+  uma_value uma_read_acquire_##bits(const void* p, uma_fault_record* rec);  \
+  uma_value uma_write_##bits(void* p, std::uint64_t v, uma_fault_record* rec); \
+  uma_value uma_write_release_##bits(void* p, std::uint64_t v, uma_fault_record* rec);
+UMA_SCALAR_PRIMITIVES(8)
+UMA_SCALAR_PRIMITIVES(16)
+UMA_SCALAR_PRIMITIVES(32)
+UMA_SCALAR_PRIMITIVES(64)
+#undef UMA_SCALAR_PRIMITIVES
+
+// Atomic read-modify-writes on a naturally aligned p (the caller checks), full barrier;
+// value = the original contents. Only the low 32 bits of the operands count for _32.
+uma_value uma_cmpxchg_32(void* p, std::uint64_t exchange, std::uint64_t comperand,
+                         uma_fault_record* rec);
+uma_value uma_cmpxchg_64(void* p, std::uint64_t exchange, std::uint64_t comperand,
+                         uma_fault_record* rec);
+uma_value uma_or_32(void* p, std::uint64_t v, uma_fault_record* rec);
+uma_value uma_or_64(void* p, std::uint64_t v, uma_fault_record* rec);
+uma_value uma_and_32(void* p, std::uint64_t v, uma_fault_record* rec);
+uma_value uma_and_64(void* p, std::uint64_t v, uma_fault_record* rec);
+
+// String lengths in [s, limit) (limit >= s): value = the units before the first NUL unit,
+// or, if no whole unit in [s, limit) is NUL, the whole units in it ((limit - s) / unit),
+// which the caller reads as "ran out of the range". Never reads below s or at/above limit,
+// and never touches a page the string does not reach. uma_wcslen takes any s (2-byte units
+// at odd addresses too).
+uma_value uma_strlen(const char* s, const void* limit, uma_fault_record* rec);
+uma_value uma_wcslen(const void* s, const void* limit, uma_fault_record* rec);
+
 }  // extern "C"
 
 namespace umaccess::detail {
@@ -64,6 +103,8 @@ namespace umaccess::detail {
 struct FaultInfo {
   static constexpr unsigned kWriteBit = 16;
   static constexpr unsigned kUnknownDirectionBit = 17;  // not a page fault (e.g. #GP)
+  // Set with signal 0 (a check refused the access): misaligned rather than out of range.
+  static constexpr unsigned kMisalignedBit = 18;
 
   static std::uint64_t pack(int signo, int si_code, bool is_write, bool direction_unknown) {
     return static_cast<std::uint64_t>(signo & 0xff) |
@@ -75,6 +116,7 @@ struct FaultInfo {
   static int si_code(std::uint64_t info) { return static_cast<int>((info >> 8) & 0xff); }
   static bool is_write(std::uint64_t info) { return (info >> kWriteBit) & 1; }
   static bool direction_unknown(std::uint64_t info) { return (info >> kUnknownDirectionBit) & 1; }
+  static bool misaligned(std::uint64_t info) { return (info >> kMisalignedBit) & 1; }
 };
 
 }  // namespace umaccess::detail

@@ -121,4 +121,16 @@ HELPER uma_fault_return
   ret
 END uma_fault_return
 
+/* uma_fault_return_failed: store the fault held in FADDR/FINFO into the record and return
+ * x0:x1 = {0, 1}, "failed". The end of every fixup of the single-access primitives
+ * (scalar.S, interlocked.S, string_length.S): one access either happened or did not, so
+ * there is no partial progress to retry or report. */
+HELPER uma_fault_return_failed
+  str FADDR, [REC, #REC_ADDRESS]
+  str FINFO, [REC, #REC_INFO]
+  mov x0, #0
+  mov x1, #1
+  ret
+END uma_fault_return_failed
+
 FAULT_TABLE_END

@@ -120,4 +120,14 @@ HELPER uma_fault_return
     mov     rax, rdx
     ret
 
+; uma_fault_return_failed: the same for the single-access primitives (scalar.asm,
+; interlocked.asm, string_length.asm), which return uma_value {value, failed} in rax:rdx:
+; {0, 1}, the fault in the record.
+HELPER uma_fault_return_failed
+    mov     [REC + REC_ADDRESS], FADDR
+    mov     [REC + REC_INFO], FINFO
+    xor     eax, eax
+    mov     edx, 1
+    ret
+
 FAULT_TABLE_END

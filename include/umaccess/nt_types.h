@@ -15,6 +15,22 @@
 typedef int32_t umaccess_ntstatus;
 typedef signed char umaccess_processor_mode;
 
+/* A Windows wide character: 16 bits (UTF-16), unlike Linux's 32-bit wchar_t. char16_t in
+ * C++ (u"..." literals); in C the same representation as C11's char16_t. */
+#ifdef __cplusplus
+typedef char16_t umaccess_wchar;
+#else
+typedef uint_least16_t umaccess_wchar;
+#endif
+
+/* UNICODE_STRING's layout: lengths in bytes, then the buffer pointer (on 64-bit targets
+ * four bytes of padding lie between them: never read or written by the accessors). */
+typedef struct umaccess_unicode_string {
+  uint16_t length;
+  uint16_t maximum_length;
+  umaccess_wchar *buffer;
+} umaccess_unicode_string;
+
 #define UMACCESS_STATUS(v) ((umaccess_ntstatus)(uint32_t)(v))
 
 #ifndef UMACCESS_NO_WINDOWS_TYPES
@@ -26,18 +42,68 @@ typedef char CHAR;
 typedef signed char CCHAR;
 typedef unsigned char UCHAR;
 typedef unsigned char BOOLEAN;
+typedef signed char INT8;
+typedef unsigned char UINT8;
 typedef int16_t SHORT;
+typedef int16_t INT16;
+typedef uint16_t UINT16;
+typedef umaccess_wchar WCHAR;
+typedef WCHAR *PWSTR;
+typedef const WCHAR *PCWSTR;
+typedef char *PSTR;
+typedef const char *PCSTR;
 typedef uint16_t USHORT;
 typedef int32_t LONG;
 typedef uint32_t ULONG;
+typedef int32_t INT32;
+typedef uint32_t UINT32;
 typedef int64_t LONG64;
 typedef uint64_t ULONG64;
 typedef int64_t LONGLONG;
 typedef uint64_t ULONGLONG;
+typedef int64_t INT64;
+typedef uint64_t UINT64;
 typedef intptr_t LONG_PTR;
 typedef uintptr_t ULONG_PTR;
+typedef intptr_t INT_PTR;
+typedef uintptr_t UINT_PTR;
 typedef size_t SIZE_T;
+typedef intptr_t SSIZE_T;
 typedef umaccess_ntstatus NTSTATUS;
+
+/* 64-bit integers with 32-bit halves (little-endian: LowPart first). */
+typedef union _LARGE_INTEGER {
+  __extension__ struct { /* anonymous: standard C11, a GNU extension in C++ */
+    ULONG LowPart;
+    LONG HighPart;
+  };
+  struct {
+    ULONG LowPart;
+    LONG HighPart;
+  } u;
+  LONGLONG QuadPart;
+} LARGE_INTEGER, *PLARGE_INTEGER;
+
+typedef union _ULARGE_INTEGER {
+  __extension__ struct {
+    ULONG LowPart;
+    ULONG HighPart;
+  };
+  struct {
+    ULONG LowPart;
+    ULONG HighPart;
+  } u;
+  ULONGLONG QuadPart;
+} ULARGE_INTEGER, *PULARGE_INTEGER;
+
+/* Counted UTF-16 string; Length and MaximumLength in bytes. Same layout as
+ * umaccess_unicode_string. */
+typedef struct _UNICODE_STRING {
+  USHORT Length;
+  USHORT MaximumLength;
+  PWSTR Buffer;
+} UNICODE_STRING, *PUNICODE_STRING;
+typedef const UNICODE_STRING *PCUNICODE_STRING;
 
 /* KPROCESSOR_MODE: CCHAR with KernelMode = 0, UserMode = 1. Every value other than
  * KernelMode selects the user path, as in usermode_accessors.h. */

@@ -114,6 +114,97 @@ UMACCESS_API umaccess_ntstatus umaccess_zero_mode_memory(void *dst, size_t len,
                                                          umaccess_processor_mode mode,
                                                          size_t *bytes_filled);
 
+/* ---- Scalars (Read<X>FromUser, Write<X>ToUser, ... by width) -------------------------- */
+/* One access of the given width: a naturally aligned address is never torn; any address
+ * is allowed (no alignment is enforced, as on Windows). Acquire reads order every later
+ * access after them, release writes every earlier access before them (plain moves on
+ * x86-64; ldar/stlr on AArch64). Nothing is stored to *out on failure. The _mode forms
+ * take the user path for every mode but UMACCESS_KERNEL_MODE, whose path is a plain access
+ * with no check and no recovery. */
+#define UMACCESS_DECLARE_SCALAR_(bits)                                                        \
+  UMACCESS_API umaccess_ntstatus umaccess_read_u##bits##_from_user(const void *src,          \
+                                                                  uint##bits##_t *out);      \
+  UMACCESS_API umaccess_ntstatus umaccess_read_u##bits##_from_user_acquire(                  \
+      const void *src, uint##bits##_t *out);                                                 \
+  UMACCESS_API umaccess_ntstatus umaccess_read_u##bits##_from_mode(                          \
+      const void *src, umaccess_processor_mode mode, uint##bits##_t *out);                   \
+  UMACCESS_API umaccess_ntstatus umaccess_write_u##bits##_to_user(void *dst,                 \
+                                                                 uint##bits##_t value);      \
+  UMACCESS_API umaccess_ntstatus umaccess_write_u##bits##_to_user_release(                   \
+      void *dst, uint##bits##_t value);                                                      \
+  UMACCESS_API umaccess_ntstatus umaccess_write_u##bits##_to_mode(                           \
+      void *dst, uint##bits##_t value, umaccess_processor_mode mode);
+UMACCESS_DECLARE_SCALAR_(8)
+UMACCESS_DECLARE_SCALAR_(16)
+UMACCESS_DECLARE_SCALAR_(32)
+UMACCESS_DECLARE_SCALAR_(64)
+#undef UMACCESS_DECLARE_SCALAR_
+
+/* UNICODE_STRING descriptors: Length and MaximumLength as one 32-bit access, then Buffer as
+ * one pointer access; the padding between them is neither read nor written. Only the
+ * descriptor is copied: buffer stays an untrusted user pointer. */
+UMACCESS_API umaccess_ntstatus umaccess_read_unicode_string_from_user(
+    const umaccess_unicode_string *src, umaccess_unicode_string *out);
+UMACCESS_API umaccess_ntstatus umaccess_read_unicode_string_from_mode(
+    const umaccess_unicode_string *src, umaccess_processor_mode mode,
+    umaccess_unicode_string *out);
+UMACCESS_API umaccess_ntstatus umaccess_write_unicode_string_to_user(
+    umaccess_unicode_string *dst, umaccess_unicode_string value);
+UMACCESS_API umaccess_ntstatus umaccess_write_unicode_string_to_mode(
+    umaccess_unicode_string *dst, umaccess_unicode_string value, umaccess_processor_mode mode);
+
+/* ---- Strings (StringLengthFromUser, WideStringLengthFromUser) --------------------------- */
+/* The length in characters (bytes; 16-bit units for wide strings) before the terminating
+ * NUL. Reads only the string and never a page (or a byte of the user range) that the string
+ * does not reach: a string that runs into an inaccessible page fails with that page's
+ * status, one that runs out of the user range fails with STATUS_ACCESS_VIOLATION at the
+ * range's end. A wide string may start at any address. *length is written on success only. */
+UMACCESS_API umaccess_ntstatus umaccess_string_length_from_user(const char *string,
+                                                                size_t *length);
+UMACCESS_API umaccess_ntstatus umaccess_wide_string_length_from_user(const umaccess_wchar *string,
+                                                                     size_t *length);
+UMACCESS_API umaccess_ntstatus umaccess_string_length_from_mode(const char *string,
+                                                                umaccess_processor_mode mode,
+                                                                size_t *length);
+UMACCESS_API umaccess_ntstatus umaccess_wide_string_length_from_mode(
+    const umaccess_wchar *string, umaccess_processor_mode mode, size_t *length);
+
+/* ---- Interlocked (InterlockedCompareExchangeToUser, InterlockedOrToUser, ...) ----------- */
+/* Atomic read-modify-writes with a full barrier; *original receives the value before the
+ * operation (on success only). The destination must be naturally aligned (4 or 8 bytes):
+ * otherwise STATUS_DATATYPE_MISALIGNMENT, nothing touched, in user and kernel mode alike
+ * (an atomic operation that straddles cache lines is not one on every CPU). */
+UMACCESS_API umaccess_ntstatus umaccess_interlocked_compare_exchange_to_user(
+    int32_t *dst, int32_t exchange, int32_t comperand, int32_t *original);
+UMACCESS_API umaccess_ntstatus umaccess_interlocked_compare_exchange64_to_user(
+    int64_t *dst, int64_t exchange, int64_t comperand, int64_t *original);
+UMACCESS_API umaccess_ntstatus umaccess_interlocked_or_to_user(int32_t *dst, int32_t value,
+                                                               int32_t *original);
+UMACCESS_API umaccess_ntstatus umaccess_interlocked_or64_to_user(int64_t *dst, int64_t value,
+                                                                 int64_t *original);
+UMACCESS_API umaccess_ntstatus umaccess_interlocked_and_to_user(int32_t *dst, int32_t value,
+                                                                int32_t *original);
+UMACCESS_API umaccess_ntstatus umaccess_interlocked_and64_to_user(int64_t *dst, int64_t value,
+                                                                  int64_t *original);
+UMACCESS_API umaccess_ntstatus umaccess_interlocked_compare_exchange_to_mode(
+    int32_t *dst, int32_t exchange, int32_t comperand, umaccess_processor_mode mode,
+    int32_t *original);
+UMACCESS_API umaccess_ntstatus umaccess_interlocked_compare_exchange64_to_mode(
+    int64_t *dst, int64_t exchange, int64_t comperand, umaccess_processor_mode mode,
+    int64_t *original);
+UMACCESS_API umaccess_ntstatus umaccess_interlocked_or_to_mode(int32_t *dst, int32_t value,
+                                                               umaccess_processor_mode mode,
+                                                               int32_t *original);
+UMACCESS_API umaccess_ntstatus umaccess_interlocked_or64_to_mode(int64_t *dst, int64_t value,
+                                                                 umaccess_processor_mode mode,
+                                                                 int64_t *original);
+UMACCESS_API umaccess_ntstatus umaccess_interlocked_and_to_mode(int32_t *dst, int32_t value,
+                                                                umaccess_processor_mode mode,
+                                                                int32_t *original);
+UMACCESS_API umaccess_ntstatus umaccess_interlocked_and64_to_mode(int64_t *dst, int64_t value,
+                                                                  umaccess_processor_mode mode,
+                                                                  int64_t *original);
+
 /* ---- The raw interface ---------------------------------------------------------------- */
 /* What the C++ layer (and the status functions above) are built on, for callers who want
  * the shortest path. A raw entry checks the user range and runs the kernel for the length;
@@ -164,6 +255,42 @@ UMACCESS_API umaccess_ntstatus umaccess_raw_status(umaccess_operation op, size_t
                                                    size_t left,
                                                    const umaccess_fault_record *record,
                                                    size_t *bytes_done);
+
+/* Raw single accesses (scalars, interlocked, strings), for the C++ layer: each checks the
+ * user range, then runs one assembly primitive. The result is the value read (the original
+ * value for interlocked operations, the length for strings, 0 for writes) and `failed`;
+ * when failed is non-zero, *record holds the reason and umaccess_raw_access_status() turns
+ * it into a status under the given operation name (a string with static storage, e.g.
+ * "ReadULongFromUser"). An interlocked entry refuses a misaligned destination
+ * (STATUS_DATATYPE_MISALIGNMENT) before touching it. A string entry fails at the user
+ * range's end if no terminator comes before it. */
+typedef struct umaccess_value {
+  uint64_t value;
+  uint64_t failed;
+} umaccess_value;
+UMACCESS_API umaccess_value umaccess_raw_read(const void *src, unsigned size,
+                                              umaccess_fault_record *record);
+UMACCESS_API umaccess_value umaccess_raw_read_acquire(const void *src, unsigned size,
+                                                      umaccess_fault_record *record);
+UMACCESS_API umaccess_value umaccess_raw_write(void *dst, unsigned size, uint64_t value,
+                                               umaccess_fault_record *record);
+UMACCESS_API umaccess_value umaccess_raw_write_release(void *dst, unsigned size, uint64_t value,
+                                                       umaccess_fault_record *record);
+typedef enum umaccess_interlocked_op {
+  UMACCESS_INTERLOCKED_COMPARE_EXCHANGE,
+  UMACCESS_INTERLOCKED_OR,
+  UMACCESS_INTERLOCKED_AND
+} umaccess_interlocked_op;
+/* size 4 or 8; comperand is used by compare-exchange only. */
+UMACCESS_API umaccess_value umaccess_raw_interlocked(umaccess_interlocked_op op, void *dst,
+                                                     unsigned size, uint64_t value,
+                                                     uint64_t comperand,
+                                                     umaccess_fault_record *record);
+/* unit 1 (char) or 2 (WCHAR); the value is the length in units. */
+UMACCESS_API umaccess_value umaccess_raw_string_length(const void *string, unsigned unit,
+                                                       umaccess_fault_record *record);
+UMACCESS_API umaccess_ntstatus umaccess_raw_access_status(const char *operation,
+                                                          const umaccess_fault_record *record);
 
 /* Kernel mode: a plain volatile copy or fill by the same kernels, with no check and no
  * recovery (a bad pointer crashes the process, as in any program). */

@@ -234,6 +234,10 @@ inline void check_raw(umaccess_operation op, std::size_t len, std::size_t left,
   if (__builtin_expect(left != 0, 0)) raise_raw_failure(op, len, left, record);
 }
 
+// Throws for a raw single-access entry's failure (umaccess_raw_read, ...) of `operation`.
+[[noreturn]] UMACCESS_API void raise_access_failure(const char* operation,
+                                                    const umaccess_fault_record& record);
+
 // Exception filter result: > 0 handle, 0 keep searching (rethrow). Resuming at the faulting
 // instruction (EXCEPTION_CONTINUE_EXECUTION, -1) has no C++ equivalent: fatal.
 UMACCESS_API bool filter_accepts(long filter_result);

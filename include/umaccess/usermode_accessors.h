@@ -14,6 +14,9 @@
 #error "usermode_accessors.h is the C++ API; C code uses umaccess/umaccess.h"
 #endif
 
+#include <cstddef>
+#include <type_traits>
+
 #include "umaccess/umaccess.hpp"
 
 #ifdef UMACCESS_NO_WINDOWS_TYPES
@@ -214,3 +217,644 @@ inline VOID ZeroModeMemory(volatile VOID* Destination, SIZE_T Length, KPROCESSOR
   ::umaccess::detail::raise_on_failure(umaccess_copy_to_mode_aligned(                \
       ::umaccess::detail::bare(Destination), ::umaccess::detail::bare(Source), (Length), \
       (Mode), (Alignment), nullptr))
+
+// ---- Typed scalar accessors: Read<X>FromUser, Read<X>FromUserAcquire, Read<X>FromMode, -----
+// ---- Write<X>ToUser, Write<X>ToUserRelease, Write<X>ToMode ----------------------------------
+// One access of the type's width through a fault-covered assembly primitive: never torn at a
+// naturally aligned address; any alignment accepted (none is enforced, as on Windows).
+// Acquire/Release order the surrounding accesses (x86-64: plain moves suffice; AArch64:
+// ldar/stlr). KernelMode: a plain access, no check, no recovery.
+
+namespace umaccess::detail {
+
+static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "values travel as the low bytes");
+
+template <class T>
+inline std::uint64_t to_bits(T value) {
+  static_assert(sizeof(T) <= 8);
+  std::uint64_t bits = 0;
+  __builtin_memcpy(&bits, &value, sizeof value);
+  return bits;
+}
+
+template <class T>
+inline T from_bits(std::uint64_t bits) {
+  T value;
+  __builtin_memcpy(&value, &bits, sizeof value);
+  return value;
+}
+
+inline std::uint64_t checked(umaccess_value result, const char* operation,
+                             const umaccess_fault_record& record) {
+  if (__builtin_expect(result.failed != 0, 0)) raise_access_failure(operation, record);
+  return result.value;
+}
+
+template <class T>
+inline T read_user(const volatile T* source, const char* operation) {
+  umaccess_fault_record record;
+  return from_bits<T>(checked(umaccess_raw_read(bare(source), sizeof(T), &record), operation,
+                              record));
+}
+
+template <class T>
+inline T read_user_acquire(const volatile T* source, const char* operation) {
+  umaccess_fault_record record;
+  return from_bits<T>(checked(umaccess_raw_read_acquire(bare(source), sizeof(T), &record),
+                              operation, record));
+}
+
+template <class T>
+inline void write_user(volatile T* destination, T value, const char* operation) {
+  umaccess_fault_record record;
+  checked(umaccess_raw_write(bare(destination), sizeof(T), to_bits(value), &record), operation,
+          record);
+}
+
+template <class T>
+inline void write_user_release(volatile T* destination, T value, const char* operation) {
+  umaccess_fault_record record;
+  checked(umaccess_raw_write_release(bare(destination), sizeof(T), to_bits(value), &record),
+          operation, record);
+}
+
+// The kernel paths: the C entries with KernelMode, which neither check nor recover.
+template <class T>
+inline T read_kernel(const volatile T* source) {
+  if constexpr (sizeof(T) == 1) {
+    std::uint8_t v;
+    umaccess_read_u8_from_mode(bare(source), UMACCESS_KERNEL_MODE, &v);
+    return from_bits<T>(v);
+  } else if constexpr (sizeof(T) == 2) {
+    std::uint16_t v;
+    umaccess_read_u16_from_mode(bare(source), UMACCESS_KERNEL_MODE, &v);
+    return from_bits<T>(v);
+  } else if constexpr (sizeof(T) == 4) {
+    std::uint32_t v;
+    umaccess_read_u32_from_mode(bare(source), UMACCESS_KERNEL_MODE, &v);
+    return from_bits<T>(v);
+  } else {
+    static_assert(sizeof(T) == 8);
+    std::uint64_t v;
+    umaccess_read_u64_from_mode(bare(source), UMACCESS_KERNEL_MODE, &v);
+    return from_bits<T>(v);
+  }
+}
+
+template <class T>
+inline void write_kernel(volatile T* destination, T value) {
+  const std::uint64_t bits = to_bits(value);
+  if constexpr (sizeof(T) == 1)
+    umaccess_write_u8_to_mode(bare(destination), static_cast<std::uint8_t>(bits),
+                              UMACCESS_KERNEL_MODE);
+  else if constexpr (sizeof(T) == 2)
+    umaccess_write_u16_to_mode(bare(destination), static_cast<std::uint16_t>(bits),
+                               UMACCESS_KERNEL_MODE);
+  else if constexpr (sizeof(T) == 4)
+    umaccess_write_u32_to_mode(bare(destination), static_cast<std::uint32_t>(bits),
+                               UMACCESS_KERNEL_MODE);
+  else
+    umaccess_write_u64_to_mode(bare(destination), bits, UMACCESS_KERNEL_MODE);
+}
+
+}  // namespace umaccess::detail
+
+// The 29 types of the WDK header, as (<X>, T). Exposed so that tests and ports can generate
+// code over the same table.
+#define UMACCESS_SCALAR_TYPES(X)                                                            \
+  X(Boolean, BOOLEAN) X(UChar, UCHAR) X(Char, CHAR) X(UInt8, UINT8) X(Int8, INT8)           \
+  X(UShort, USHORT) X(Short, SHORT) X(WChar, WCHAR) X(UInt16, UINT16) X(Int16, INT16)       \
+  X(ULong, ULONG) X(Long, LONG) X(UInt32, UINT32) X(Int32, INT32) X(NtStatus, NTSTATUS)     \
+  X(ULong64, ULONG64) X(Long64, LONG64) X(ULonglong, ULONGLONG) X(Longlong, LONGLONG)       \
+  X(UInt64, UINT64) X(Int64, INT64)                                                         \
+  X(ULongPtr, ULONG_PTR) X(LongPtr, LONG_PTR) X(UIntPtr, UINT_PTR) X(IntPtr, INT_PTR)       \
+  X(SizeT, SIZE_T) X(SSizeT, SSIZE_T) X(Pointer, PVOID) X(Handle, HANDLE)
+
+#define UMACCESS_DEFINE_SCALAR_ACCESSORS_(X, T)                                             \
+  inline T Read##X##FromUser(const volatile T* Source) {                                   \
+    return ::umaccess::detail::read_user(Source, "Read" #X "FromUser");                    \
+  }                                                                                         \
+  inline T Read##X##FromUserAcquire(const volatile T* Source) {                            \
+    return ::umaccess::detail::read_user_acquire(Source, "Read" #X "FromUserAcquire");     \
+  }                                                                                         \
+  inline T Read##X##FromMode(const volatile T* Source, KPROCESSOR_MODE Mode) {             \
+    if (Mode == KernelMode) return ::umaccess::detail::read_kernel(Source);                 \
+    return ::umaccess::detail::read_user(Source, "Read" #X "FromMode");                    \
+  }                                                                                         \
+  inline VOID Write##X##ToUser(volatile T* Destination, T Value) {                         \
+    ::umaccess::detail::write_user(Destination, Value, "Write" #X "ToUser");               \
+  }                                                                                         \
+  inline VOID Write##X##ToUserRelease(volatile T* Destination, T Value) {                  \
+    ::umaccess::detail::write_user_release(Destination, Value, "Write" #X "ToUserRelease"); \
+  }                                                                                         \
+  inline VOID Write##X##ToMode(volatile T* Destination, T Value, KPROCESSOR_MODE Mode) {   \
+    if (Mode == KernelMode)                                                                 \
+      ::umaccess::detail::write_kernel(Destination, Value);                                 \
+    else                                                                                    \
+      ::umaccess::detail::write_user(Destination, Value, "Write" #X "ToMode");             \
+  }
+UMACCESS_SCALAR_TYPES(UMACCESS_DEFINE_SCALAR_ACCESSORS_)
+#undef UMACCESS_DEFINE_SCALAR_ACCESSORS_
+
+// LARGE_INTEGER / ULARGE_INTEGER: one 64-bit access (no Acquire/Release forms exist).
+#define UMACCESS_DEFINE_LARGE_INTEGER_ACCESSORS_(X, T)                                      \
+  inline T Read##X##FromUser(const volatile T* Source) {                                   \
+    T v;                                                                                    \
+    v.QuadPart = ::umaccess::detail::read_user(&Source->QuadPart, "Read" #X "FromUser");   \
+    return v;                                                                               \
+  }                                                                                         \
+  inline T Read##X##FromMode(const volatile T* Source, KPROCESSOR_MODE Mode) {             \
+    T v;                                                                                    \
+    v.QuadPart = Mode == KernelMode                                                         \
+                     ? ::umaccess::detail::read_kernel(&Source->QuadPart)                   \
+                     : ::umaccess::detail::read_user(&Source->QuadPart, "Read" #X "FromMode"); \
+    return v;                                                                               \
+  }                                                                                         \
+  inline VOID Write##X##ToUser(volatile T* Destination, T Value) {                         \
+    ::umaccess::detail::write_user(&Destination->QuadPart, Value.QuadPart,                  \
+                                   "Write" #X "ToUser");                                    \
+  }                                                                                         \
+  inline VOID Write##X##ToMode(volatile T* Destination, T Value, KPROCESSOR_MODE Mode) {   \
+    if (Mode == KernelMode)                                                                 \
+      ::umaccess::detail::write_kernel(&Destination->QuadPart, Value.QuadPart);             \
+    else                                                                                    \
+      ::umaccess::detail::write_user(&Destination->QuadPart, Value.QuadPart,                \
+                                     "Write" #X "ToMode");                                  \
+  }
+UMACCESS_DEFINE_LARGE_INTEGER_ACCESSORS_(LargeInteger, LARGE_INTEGER)
+UMACCESS_DEFINE_LARGE_INTEGER_ACCESSORS_(ULargeInteger, ULARGE_INTEGER)
+#undef UMACCESS_DEFINE_LARGE_INTEGER_ACCESSORS_
+
+// UNICODE_STRING: Length and MaximumLength as one ULONG access, then Buffer as one pointer
+// access; the padding between them is never read or written (no kernel data leaks into it).
+// Only the descriptor is copied: Buffer remains an untrusted user pointer.
+static_assert(sizeof(UNICODE_STRING) == sizeof(umaccess_unicode_string) &&
+              offsetof(UNICODE_STRING, Buffer) == offsetof(umaccess_unicode_string, buffer));
+
+namespace umaccess::detail {
+inline UNICODE_STRING read_unicode_string(const volatile UNICODE_STRING* source,
+                                          KPROCESSOR_MODE mode, const char* operation) {
+  const auto* lengths = reinterpret_cast<const volatile ULONG*>(&source->Length);
+  const volatile PWSTR* buffer = &source->Buffer;
+  const ULONG both = mode == KernelMode ? read_kernel(lengths) : read_user(lengths, operation);
+  UNICODE_STRING value;
+  value.Length = static_cast<USHORT>(both);
+  value.MaximumLength = static_cast<USHORT>(both >> 16);
+  value.Buffer = mode == KernelMode ? read_kernel(buffer) : read_user(buffer, operation);
+  return value;
+}
+
+inline void write_unicode_string(volatile UNICODE_STRING* destination, UNICODE_STRING value,
+                                 KPROCESSOR_MODE mode, const char* operation) {
+  auto* lengths = reinterpret_cast<volatile ULONG*>(&destination->Length);
+  volatile PWSTR* buffer = &destination->Buffer;
+  const ULONG both = static_cast<ULONG>(value.Length) | static_cast<ULONG>(value.MaximumLength) << 16;
+  if (mode == KernelMode) {
+    write_kernel(lengths, both);
+    write_kernel(buffer, value.Buffer);
+  } else {
+    write_user(lengths, both, operation);
+    write_user(buffer, value.Buffer, operation);
+  }
+}
+}  // namespace umaccess::detail
+
+inline UNICODE_STRING ReadUnicodeStringFromUser(const volatile UNICODE_STRING* Source) {
+  return ::umaccess::detail::read_unicode_string(Source, UserMode, "ReadUnicodeStringFromUser");
+}
+inline UNICODE_STRING ReadUnicodeStringFromMode(const UNICODE_STRING* Source,
+                                                KPROCESSOR_MODE Mode) {
+  return ::umaccess::detail::read_unicode_string(Source, Mode, "ReadUnicodeStringFromMode");
+}
+inline VOID WriteUnicodeStringToUser(volatile UNICODE_STRING* Destination, UNICODE_STRING Value) {
+  ::umaccess::detail::write_unicode_string(Destination, Value, UserMode,
+                                           "WriteUnicodeStringToUser");
+}
+inline VOID WriteUnicodeStringToMode(UNICODE_STRING* Destination, UNICODE_STRING Value,
+                                     KPROCESSOR_MODE Mode) {
+  ::umaccess::detail::write_unicode_string(Destination, Value, Mode, "WriteUnicodeStringToMode");
+}
+
+// The WDK's C11 _Generic forms, as overloads: ReadFromUser(p), WriteToUser(p, v),
+// ReadFromMode(p, mode), WriteToMode(p, v, mode) for the fixed-width integers, PVOID,
+// LARGE_INTEGER, ULARGE_INTEGER and UNICODE_STRING.
+#define UMACCESS_DEFINE_GENERIC_(X, T)                                                       \
+  inline T ReadFromUser(const volatile T* Source) { return Read##X##FromUser(Source); }       \
+  inline T ReadFromMode(const volatile T* Source, KPROCESSOR_MODE Mode) {                    \
+    return Read##X##FromMode(Source, Mode);                                                  \
+  }                                                                                          \
+  inline VOID WriteToUser(volatile T* Destination, T Value) { Write##X##ToUser(Destination, Value); } \
+  inline VOID WriteToMode(volatile T* Destination, T Value, KPROCESSOR_MODE Mode) {          \
+    Write##X##ToMode(Destination, Value, Mode);                                              \
+  }
+UMACCESS_DEFINE_GENERIC_(UInt8, UINT8)
+UMACCESS_DEFINE_GENERIC_(Int8, INT8)
+UMACCESS_DEFINE_GENERIC_(UInt16, UINT16)
+UMACCESS_DEFINE_GENERIC_(Int16, INT16)
+UMACCESS_DEFINE_GENERIC_(UInt32, UINT32)
+UMACCESS_DEFINE_GENERIC_(Int32, INT32)
+UMACCESS_DEFINE_GENERIC_(UInt64, UINT64)
+UMACCESS_DEFINE_GENERIC_(Int64, INT64)
+UMACCESS_DEFINE_GENERIC_(Pointer, PVOID)
+UMACCESS_DEFINE_GENERIC_(LargeInteger, LARGE_INTEGER)
+UMACCESS_DEFINE_GENERIC_(ULargeInteger, ULARGE_INTEGER)
+#undef UMACCESS_DEFINE_GENERIC_
+inline UNICODE_STRING ReadFromUser(const volatile UNICODE_STRING* Source) {
+  return ReadUnicodeStringFromUser(Source);
+}
+inline UNICODE_STRING ReadFromMode(const UNICODE_STRING* Source, KPROCESSOR_MODE Mode) {
+  return ReadUnicodeStringFromMode(Source, Mode);
+}
+inline VOID WriteToUser(volatile UNICODE_STRING* Destination, UNICODE_STRING Value) {
+  WriteUnicodeStringToUser(Destination, Value);
+}
+inline VOID WriteToMode(UNICODE_STRING* Destination, UNICODE_STRING Value, KPROCESSOR_MODE Mode) {
+  WriteUnicodeStringToMode(Destination, Value, Mode);
+}
+
+// ---- Strings ------------------------------------------------------------------------------
+// The length in characters before the NUL (WCHARs for the wide forms: 16-bit units). A
+// string that runs into an inaccessible page raises that page's status; one that runs out
+// of the user range raises STATUS_ACCESS_VIOLATION at the range's end. Never reads a page,
+// or a byte of the range, that the string does not reach. KernelMode: no check, no recovery.
+
+namespace umaccess::detail {
+inline SIZE_T string_length_user(const volatile void* string, unsigned unit,
+                                 const char* operation) {
+  umaccess_fault_record record;
+  return checked(umaccess_raw_string_length(bare(string), unit, &record), operation, record);
+}
+}  // namespace umaccess::detail
+
+inline SIZE_T StringLengthFromUser(const CHAR* String) {
+  return ::umaccess::detail::string_length_user(String, 1, "StringLengthFromUser");
+}
+inline SIZE_T WideStringLengthFromUser(const WCHAR* String) {
+  return ::umaccess::detail::string_length_user(String, 2, "WideStringLengthFromUser");
+}
+inline SIZE_T StringLengthFromMode(volatile const CHAR* String, KPROCESSOR_MODE Mode) {
+  if (Mode != KernelMode)
+    return ::umaccess::detail::string_length_user(String, 1, "StringLengthFromMode");
+  SIZE_T length = 0;
+  umaccess_string_length_from_mode(static_cast<const char*>(::umaccess::detail::bare(String)),
+                                   KernelMode, &length);
+  return length;
+}
+inline SIZE_T WideStringLengthFromMode(volatile const WCHAR* String, KPROCESSOR_MODE Mode) {
+  if (Mode != KernelMode)
+    return ::umaccess::detail::string_length_user(String, 2, "WideStringLengthFromMode");
+  SIZE_T length = 0;
+  umaccess_wide_string_length_from_mode(
+      static_cast<const umaccess_wchar*>(::umaccess::detail::bare(String)), KernelMode, &length);
+  return length;
+}
+
+// ---- Interlocked --------------------------------------------------------------------------
+// Atomic, full barrier, return the original value. Destination must be naturally aligned:
+// a misaligned one raises STATUS_DATATYPE_MISALIGNMENT before anything is touched (in
+// KernelMode too: an atomic that straddles cache lines is not atomic on every CPU).
+
+namespace umaccess::detail {
+template <class T>
+inline T interlocked_user(umaccess_interlocked_op op, volatile T* destination, T value,
+                          T comperand, const char* operation) {
+  static_assert(sizeof(T) == 4 || sizeof(T) == 8);
+  umaccess_fault_record record;
+  return static_cast<T>(checked(
+      umaccess_raw_interlocked(op, bare(destination), sizeof(T), to_bits(value),
+                               to_bits(comperand), &record),
+      operation, record));
+}
+
+inline LONG interlocked_kernel(umaccess_interlocked_op op, volatile LONG* d, LONG v, LONG c) {
+  int32_t original = 0;
+  umaccess_ntstatus s;
+  if (op == UMACCESS_INTERLOCKED_COMPARE_EXCHANGE)
+    s = umaccess_interlocked_compare_exchange_to_mode(static_cast<int32_t*>(bare(d)), v, c,
+                                                      KernelMode, &original);
+  else if (op == UMACCESS_INTERLOCKED_OR)
+    s = umaccess_interlocked_or_to_mode(static_cast<int32_t*>(bare(d)), v, KernelMode, &original);
+  else
+    s = umaccess_interlocked_and_to_mode(static_cast<int32_t*>(bare(d)), v, KernelMode, &original);
+  raise_on_failure(s);
+  return original;
+}
+
+inline LONG64 interlocked_kernel(umaccess_interlocked_op op, volatile LONG64* d, LONG64 v,
+                                 LONG64 c) {
+  int64_t original = 0;
+  umaccess_ntstatus s;
+  if (op == UMACCESS_INTERLOCKED_COMPARE_EXCHANGE)
+    s = umaccess_interlocked_compare_exchange64_to_mode(static_cast<int64_t*>(bare(d)), v, c,
+                                                        KernelMode, &original);
+  else if (op == UMACCESS_INTERLOCKED_OR)
+    s = umaccess_interlocked_or64_to_mode(static_cast<int64_t*>(bare(d)), v, KernelMode,
+                                          &original);
+  else
+    s = umaccess_interlocked_and64_to_mode(static_cast<int64_t*>(bare(d)), v, KernelMode,
+                                           &original);
+  raise_on_failure(s);
+  return original;
+}
+}  // namespace umaccess::detail
+
+#define UMACCESS_DEFINE_INTERLOCKED_(Name, T, op)                                             \
+  inline T Name##ToUser(T volatile* Destination, T Value) {                                  \
+    return ::umaccess::detail::interlocked_user<T>(op, Destination, Value, 0, #Name "ToUser"); \
+  }                                                                                          \
+  inline T Name##ToMode(T volatile* Destination, T Value, KPROCESSOR_MODE Mode) {            \
+    if (Mode == KernelMode) return ::umaccess::detail::interlocked_kernel(op, Destination, Value, 0); \
+    return ::umaccess::detail::interlocked_user<T>(op, Destination, Value, 0, #Name "ToMode"); \
+  }
+UMACCESS_DEFINE_INTERLOCKED_(InterlockedOr, LONG, UMACCESS_INTERLOCKED_OR)
+UMACCESS_DEFINE_INTERLOCKED_(InterlockedOr64, LONG64, UMACCESS_INTERLOCKED_OR)
+UMACCESS_DEFINE_INTERLOCKED_(InterlockedAnd, LONG, UMACCESS_INTERLOCKED_AND)
+UMACCESS_DEFINE_INTERLOCKED_(InterlockedAnd64, LONG64, UMACCESS_INTERLOCKED_AND)
+#undef UMACCESS_DEFINE_INTERLOCKED_
+
+#define UMACCESS_DEFINE_COMPARE_EXCHANGE_(Name, T)                                           \
+  inline T Name##ToUser(T volatile* Destination, T ExChange, T Comperand) {                  \
+    return ::umaccess::detail::interlocked_user<T>(UMACCESS_INTERLOCKED_COMPARE_EXCHANGE,    \
+                                                   Destination, ExChange, Comperand,         \
+                                                   #Name "ToUser");                          \
+  }                                                                                          \
+  inline T Name##ToMode(T volatile* Destination, T ExChange, T Comperand,                    \
+                        KPROCESSOR_MODE Mode) {                                              \
+    if (Mode == KernelMode)                                                                  \
+      return ::umaccess::detail::interlocked_kernel(UMACCESS_INTERLOCKED_COMPARE_EXCHANGE,   \
+                                                    Destination, ExChange, Comperand);       \
+    return ::umaccess::detail::interlocked_user<T>(UMACCESS_INTERLOCKED_COMPARE_EXCHANGE,    \
+                                                   Destination, ExChange, Comperand,         \
+                                                   #Name "ToMode");                          \
+  }
+UMACCESS_DEFINE_COMPARE_EXCHANGE_(InterlockedCompareExchange, LONG)
+UMACCESS_DEFINE_COMPARE_EXCHANGE_(InterlockedCompareExchange64, LONG64)
+#undef UMACCESS_DEFINE_COMPARE_EXCHANGE_
+
+// ---- Structures ---------------------------------------------------------------------------
+// The size always comes from the kernel-side object. A structure of 1, 2, 4 or 8 bytes is
+// read or written with one scalar access (so a naturally aligned one is never torn); others
+// are copied by CopyFromUser / CopyToUser. Size 0 does nothing (the WDK asserts).
+
+// RtlTypesCompatible(D, S): *S must be assignable to *D and of the same size, at compile
+// time: mismatched types do not compile.
+namespace umaccess::detail {
+template <class D, class S>
+struct types_compatible {
+  using Dst = std::remove_volatile_t<std::remove_reference_t<D>>;
+  using Src = std::remove_cv_t<std::remove_reference_t<S>>;
+  static constexpr bool value =
+      !std::is_const_v<Dst> && std::is_assignable_v<Dst&, const Src&> && sizeof(Dst) == sizeof(Src);
+};
+}  // namespace umaccess::detail
+#define RtlTypesCompatible(Destination, Source)                                               \
+  static_assert(::umaccess::detail::types_compatible<decltype(*(Destination)),                 \
+                                                     decltype(*(Source))>::value,              \
+                "RtlTypesCompatible: *Source is not assignable to *Destination, or their "     \
+                "sizes differ")
+
+namespace umaccess::detail {
+template <class T>
+inline void read_scalar_into(VOID* destination, const volatile VOID* source, KPROCESSOR_MODE mode,
+                             const char* operation) {
+  const auto* s = static_cast<const volatile T*>(source);
+  const T value = mode == KernelMode ? read_kernel(s) : read_user(s, operation);
+  __builtin_memcpy(destination, &value, sizeof value);
+}
+
+template <class T>
+inline void write_scalar_from(volatile VOID* destination, const VOID* source, KPROCESSOR_MODE mode,
+                              const char* operation) {
+  T value;
+  __builtin_memcpy(&value, source, sizeof value);
+  auto* d = static_cast<volatile T*>(destination);
+  if (mode == KernelMode)
+    write_kernel(d, value);
+  else
+    write_user(d, value, operation);
+}
+
+inline void read_struct(VOID* destination, const volatile VOID* source, SIZE_T size,
+                        KPROCESSOR_MODE mode, const char* operation) {
+  switch (size) {
+    case 0: return;
+    case 1: return read_scalar_into<std::uint8_t>(destination, source, mode, operation);
+    case 2: return read_scalar_into<std::uint16_t>(destination, source, mode, operation);
+    case 4: return read_scalar_into<std::uint32_t>(destination, source, mode, operation);
+    case 8: return read_scalar_into<std::uint64_t>(destination, source, mode, operation);
+    default: break;
+  }
+  if (mode == KernelMode) {
+    umaccess_kernel_copy(destination, bare(source), size);
+    return;
+  }
+  std::size_t done = 0;
+  const NtStatus s = umaccess_copy_from_user(destination, bare(source), size, &done);
+  raise_on_failure(s);
+}
+
+inline void write_struct(volatile VOID* destination, const VOID* source, SIZE_T size,
+                         KPROCESSOR_MODE mode, const char* operation) {
+  switch (size) {
+    case 0: return;
+    case 1: return write_scalar_from<std::uint8_t>(destination, source, mode, operation);
+    case 2: return write_scalar_from<std::uint16_t>(destination, source, mode, operation);
+    case 4: return write_scalar_from<std::uint32_t>(destination, source, mode, operation);
+    case 8: return write_scalar_from<std::uint64_t>(destination, source, mode, operation);
+    default: break;
+  }
+  if (mode == KernelMode) {
+    umaccess_kernel_copy(bare(destination), source, size);
+    return;
+  }
+  std::size_t done = 0;
+  const NtStatus s = umaccess_copy_to_user(bare(destination), source, size, &done);
+  raise_on_failure(s);
+}
+}  // namespace umaccess::detail
+
+inline VOID ReadStructFromUserHelper(VOID* Destination, const volatile VOID* Source, SIZE_T Size) {
+  ::umaccess::detail::read_struct(Destination, Source, Size, UserMode, "ReadStructFromUser");
+}
+inline VOID WriteStructToUserHelper(volatile VOID* Destination, const VOID* Source, SIZE_T Size) {
+  ::umaccess::detail::write_struct(Destination, Source, Size, UserMode, "WriteStructToUser");
+}
+inline VOID ReadStructFromModeHelper(VOID* Destination, const volatile VOID* Source, SIZE_T Size,
+                                     KPROCESSOR_MODE Mode) {
+  ::umaccess::detail::read_struct(Destination, Source, Size, Mode, "ReadStructFromMode");
+}
+inline VOID WriteStructToModeHelper(volatile VOID* Destination, const VOID* Source, SIZE_T Size,
+                                    KPROCESSOR_MODE Mode) {
+  ::umaccess::detail::write_struct(Destination, Source, Size, Mode, "WriteStructToMode");
+}
+
+// The macros evaluate each argument once (bound to locals first).
+#define UMACCESS_MODE_CHECK_(Mode)                                                            \
+  static_assert(sizeof(Mode) == sizeof(KPROCESSOR_MODE), "Mode must be a KPROCESSOR_MODE")
+
+#define ReadStructFromUser(Destination, Source)                                               \
+  do {                                                                                        \
+    RtlTypesCompatible(Destination, Source);                                                  \
+    auto uma_d_ = (Destination);                                                              \
+    ReadStructFromUserHelper(uma_d_, (Source), sizeof(*uma_d_));                              \
+  } while (0)
+
+#define ReadStructFromUserAligned(Destination, Source, Alignment)                             \
+  do {                                                                                        \
+    RtlTypesCompatible(Destination, Source);                                                  \
+    auto uma_d_ = (Destination);                                                              \
+    auto uma_s_ = (Source);                                                                   \
+    ExProbeAlignment(uma_s_, sizeof(*uma_d_), (Alignment));                                   \
+    ReadStructFromUserHelper(uma_d_, uma_s_, sizeof(*uma_d_));                                \
+  } while (0)
+
+#define ReadStructFromMode(Destination, Source, Mode)                                         \
+  do {                                                                                        \
+    RtlTypesCompatible(Destination, Source);                                                  \
+    UMACCESS_MODE_CHECK_(Mode);                                                               \
+    auto uma_d_ = (Destination);                                                              \
+    ReadStructFromModeHelper(uma_d_, (Source), sizeof(*uma_d_), (Mode));                      \
+  } while (0)
+
+#define ReadStructFromModeAligned(Destination, Source, Mode, Alignment)                       \
+  do {                                                                                        \
+    RtlTypesCompatible(Destination, Source);                                                  \
+    UMACCESS_MODE_CHECK_(Mode);                                                               \
+    auto uma_d_ = (Destination);                                                              \
+    auto uma_s_ = (Source);                                                                   \
+    const KPROCESSOR_MODE uma_m_ = (Mode);                                                    \
+    if (uma_m_ != KernelMode) ExProbeAlignment(uma_s_, sizeof(*uma_d_), (Alignment));         \
+    ReadStructFromModeHelper(uma_d_, uma_s_, sizeof(*uma_d_), uma_m_);                        \
+  } while (0)
+
+#define WriteStructToUser(Destination, Source)                                                \
+  do {                                                                                        \
+    RtlTypesCompatible(Destination, Source);                                                  \
+    auto uma_s_ = (Source);                                                                   \
+    WriteStructToUserHelper((Destination), uma_s_, sizeof(*uma_s_));                          \
+  } while (0)
+
+#define WriteStructToUserAligned(Destination, Source, Alignment)                              \
+  do {                                                                                        \
+    RtlTypesCompatible(Destination, Source);                                                  \
+    auto uma_d_ = (Destination);                                                              \
+    auto uma_s_ = (Source);                                                                   \
+    ExProbeAlignment(uma_d_, sizeof(*uma_s_), (Alignment));                                   \
+    WriteStructToUserHelper(uma_d_, uma_s_, sizeof(*uma_s_));                                 \
+  } while (0)
+
+#define WriteStructToMode(Destination, Source, Mode)                                          \
+  do {                                                                                        \
+    RtlTypesCompatible(Destination, Source);                                                  \
+    UMACCESS_MODE_CHECK_(Mode);                                                               \
+    auto uma_s_ = (Source);                                                                   \
+    WriteStructToModeHelper((Destination), uma_s_, sizeof(*uma_s_), (Mode));                  \
+  } while (0)
+
+#define WriteStructToModeAligned(Destination, Source, Mode, Alignment)                        \
+  do {                                                                                        \
+    RtlTypesCompatible(Destination, Source);                                                  \
+    UMACCESS_MODE_CHECK_(Mode);                                                               \
+    auto uma_d_ = (Destination);                                                              \
+    auto uma_s_ = (Source);                                                                   \
+    const KPROCESSOR_MODE uma_m_ = (Mode);                                                    \
+    if (uma_m_ != KernelMode) ExProbeAlignment(uma_d_, sizeof(*uma_s_), (Alignment));         \
+    WriteStructToModeHelper(uma_d_, uma_s_, sizeof(*uma_s_), uma_m_);                         \
+  } while (0)
+
+// ---- The Rtl* primitives ("reserved for system use") -------------------------------------
+// The out-of-line functions the WDK's inline accessors are built on, under their own names,
+// for ports that call them directly. Mind RtlSetUserMemory's (Fill, Length) order.
+
+inline VOID RtlCopyFromUser(volatile VOID* Destination, const volatile VOID* Source, SIZE_T Length) {
+  CopyFromUser(Destination, Source, Length);
+}
+inline VOID RtlCopyFromUserNonTemporal(volatile VOID* Destination, const volatile VOID* Source,
+                                       SIZE_T Length) {
+  CopyFromUserNonTemporal(::umaccess::detail::bare(Destination), Source, Length);
+}
+inline VOID RtlCopyToUser(volatile VOID* Destination, const volatile VOID* Source, SIZE_T Length) {
+  CopyToUser(Destination, ::umaccess::detail::bare(Source), Length);
+}
+inline VOID RtlCopyToUserNonTemporal(volatile VOID* Destination, const volatile VOID* Source,
+                                     SIZE_T Length) {
+  CopyToUserNonTemporal(Destination, ::umaccess::detail::bare(Source), Length);
+}
+inline VOID RtlCopyToUserFromUser(volatile VOID* Destination, volatile const VOID* Source,
+                                  SIZE_T Length) {
+  CopyToUserFromUser(Destination, Source, Length);
+}
+inline VOID RtlMoveToUserFromUser(volatile VOID* Destination, volatile const VOID* Source,
+                                  SIZE_T Length) {
+  MoveToUserFromUser(Destination, Source, Length);
+}
+inline VOID RtlSetUserMemory(volatile VOID* Destination, UCHAR Fill, SIZE_T Length) {
+  SetUserMemory(Destination, Fill, Length);
+}
+
+#define UMACCESS_DEFINE_RTL_SCALAR_(X, T)                                                     \
+  inline T RtlRead##X##FromUser(const volatile T* Address) {                                  \
+    return ::umaccess::detail::read_user(Address, "RtlRead" #X "FromUser");                   \
+  }                                                                                           \
+  inline T RtlRead##X##FromUserAcquire(const volatile T* Address) {                           \
+    return ::umaccess::detail::read_user_acquire(Address, "RtlRead" #X "FromUserAcquire");    \
+  }                                                                                           \
+  inline VOID RtlWrite##X##ToUser(volatile T* Address, T Value) {                             \
+    ::umaccess::detail::write_user(Address, Value, "RtlWrite" #X "ToUser");                   \
+  }                                                                                           \
+  inline VOID RtlWrite##X##ToUserRelease(volatile T* Address, T Value) {                      \
+    ::umaccess::detail::write_user_release(Address, Value, "RtlWrite" #X "ToUserRelease");    \
+  }
+UMACCESS_DEFINE_RTL_SCALAR_(UChar, UCHAR)
+UMACCESS_DEFINE_RTL_SCALAR_(UShort, USHORT)
+UMACCESS_DEFINE_RTL_SCALAR_(ULong, ULONG)
+UMACCESS_DEFINE_RTL_SCALAR_(ULong64, ULONG64)
+UMACCESS_DEFINE_RTL_SCALAR_(ULongPtr, ULONG_PTR)  // the 64-bit primitives under _WIN64
+#undef UMACCESS_DEFINE_RTL_SCALAR_
+
+inline SIZE_T RtlStringLengthFromUser(const volatile char* String) {
+  return ::umaccess::detail::string_length_user(String, 1, "RtlStringLengthFromUser");
+}
+inline SIZE_T RtlWideStringLengthFromUser(const volatile WCHAR* String) {
+  return ::umaccess::detail::string_length_user(String, 2, "RtlWideStringLengthFromUser");
+}
+
+inline LONG RtlInterlockedCompareExchange32ToUser(LONG volatile* Destination, LONG ExChange,
+                                                  LONG Comperand) {
+  return InterlockedCompareExchangeToUser(Destination, ExChange, Comperand);
+}
+inline LONG64 RtlInterlockedCompareExchange64ToUser(LONG64 volatile* Destination, LONG64 ExChange,
+                                                    LONG64 Comperand) {
+  return InterlockedCompareExchange64ToUser(Destination, ExChange, Comperand);
+}
+inline LONG RtlInterlockedOr32ToUser(LONG volatile* Destination, LONG Value) {
+  return InterlockedOrToUser(Destination, Value);
+}
+inline LONG64 RtlInterlockedOr64ToUser(LONG64 volatile* Destination, LONG64 Value) {
+  return InterlockedOr64ToUser(Destination, Value);
+}
+inline LONG RtlInterlockedAnd32ToUser(LONG volatile* Destination, LONG Value) {
+  return InterlockedAndToUser(Destination, Value);
+}
+inline LONG64 RtlInterlockedAnd64ToUser(LONG64 volatile* Destination, LONG64 Value) {
+  return InterlockedAnd64ToUser(Destination, Value);
+}
+
+// RtlFastFailIfUserPointer: on Windows (DBG builds only) a kernel-side pointer that is a user
+// address is a fast fail (FAST_FAIL_KERNEL_POINTER_EXPECTED). Here kernel-side and user
+// buffers share one address space, so the check can only mean something when a
+// ScopedUserRange has narrowed the user range (an emulator's guest region): with DBG defined
+// non-zero, a non-NULL pointer inside a narrowed range bug-checks. Otherwise, as in the WDK
+// without DBG, the argument is evaluated and discarded.
+#define FAST_FAIL_KERNEL_POINTER_EXPECTED 77u
+inline void RtlFastFailIfUserPointer(const volatile void* Pointer) {
+#if defined(DBG) && DBG
+  const auto p = reinterpret_cast<std::uintptr_t>(Pointer);
+  const ::umaccess::UserRange r = ::umaccess::user_range(), all = ::umaccess::default_user_range();
+  const bool narrowed = r.begin != all.begin || r.end != all.end;
+  if (Pointer != nullptr && narrowed && p >= r.begin && p < r.end)
+    ::umaccess::bug_check(FAST_FAIL_KERNEL_POINTER_EXPECTED, p);
+#else
+  (void)Pointer;
+#endif
+}

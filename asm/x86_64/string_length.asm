@@ -1,0 +1,102 @@
+; string_length.asm - page-safe, vectorised string lengths for StringLengthFromUser and
+; WideStringLengthFromUser:
+;
+;   uma_value uma_strlen(const char *s, const void *limit, uma_fault_record *rec)
+;   uma_value uma_wcslen(const void *s, const void *limit, uma_fault_record *rec)
+;
+;   uma_value = {length, failed} in rax:rdx; the length is in units (1 byte; 2 bytes for the
+;   wide form) before the first NUL unit. If no whole unit of [s, limit) is NUL the length is
+;   the number of whole units in it, which the caller reads as "ran out of the user range".
+;
+; Algorithm (SSE2, the x86-64 baseline, so one routine serves every CPU):
+;   head    units one at a time until the cursor is 16-byte aligned;
+;   blocks  aligned 16-byte loads (pcmpeqb/pcmpeqw against zero, pmovmskb, bsf) while a whole
+;           block lies below limit;
+;   tail    units one at a time while a whole unit lies below limit.
+; Reads never go below s or reach limit, and an aligned 16-byte block never crosses a page,
+; so no page the string does not reach is ever touched: a string that ends just before an
+; inaccessible page is measured without a fault, one that runs into it faults there. The
+; unaligned head costs at most 15 single loads; it keeps the first block from reading bytes
+; before s, which may lie outside the user range.
+;
+; A wide string at an odd address has no aligned blocks of whole units: it runs the unit
+; loop all the way (2-byte loads at odd addresses are fine on x86-64).
+;
+; Fault behaviour: the loads are the only covered instructions; the fixup returns {0, 1}
+; through uma_fault_return_failed with the fault (at the first inaccessible byte) recorded.
+;
+; Assumptions: limit >= s (the C++ layer passes its user range's end, or the top of the
+; address space in kernel mode).
+
+%include "umaccess.inc"
+
+FAULT_TABLE string_length
+
+; STRLEN name, unit, size, pcmpeq : one routine. rdi = s, rsi = limit, rax = cursor,
+; rcx = scratch, xmm0 = zero.
+%macro STRLEN 4
+KERNEL %1, rdx
+    mov     rax, rdi
+%if %2 == 2
+    test    dil, 1
+    jnz     %%tail                  ; odd: whole units never align to the blocks
+%endif
+%%head:
+    test    al, 15
+    jz      %%blocks
+    mov     rcx, rsi
+    sub     rcx, rax
+    cmp     rcx, %2
+    jb      %%end                   ; no whole unit left below limit
+    FAULT_BEGIN %%fixup
+    cmp     %3 [rax], 0
+    FAULT_END
+    je      %%end
+    add     rax, %2
+    jmp     %%head
+%%blocks:
+    pxor    xmm0, xmm0
+%%block:
+    mov     rcx, rsi
+    sub     rcx, rax
+    cmp     rcx, 16
+    jb      %%tail
+    FAULT_BEGIN %%fixup
+    movdqa  xmm1, [rax]
+    FAULT_END
+    %4      xmm1, xmm0
+    pmovmskb ecx, xmm1
+    test    ecx, ecx
+    jnz     %%in_block
+    add     rax, 16
+    jmp     %%block
+%%in_block:
+    bsf     ecx, ecx                ; byte offset of the first NUL unit (even for words)
+    add     rax, rcx
+    jmp     %%end
+%%tail:
+    mov     rcx, rsi
+    sub     rcx, rax
+    cmp     rcx, %2
+    jb      %%end
+    FAULT_BEGIN %%fixup
+    cmp     %3 [rax], 0
+    FAULT_END
+    je      %%end
+    add     rax, %2
+    jmp     %%tail
+%%end:
+    sub     rax, rdi
+%if %2 == 2
+    shr     rax, 1
+%endif
+    xor     edx, edx
+    ret
+FIXUP %%fixup
+    jmp     uma_fault_return_failed
+%endmacro
+
+STRLEN uma_strlen, 1, byte, pcmpeqb
+STRLEN uma_wcslen, 2, word, pcmpeqw
+
+FAULT_TABLE_END

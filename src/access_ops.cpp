@@ -1,0 +1,410 @@
+// src/access_ops.cpp - the single-access operations: scalars, UNICODE_STRING descriptors,
+// string lengths and interlocked operations.
+//
+// Each raw entry checks the user range (and, for interlocked operations, the alignment) and
+// runs one assembly primitive; the primitive returns {value, failed} in two registers and
+// writes the caller's fault record only when it failed. The C status functions below build
+// on the raw entries; the C++ inline layer (usermode_accessors.h) calls the raw entries
+// directly and raises under the Windows name of the accessor that failed.
+#include "failure.h"
+#include "kernels.h"
+#include "user_range.h"
+
+namespace umaccess::detail {
+namespace {
+
+constexpr umaccess_value kDone{0, 0};
+
+bool is_kernel(umaccess_processor_mode mode) { return mode == UMACCESS_KERNEL_MODE; }
+
+// A check refused the access: describe it in the record (signal 0), touch nothing.
+__attribute__((noinline, cold)) umaccess_value refuse(umaccess_fault_record* rec,
+                                                      std::uintptr_t address, bool is_write,
+                                                      bool misaligned) {
+  rec->address = address;
+  rec->info = FaultInfo::pack(0, 0, is_write, false) |
+              (static_cast<std::uint64_t>(misaligned) << FaultInfo::kMisalignedBit);
+  rec->kernel = nullptr;
+  return umaccess_value{0, 1};
+}
+
+umaccess_value refuse_range(umaccess_fault_record* rec, const void* p, bool is_write) {
+  return refuse(rec, first_address_outside(current_user_range(), reinterpret_cast<std::uintptr_t>(p)),
+                is_write, false);
+}
+
+// The primitives by width: index 0, 1, 2, 3 for 1, 2, 4, 8 bytes.
+using ReadPrimitive = uma_value (*)(const void*, uma_fault_record*);
+using WritePrimitive = uma_value (*)(void*, std::uint64_t, uma_fault_record*);
+constexpr ReadPrimitive kRead[] = {uma_read_8, uma_read_16, uma_read_32, uma_read_64};
+constexpr ReadPrimitive kReadAcquire[] = {uma_read_acquire_8, uma_read_acquire_16,
+                                          uma_read_acquire_32, uma_read_acquire_64};
+constexpr WritePrimitive kWrite[] = {uma_write_8, uma_write_16, uma_write_32, uma_write_64};
+constexpr WritePrimitive kWriteRelease[] = {uma_write_release_8, uma_write_release_16,
+                                            uma_write_release_32, uma_write_release_64};
+
+// 1, 2, 4, 8 -> 0, 1, 2, 3; anything else is a caller bug (the inline layer passes sizeof).
+unsigned width_index(unsigned size) {
+  switch (size) {
+    case 1: return 0;
+    case 2: return 1;
+    case 4: return 2;
+    case 8: return 3;
+    default:
+      bug_check_in("umaccess_raw_read/write", PAGE_FAULT_IN_NONPAGED_AREA, size, 0, 0, 0,
+                   "an access size other than 1, 2, 4 or 8 bytes");
+  }
+}
+
+umaccess_value read_checked(const ReadPrimitive* table, const void* p, unsigned size,
+                            umaccess_fault_record* rec) {
+  const unsigned w = width_index(size);
+  if (!user_range_allows(p, size)) return refuse_range(rec, p, false);
+  return table[w](p, rec);
+}
+
+umaccess_value write_checked(const WritePrimitive* table, void* p, unsigned size,
+                             std::uint64_t value, umaccess_fault_record* rec) {
+  const unsigned w = width_index(size);
+  if (!user_range_allows(p, size)) return refuse_range(rec, p, true);
+  return table[w](p, value, rec);
+}
+
+// Operation names of the C status functions: the Windows accessor of that width.
+struct WidthNames {
+  const char* read;
+  const char* read_acquire;
+  const char* read_mode;
+  const char* write;
+  const char* write_release;
+  const char* write_mode;
+};
+constexpr WidthNames kNames[] = {
+    {"ReadUCharFromUser", "ReadUCharFromUserAcquire", "ReadUCharFromMode", "WriteUCharToUser",
+     "WriteUCharToUserRelease", "WriteUCharToMode"},
+    {"ReadUShortFromUser", "ReadUShortFromUserAcquire", "ReadUShortFromMode", "WriteUShortToUser",
+     "WriteUShortToUserRelease", "WriteUShortToMode"},
+    {"ReadULongFromUser", "ReadULongFromUserAcquire", "ReadULongFromMode", "WriteULongToUser",
+     "WriteULongToUserRelease", "WriteULongToMode"},
+    {"ReadULong64FromUser", "ReadULong64FromUserAcquire", "ReadULong64FromMode",
+     "WriteULong64ToUser", "WriteULong64ToUserRelease", "WriteULong64ToMode"},
+};
+
+// The status of a raw result under `operation`; stores the value on success.
+template <class T>
+umaccess_ntstatus finish(umaccess_value r, const umaccess_fault_record& rec, const char* operation,
+                         T* out) {
+  if (r.failed != 0) return umaccess_raw_access_status(operation, &rec);
+  if (out != nullptr) *out = static_cast<T>(r.value);
+  return STATUS_SUCCESS;
+}
+
+umaccess_ntstatus finish_write(umaccess_value r, const umaccess_fault_record& rec,
+                               const char* operation) {
+  return r.failed != 0 ? umaccess_raw_access_status(operation, &rec) : STATUS_SUCCESS;
+}
+
+// ---- Strings --------------------------------------------------------------------------------
+
+// Search [s, end of the user range); if no terminator lies before the range's end, refuse
+// at that end (nothing at or past it was read).
+umaccess_value string_length(const void* s, unsigned unit, umaccess_fault_record* rec) {
+  if (!user_range_allows(s, 0)) return refuse_range(rec, s, false);
+  const auto p = reinterpret_cast<std::uintptr_t>(s);
+  const std::uintptr_t limit = current_user_range().end;
+  if (p == limit) return refuse(rec, limit, false, false);  // not one byte of string in range
+  const umaccess_value r = unit == 1 ? uma_strlen(static_cast<const char*>(s),
+                                                  reinterpret_cast<const void*>(limit), rec)
+                                     : uma_wcslen(s, reinterpret_cast<const void*>(limit), rec);
+  if (r.failed == 0 && r.value == (limit - p) / unit)
+    return refuse(rec, p + r.value * unit, false, false);  // the first unit not (wholly) in range
+  return r;
+}
+
+std::uintptr_t kernel_limit() { return UINTPTR_MAX; }
+
+// ---- Interlocked ------------------------------------------------------------------------------
+
+umaccess_value interlocked(umaccess_interlocked_op op, void* p, unsigned size, std::uint64_t value,
+                           std::uint64_t comperand, uma_fault_record* rec) {
+  const bool wide = size == 8;
+  switch (op) {
+    case UMACCESS_INTERLOCKED_COMPARE_EXCHANGE:
+      return wide ? uma_cmpxchg_64(p, value, comperand, rec) : uma_cmpxchg_32(p, value, comperand, rec);
+    case UMACCESS_INTERLOCKED_OR:
+      return wide ? uma_or_64(p, value, rec) : uma_or_32(p, value, rec);
+    case UMACCESS_INTERLOCKED_AND:
+      return wide ? uma_and_64(p, value, rec) : uma_and_32(p, value, rec);
+  }
+  return kDone;
+}
+
+bool misaligned(const void* p, unsigned size) {
+  return (reinterpret_cast<std::uintptr_t>(p) & (size - 1)) != 0;
+}
+
+struct InterlockedNames {
+  const char* user;
+  const char* mode;
+};
+// [op][size == 8]
+constexpr InterlockedNames kInterlockedNames[3][2] = {
+    {{"InterlockedCompareExchangeToUser", "InterlockedCompareExchangeToMode"},
+     {"InterlockedCompareExchange64ToUser", "InterlockedCompareExchange64ToMode"}},
+    {{"InterlockedOrToUser", "InterlockedOrToMode"}, {"InterlockedOr64ToUser", "InterlockedOr64ToMode"}},
+    {{"InterlockedAndToUser", "InterlockedAndToMode"},
+     {"InterlockedAnd64ToUser", "InterlockedAnd64ToMode"}},
+};
+
+template <class T>
+umaccess_ntstatus interlocked_status(umaccess_interlocked_op op, T* dst, T value, T comperand,
+                                     umaccess_processor_mode mode, bool named_mode, T* original) {
+  const char* name = named_mode ? kInterlockedNames[op][sizeof(T) == 8].mode
+                                : kInterlockedNames[op][sizeof(T) == 8].user;
+  umaccess_fault_record rec;
+  umaccess_value r;
+  if (is_kernel(mode)) {
+    if (misaligned(dst, sizeof(T)))
+      r = refuse(&rec, reinterpret_cast<std::uintptr_t>(dst), true, true);
+    else
+      r = interlocked(op, dst, sizeof(T), static_cast<std::uint64_t>(value),
+                      static_cast<std::uint64_t>(comperand), nullptr);
+  } else {
+    r = umaccess_raw_interlocked(op, dst, sizeof(T), static_cast<std::uint64_t>(value),
+                                 static_cast<std::uint64_t>(comperand), &rec);
+  }
+  return finish(r, rec, name, original);
+}
+
+}  // namespace
+}  // namespace umaccess::detail
+
+using namespace umaccess::detail;
+
+extern "C" {
+
+// ---- Raw entries ---------------------------------------------------------------------------
+
+umaccess_value umaccess_raw_read(const void* src, unsigned size, umaccess_fault_record* rec) {
+  return read_checked(kRead, src, size, rec);
+}
+
+umaccess_value umaccess_raw_read_acquire(const void* src, unsigned size,
+                                         umaccess_fault_record* rec) {
+  return read_checked(kReadAcquire, src, size, rec);
+}
+
+umaccess_value umaccess_raw_write(void* dst, unsigned size, uint64_t value,
+                                  umaccess_fault_record* rec) {
+  return write_checked(kWrite, dst, size, value, rec);
+}
+
+umaccess_value umaccess_raw_write_release(void* dst, unsigned size, uint64_t value,
+                                          umaccess_fault_record* rec) {
+  return write_checked(kWriteRelease, dst, size, value, rec);
+}
+
+umaccess_value umaccess_raw_interlocked(umaccess_interlocked_op op, void* dst, unsigned size,
+                                        uint64_t value, uint64_t comperand,
+                                        umaccess_fault_record* rec) {
+  if (size != 4 && size != 8)
+    bug_check_in("umaccess_raw_interlocked", PAGE_FAULT_IN_NONPAGED_AREA, size, 0, 0, 0,
+                 "an interlocked size other than 4 or 8 bytes");
+  if (misaligned(dst, size)) return refuse(rec, reinterpret_cast<std::uintptr_t>(dst), true, true);
+  if (!user_range_allows(dst, size)) return refuse_range(rec, dst, true);
+  return interlocked(op, dst, size, value, comperand, rec);
+}
+
+umaccess_value umaccess_raw_string_length(const void* string, unsigned unit,
+                                          umaccess_fault_record* rec) {
+  return string_length(string, unit == 2 ? 2 : 1, rec);
+}
+
+umaccess_ntstatus umaccess_raw_access_status(const char* operation,
+                                             const umaccess_fault_record* rec) {
+  const Operation op{operation, Side::User, Side::User};
+  if (FaultInfo::signo(rec->info) != 0) return fail_fault(op, 0, *rec, nullptr);
+  const bool is_write = FaultInfo::is_write(rec->info);
+  if (FaultInfo::misaligned(rec->info))
+    return fail_check(op, STATUS_DATATYPE_MISALIGNMENT, reinterpret_cast<const void*>(rec->address),
+                      is_write);
+  return fail_check(op, STATUS_ACCESS_VIOLATION, reinterpret_cast<const void*>(rec->address),
+                    is_write);
+}
+
+// ---- Scalars ---------------------------------------------------------------------------------
+
+#define UMA_SCALAR_STATUS(bits, w)                                                              \
+  umaccess_ntstatus umaccess_read_u##bits##_from_user(const void* src, uint##bits##_t* out) {   \
+    umaccess_fault_record rec;                                                                  \
+    return finish(umaccess_raw_read(src, bits / 8, &rec), rec, kNames[w].read, out);            \
+  }                                                                                             \
+  umaccess_ntstatus umaccess_read_u##bits##_from_user_acquire(const void* src,                  \
+                                                              uint##bits##_t* out) {            \
+    umaccess_fault_record rec;                                                                  \
+    return finish(umaccess_raw_read_acquire(src, bits / 8, &rec), rec, kNames[w].read_acquire,  \
+                  out);                                                                         \
+  }                                                                                             \
+  umaccess_ntstatus umaccess_read_u##bits##_from_mode(const void* src,                          \
+                                                      umaccess_processor_mode mode,             \
+                                                      uint##bits##_t* out) {                    \
+    umaccess_fault_record rec;                                                                  \
+    if (is_kernel(mode)) return finish(kRead[w](src, nullptr), rec, kNames[w].read_mode, out);  \
+    return finish(umaccess_raw_read(src, bits / 8, &rec), rec, kNames[w].read_mode, out);       \
+  }                                                                                             \
+  umaccess_ntstatus umaccess_write_u##bits##_to_user(void* dst, uint##bits##_t value) {         \
+    umaccess_fault_record rec;                                                                  \
+    return finish_write(umaccess_raw_write(dst, bits / 8, value, &rec), rec, kNames[w].write);  \
+  }                                                                                             \
+  umaccess_ntstatus umaccess_write_u##bits##_to_user_release(void* dst, uint##bits##_t value) { \
+    umaccess_fault_record rec;                                                                  \
+    return finish_write(umaccess_raw_write_release(dst, bits / 8, value, &rec), rec,            \
+                        kNames[w].write_release);                                               \
+  }                                                                                             \
+  umaccess_ntstatus umaccess_write_u##bits##_to_mode(void* dst, uint##bits##_t value,           \
+                                                     umaccess_processor_mode mode) {            \
+    umaccess_fault_record rec;                                                                  \
+    if (is_kernel(mode))                                                                        \
+      return finish_write(kWrite[w](dst, value, nullptr), rec, kNames[w].write_mode);           \
+    return finish_write(umaccess_raw_write(dst, bits / 8, value, &rec), rec,                    \
+                        kNames[w].write_mode);                                                  \
+  }
+UMA_SCALAR_STATUS(8, 0)
+UMA_SCALAR_STATUS(16, 1)
+UMA_SCALAR_STATUS(32, 2)
+UMA_SCALAR_STATUS(64, 3)
+#undef UMA_SCALAR_STATUS
+
+// ---- UNICODE_STRING ----------------------------------------------------------------------------
+
+static umaccess_ntstatus read_unicode_string(const umaccess_unicode_string* src,
+                                             umaccess_processor_mode mode, const char* name,
+                                             umaccess_unicode_string* out) {
+  umaccess_fault_record rec;
+  const bool kernel = is_kernel(mode);
+  const umaccess_value lengths =
+      kernel ? uma_read_32(&src->length, nullptr) : umaccess_raw_read(&src->length, 4, &rec);
+  if (lengths.failed != 0) return umaccess_raw_access_status(name, &rec);
+  const umaccess_value buffer =
+      kernel ? uma_read_64(&src->buffer, nullptr) : umaccess_raw_read(&src->buffer, 8, &rec);
+  if (buffer.failed != 0) return umaccess_raw_access_status(name, &rec);
+  if (out != nullptr) {
+    out->length = static_cast<uint16_t>(lengths.value);
+    out->maximum_length = static_cast<uint16_t>(lengths.value >> 16);
+    out->buffer = reinterpret_cast<umaccess_wchar*>(buffer.value);
+  }
+  return STATUS_SUCCESS;
+}
+
+static umaccess_ntstatus write_unicode_string(umaccess_unicode_string* dst,
+                                              umaccess_unicode_string value,
+                                              umaccess_processor_mode mode, const char* name) {
+  umaccess_fault_record rec;
+  const bool kernel = is_kernel(mode);
+  const uint64_t lengths = value.length | static_cast<uint64_t>(value.maximum_length) << 16;
+  const uint64_t buffer = reinterpret_cast<uintptr_t>(value.buffer);
+  const umaccess_value a =
+      kernel ? uma_write_32(&dst->length, lengths, nullptr) : umaccess_raw_write(&dst->length, 4, lengths, &rec);
+  if (a.failed != 0) return umaccess_raw_access_status(name, &rec);
+  const umaccess_value b =
+      kernel ? uma_write_64(&dst->buffer, buffer, nullptr) : umaccess_raw_write(&dst->buffer, 8, buffer, &rec);
+  return finish_write(b, rec, name);
+}
+
+static_assert(sizeof(void*) == 8, "UNICODE_STRING's Buffer is read as one 64-bit access");
+
+umaccess_ntstatus umaccess_read_unicode_string_from_user(const umaccess_unicode_string* src,
+                                                         umaccess_unicode_string* out) {
+  return read_unicode_string(src, UMACCESS_USER_MODE, "ReadUnicodeStringFromUser", out);
+}
+umaccess_ntstatus umaccess_read_unicode_string_from_mode(const umaccess_unicode_string* src,
+                                                         umaccess_processor_mode mode,
+                                                         umaccess_unicode_string* out) {
+  return read_unicode_string(src, mode, "ReadUnicodeStringFromMode", out);
+}
+umaccess_ntstatus umaccess_write_unicode_string_to_user(umaccess_unicode_string* dst,
+                                                        umaccess_unicode_string value) {
+  return write_unicode_string(dst, value, UMACCESS_USER_MODE, "WriteUnicodeStringToUser");
+}
+umaccess_ntstatus umaccess_write_unicode_string_to_mode(umaccess_unicode_string* dst,
+                                                        umaccess_unicode_string value,
+                                                        umaccess_processor_mode mode) {
+  return write_unicode_string(dst, value, mode, "WriteUnicodeStringToMode");
+}
+
+// ---- Strings ---------------------------------------------------------------------------------
+
+static umaccess_ntstatus string_length_status(const void* s, unsigned unit,
+                                              umaccess_processor_mode mode, const char* name,
+                                              size_t* length) {
+  umaccess_fault_record rec;
+  if (is_kernel(mode)) {
+    const void* limit = reinterpret_cast<const void*>(kernel_limit());
+    const umaccess_value r = unit == 1 ? uma_strlen(static_cast<const char*>(s), limit, nullptr)
+                                       : uma_wcslen(s, limit, nullptr);
+    return finish(r, rec, name, length);
+  }
+  return finish(string_length(s, unit, &rec), rec, name, length);
+}
+
+umaccess_ntstatus umaccess_string_length_from_user(const char* s, size_t* length) {
+  return string_length_status(s, 1, UMACCESS_USER_MODE, "StringLengthFromUser", length);
+}
+umaccess_ntstatus umaccess_wide_string_length_from_user(const umaccess_wchar* s, size_t* length) {
+  return string_length_status(s, 2, UMACCESS_USER_MODE, "WideStringLengthFromUser", length);
+}
+umaccess_ntstatus umaccess_string_length_from_mode(const char* s, umaccess_processor_mode mode,
+                                                   size_t* length) {
+  return string_length_status(s, 1, mode, "StringLengthFromMode", length);
+}
+umaccess_ntstatus umaccess_wide_string_length_from_mode(const umaccess_wchar* s,
+                                                        umaccess_processor_mode mode,
+                                                        size_t* length) {
+  return string_length_status(s, 2, mode, "WideStringLengthFromMode", length);
+}
+
+// ---- Interlocked -------------------------------------------------------------------------------
+
+#define UMA_INTERLOCKED_STATUS(name, T, op)                                                    \
+  umaccess_ntstatus umaccess_interlocked_##name##_to_user(T* dst, T value, T* original) {      \
+    return interlocked_status<T>(op, dst, value, 0, UMACCESS_USER_MODE, false, original);      \
+  }                                                                                            \
+  umaccess_ntstatus umaccess_interlocked_##name##_to_mode(T* dst, T value,                     \
+                                                          umaccess_processor_mode mode,        \
+                                                          T* original) {                       \
+    return interlocked_status<T>(op, dst, value, 0, mode, true, original);                     \
+  }
+UMA_INTERLOCKED_STATUS(or, int32_t, UMACCESS_INTERLOCKED_OR)
+UMA_INTERLOCKED_STATUS(or64, int64_t, UMACCESS_INTERLOCKED_OR)
+UMA_INTERLOCKED_STATUS(and, int32_t, UMACCESS_INTERLOCKED_AND)
+UMA_INTERLOCKED_STATUS(and64, int64_t, UMACCESS_INTERLOCKED_AND)
+#undef UMA_INTERLOCKED_STATUS
+
+umaccess_ntstatus umaccess_interlocked_compare_exchange_to_user(int32_t* dst, int32_t exchange,
+                                                                int32_t comperand,
+                                                                int32_t* original) {
+  return interlocked_status<int32_t>(UMACCESS_INTERLOCKED_COMPARE_EXCHANGE, dst, exchange,
+                                     comperand, UMACCESS_USER_MODE, false, original);
+}
+umaccess_ntstatus umaccess_interlocked_compare_exchange64_to_user(int64_t* dst, int64_t exchange,
+                                                                  int64_t comperand,
+                                                                  int64_t* original) {
+  return interlocked_status<int64_t>(UMACCESS_INTERLOCKED_COMPARE_EXCHANGE, dst, exchange,
+                                     comperand, UMACCESS_USER_MODE, false, original);
+}
+umaccess_ntstatus umaccess_interlocked_compare_exchange_to_mode(int32_t* dst, int32_t exchange,
+                                                                int32_t comperand,
+                                                                umaccess_processor_mode mode,
+                                                                int32_t* original) {
+  return interlocked_status<int32_t>(UMACCESS_INTERLOCKED_COMPARE_EXCHANGE, dst, exchange,
+                                     comperand, mode, true, original);
+}
+umaccess_ntstatus umaccess_interlocked_compare_exchange64_to_mode(int64_t* dst, int64_t exchange,
+                                                                  int64_t comperand,
+                                                                  umaccess_processor_mode mode,
+                                                                  int64_t* original) {
+  return interlocked_status<int64_t>(UMACCESS_INTERLOCKED_COMPARE_EXCHANGE, dst, exchange,
+                                     comperand, mode, true, original);
+}
+
+}  // extern "C"
