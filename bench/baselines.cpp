@@ -15,6 +15,7 @@ namespace umabench {
 void* (*volatile g_memcpy)(void*, const void*, std::size_t) = std::memcpy;
 void* (*volatile g_memmove)(void*, const void*, std::size_t) = std::memmove;
 void* (*volatile g_memset)(void*, int, std::size_t) = std::memset;
+std::size_t (*volatile g_strlen)(const char*) = std::strlen;
 
 Arena& arena() {
   static Arena a;

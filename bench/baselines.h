@@ -11,6 +11,7 @@ namespace umabench {
 extern void* (*volatile g_memcpy)(void*, const void*, std::size_t);
 extern void* (*volatile g_memmove)(void*, const void*, std::size_t);
 extern void* (*volatile g_memset)(void*, int, std::size_t);
+extern std::size_t (*volatile g_strlen)(const char*);
 
 // memcpy inside a sigsetjmp guard (savemask 0 or 1), with a SIGSEGV/SIGBUS handler that
 // siglongjmps back: returns false if the copy faulted.

@@ -45,6 +45,7 @@ const Result* find(const Results& r, const std::string& family, const std::strin
 std::string baseline_of(const std::string& family) {
   if (family == "move") return "memmove";
   if (family == "fill") return "memset";
+  if (family == "string_length") return "strlen";
   return "memcpy";
 }
 
@@ -177,7 +178,8 @@ std::string band_table(const Results& r) {
   o << " all |\n|---|---|---|---|";
   for (std::size_t i = 0; i <= sizeof kBands / sizeof kBands[0]; ++i) o << "---:|";
   o << "\n";
-  for (const char* family : {"copy_from_user", "copy_to_user", "copy_user_to_user", "move", "fill", "copy_nt"}) {
+  for (const char* family : {"copy_from_user", "copy_to_user", "copy_user_to_user", "move", "fill", "copy_nt",
+                             "string_length"}) {
     std::vector<std::pair<std::string, std::string>> groups;  // (alignment, cache)
     for (const auto& [key, res] : r)
       if (std::get<0>(key) == family) {
@@ -299,14 +301,14 @@ std::string write_report(const Results& r, const ReportContext& ctx, const std::
   md << "# umaccess benchmark report\n\nCPU: " << ctx.cpu << ". Mode: " << ctx.mode
      << ". Every ratio is ours / glibc in the same process and run (time, lower is better). "
         "Lengths are bytes; `a0` aligned, `s1d3` source +1 and destination +3, `s33d33` both +33; "
-        "move `dst+5`/`dst-5` overlap by 5 bytes; `cold` flushes both buffers from the caches before every copy.\n\n"
+        "move `dst+5`/`dst-5` overlap by 5 bytes; string_length `s7` starts the string 7 bytes past a 64-byte boundary; `cold` flushes both buffers from the caches before every copy.\n\n"
      << summary.str()
      << "\n![CopyFromUser: GB/s against length](copy_from_user.png)\n\n"
      << "## Every family: geometric mean of the ratio per size band\n\n" << band_table(r)
      << "\n## Per length: CopyFromUser, every variant\n\n";
   for (const char* alignment : {"a0", "s1d3", "s33d33"})
     md << "### " << alignment << ", hot\n\n" << length_table(r, "copy_from_user", alignment, "hot") << "\n";
-  for (const char* family : {"copy_to_user", "copy_user_to_user", "move", "fill", "copy_nt"}) {
+  for (const char* family : {"copy_to_user", "copy_user_to_user", "move", "fill", "copy_nt", "string_length"}) {
     const std::string alignment = std::string(family) == "move" ? "dst+5" : "a0";
     md << "### " << family << ", " << alignment << ", hot\n\n" << length_table(r, family, alignment, "hot") << "\n";
   }

@@ -7,6 +7,7 @@
 #include <sys/mman.h>
 
 #include <cstdio>
+#include <cstring>
 #include <sstream>
 
 #include "arena.h"
@@ -105,6 +106,14 @@ void run_case(benchmark::State& state, Case c) {
   } else if (family == "probe") {  // the Windows probes a driver runs before touching user memory
     if (series == "ProbeForRead") timed(state, c, src, dst, [&] { ProbeForRead(src, n, 1); });
     else timed(state, c, src, dst, [&] { ProbeForWrite(dst, n, 1); });
+  } else if (family == "string_length") {  // a string of n bytes, then its NUL
+    std::memset(src, 'a', n);
+    src[n] = 0;
+    const char* str = reinterpret_cast<const char*>(src);
+    std::size_t sum = 0;
+    if (series == "strlen") timed(state, c, src, dst, [&] { sum += g_strlen(str); });
+    else timed(state, c, src, dst, [&] { sum += StringLengthFromUser(str); });
+    ok = sum == n * static_cast<std::size_t>(state.iterations());
   } else if (family == "copy_nt") {
     if (series == "memcpy") timed(state, c, src, dst, [&] { g_memcpy(dst, src, n); });
     else timed(state, c, src, dst, [&] { CopyFromUserNonTemporal(dst, src, n); });
@@ -176,6 +185,7 @@ std::size_t register_suite(const Options& o) {
   const std::vector<Alignment> move_alignments = {{"dst+5", 0, 0, 5}, {"dst-5", 0, 0, -5}};
   const std::vector<Alignment> fill_alignments = {{"a0", 0, 0, 0}, {"d3", 0, 3, 0}};
   const std::vector<Alignment> nt_alignments = {{"a0", 0, 0, 0}, {"s1d3", 1, 3, 0}};
+  const std::vector<Alignment> string_alignments = {{"a0", 0, 0, 0}, {"s7", 7, 0, 0}};
   struct Family {
     const char* name;
     std::vector<std::string> baselines;
@@ -191,6 +201,8 @@ std::size_t register_suite(const Options& o) {
       {"move", {"memmove"}, &move_alignments},
       {"fill", {"memset"}, &fill_alignments},
       {"copy_nt", {"memcpy"}, &nt_alignments},
+      // One string routine serves every variant: auto only, up to 1 MiB.
+      {"string_length", {"strlen"}, &string_alignments},
   };
 
   std::size_t count = 0;
@@ -211,7 +223,12 @@ std::size_t register_suite(const Options& o) {
           std::vector<std::string> series = f.baselines;
           // The guards and the syscall only matter aligned and hot.
           if (std::string(al.name) != "a0" || cold) series.resize(1);
-          series.insert(series.end(), ours.begin(), ours.end());
+          if (std::string(f.name) == "string_length") {
+            if (n > (std::size_t{1} << 20)) continue;
+            series.push_back("auto");
+          } else {
+            series.insert(series.end(), ours.begin(), ours.end());
+          }
           for (const std::string& s : series) {
             Case c;
             c.name = {f.name, s, al.name, cache, n};

@@ -27,7 +27,13 @@ constexpr Operation kOperations[] = {
     {"FillUserMemory", Side::User, Side::User},
     {"SetUserMemory", Side::User, Side::User},
     {"ZeroUserMemory", Side::User, Side::User},
+    {"ReadStructFromUser", Side::User, Side::Kernel},
+    {"ReadStructFromMode", Side::User, Side::Kernel},
+    {"WriteStructToUser", Side::Kernel, Side::User},
+    {"WriteStructToMode", Side::Kernel, Side::User},
 };
+static_assert(sizeof kOperations / sizeof kOperations[0] == UMACCESS_OP_WRITE_STRUCT_TO_MODE + 1,
+              "one entry per umaccess_operation, in order");
 constexpr Operation kCopyFromUserAligned{"CopyFromUserAligned", Side::User, Side::Kernel};
 constexpr Operation kCopyToUserAligned{"CopyToUserAligned", Side::Kernel, Side::User};
 

@@ -50,4 +50,10 @@ umaccess_ntstatus umaccess_probe_alignment(const void* address, size_t len, uint
   return check_probe(kExProbeAlignment, address, len, alignment, false);
 }
 
+umaccess_ntstatus umaccess_probe_alignment_as(const char* operation, const void* address,
+                                              size_t len, uint32_t alignment, int is_write) {
+  return check_probe(Operation{operation, Side::User, Side::User}, address, len, alignment,
+                     is_write != 0);
+}
+
 }  // extern "C"

@@ -1,5 +1,6 @@
 /* tests/c_api_test.c - the C API from strict C11 (no POSIX feature macros needed by the
- * header): statuses, exact progress, failure details, scopes, kernel mode. */
+ * header): statuses, exact progress, failure details, scopes, kernel mode; the scalar,
+ * UNICODE_STRING, string-length and interlocked status functions. */
 #define _DEFAULT_SOURCE 1 /* for MAP_ANONYMOUS in this test; umaccess.h itself needs none */
 #include "umaccess/umaccess.h"
 
@@ -18,6 +19,360 @@ static int failures = 0;
     }                                                                         \
   } while (0)
 
+/* The calling thread's last failure must be `status` at `address` by `operation`; is_write
+ * -1: either direction. */
+#define CHECK_LAST_FAILURE(status, address, is_write, operation) \
+  check_last_failure(__LINE__, (status), (const void *)(address), (is_write), (operation))
+static void check_last_failure(int line, umaccess_ntstatus status, const void *address,
+                               int is_write, const char *operation) {
+  umaccess_failure f;
+  if (umaccess_last_failure(&f) != 1) {
+    fprintf(stderr, "%s:%d: no last failure\n", __FILE__, line);
+    ++failures;
+    return;
+  }
+  if (f.status != status || f.address != (uintptr_t)address ||
+      (is_write >= 0 && f.is_write != is_write) || f.operation == NULL ||
+      strcmp(f.operation, operation) != 0) {
+    fprintf(stderr,
+            "%s:%d: last failure %#x at %#lx (write %d) by %s; expected %#x at %#lx (write %d) "
+            "by %s\n",
+            __FILE__, line, (unsigned)f.status, (unsigned long)f.address, f.is_write,
+            f.operation ? f.operation : "(null)", (unsigned)status,
+            (unsigned long)(uintptr_t)address, is_write, operation);
+    ++failures;
+  }
+}
+
+/* The last failure was a check that refused the access (no signal, no kernel). */
+static int last_failure_was_check(void) {
+  umaccess_failure f;
+  return umaccess_last_failure(&f) == 1 && f.signal == 0 && f.kernel == NULL;
+}
+/* The last failure was a fault in an assembly kernel. */
+static int last_failure_was_fault(int signal) {
+  umaccess_failure f;
+  return umaccess_last_failure(&f) == 1 && f.signal == signal && f.kernel != NULL;
+}
+
+/* ---- Scalars: every width, every form; a fault leaves *out alone -------------------------- */
+/* X: the Windows name of the width (UChar, UShort, ULong, ULong64). */
+#define CHECK_SCALAR_WIDTH(bits, value, X)                                                    \
+  do {                                                                                        \
+    const uint##bits##_t untouched = (uint##bits##_t)0x5A5A5A5A5A5A5A5Aull;                    \
+    uint##bits##_t v = 0, raw;                                                                \
+    char *at = p + 2048 + (bits);                                                             \
+    CHECK(umaccess_write_u##bits##_to_user(at, (value)) == STATUS_SUCCESS);                   \
+    memcpy(&raw, at, sizeof raw);                                                             \
+    CHECK(raw == (value));                                                                    \
+    CHECK(umaccess_read_u##bits##_from_user(at, &v) == STATUS_SUCCESS && v == (value));       \
+    v = 0;                                                                                    \
+    CHECK(umaccess_read_u##bits##_from_user_acquire(at, &v) == STATUS_SUCCESS && v == (value)); \
+    v = 0;                                                                                    \
+    CHECK(umaccess_read_u##bits##_from_mode(at, UMACCESS_USER_MODE, &v) == STATUS_SUCCESS &&  \
+          v == (value));                                                                      \
+    v = 0;                                                                                    \
+    CHECK(umaccess_read_u##bits##_from_mode(at, UMACCESS_KERNEL_MODE, &v) == STATUS_SUCCESS && \
+          v == (value));                                                                      \
+    CHECK(umaccess_write_u##bits##_to_user_release(at, (uint##bits##_t)~(value)) ==          \
+          STATUS_SUCCESS);                                                                    \
+    memcpy(&raw, at, sizeof raw);                                                             \
+    CHECK(raw == (uint##bits##_t)~(value));                                                   \
+    CHECK(umaccess_write_u##bits##_to_mode(at, (value), UMACCESS_KERNEL_MODE) == STATUS_SUCCESS); \
+    memcpy(&raw, at, sizeof raw);                                                             \
+    CHECK(raw == (value));                                                                    \
+    CHECK(umaccess_write_u##bits##_to_mode(at, 3, (umaccess_processor_mode)5) == STATUS_SUCCESS); \
+    memcpy(&raw, at, sizeof raw);                                                             \
+    CHECK(raw == 3);                                                                          \
+    /* Any alignment. */                                                                      \
+    CHECK(umaccess_write_u##bits##_to_user(at + 1, (value)) == STATUS_SUCCESS);               \
+    memcpy(&raw, at + 1, sizeof raw);                                                         \
+    CHECK(raw == (value));                                                                    \
+    CHECK(umaccess_read_u##bits##_from_user(at + 1, &v) == STATUS_SUCCESS && v == (value));   \
+    /* Faults at the guard page: status, address, direction, name; *out untouched. */        \
+    v = untouched;                                                                            \
+    CHECK(umaccess_read_u##bits##_from_user(guard, &v) == STATUS_ACCESS_VIOLATION);           \
+    CHECK(v == untouched);                                                                    \
+    CHECK_LAST_FAILURE(STATUS_ACCESS_VIOLATION, guard, 0, "Read" X "FromUser");               \
+    CHECK(last_failure_was_fault(SIGSEGV));                                                   \
+    CHECK(umaccess_read_u##bits##_from_user_acquire(guard, &v) == STATUS_ACCESS_VIOLATION);   \
+    CHECK(v == untouched);                                                                    \
+    CHECK_LAST_FAILURE(STATUS_ACCESS_VIOLATION, guard, 0, "Read" X "FromUserAcquire");        \
+    CHECK(umaccess_read_u##bits##_from_mode(guard, UMACCESS_USER_MODE, &v) ==                 \
+          STATUS_ACCESS_VIOLATION);                                                           \
+    CHECK(v == untouched);                                                                    \
+    CHECK_LAST_FAILURE(STATUS_ACCESS_VIOLATION, guard, 0, "Read" X "FromMode");               \
+    CHECK(umaccess_write_u##bits##_to_user(guard, (value)) == STATUS_ACCESS_VIOLATION);       \
+    CHECK_LAST_FAILURE(STATUS_ACCESS_VIOLATION, guard, 1, "Write" X "ToUser");                \
+    CHECK(umaccess_write_u##bits##_to_user_release(guard, (value)) == STATUS_ACCESS_VIOLATION); \
+    CHECK_LAST_FAILURE(STATUS_ACCESS_VIOLATION, guard, 1, "Write" X "ToUserRelease");         \
+    CHECK(umaccess_write_u##bits##_to_mode(guard, (value), UMACCESS_USER_MODE) ==             \
+          STATUS_ACCESS_VIOLATION);                                                           \
+    CHECK_LAST_FAILURE(STATUS_ACCESS_VIOLATION, guard, 1, "Write" X "ToMode");                \
+    /* The last whole value before the guard is fine. */                                     \
+    CHECK(umaccess_read_u##bits##_from_user(guard - (bits) / 8, &v) == STATUS_SUCCESS);       \
+  } while (0)
+
+static void test_scalars(char *p, char *guard) {
+  umaccess_range_scope scope;
+  uint64_t v64 = 0x5A5A5A5A5A5A5A5Aull;
+  uint32_t v32 = 0x5A5A5A5Au;
+  CHECK_SCALAR_WIDTH(8, 0x81u, "UChar");
+  CHECK_SCALAR_WIDTH(16, 0x8182u, "UShort");
+  CHECK_SCALAR_WIDTH(32, 0x81828384u, "ULong");
+  CHECK_SCALAR_WIDTH(64, 0x8182838485868788ull, "ULong64");
+
+  /* A value straddling into the guard page: the first inaccessible byte. */
+  CHECK(umaccess_read_u32_from_user(guard - 2, &v32) == STATUS_ACCESS_VIOLATION);
+  CHECK(v32 == 0x5A5A5A5Au);
+  CHECK_LAST_FAILURE(STATUS_ACCESS_VIOLATION, guard, 0, "ReadULongFromUser");
+
+  /* The user range: refused before touching, at the first byte outside it. */
+  CHECK(umaccess_enter_user_range(&scope, (uintptr_t)p + 2048, (uintptr_t)p + 2048 + 16) ==
+        STATUS_SUCCESS);
+  CHECK(umaccess_read_u64_from_user(p + 2048 + 12, &v64) == STATUS_ACCESS_VIOLATION);
+  CHECK(v64 == 0x5A5A5A5A5A5A5A5Aull);
+  CHECK_LAST_FAILURE(STATUS_ACCESS_VIOLATION, p + 2048 + 16, 0, "ReadULong64FromUser");
+  CHECK(last_failure_was_check());
+  CHECK(umaccess_write_u32_to_user(p + 2048 + 16, 1) == STATUS_ACCESS_VIOLATION);
+  CHECK_LAST_FAILURE(STATUS_ACCESS_VIOLATION, p + 2048 + 16, 1, "WriteULongToUser");
+  CHECK(umaccess_read_u64_from_mode(p + 2048 + 12, UMACCESS_KERNEL_MODE, &v64) == STATUS_SUCCESS);
+  CHECK(umaccess_read_u64_from_user(p + 2048 + 8, &v64) == STATUS_SUCCESS);
+  umaccess_leave_user_range(&scope);
+}
+
+/* ---- UNICODE_STRING descriptors ------------------------------------------------------------ */
+static void test_unicode_string(char *p, char *guard) {
+  umaccess_wchar text[4] = {'a', 'b', 'c', 0};
+  umaccess_unicode_string value, out, untouched;
+  umaccess_unicode_string *u = (umaccess_unicode_string *)(void *)(p + 2304);
+  umaccess_unicode_string *at_guard = (umaccess_unicode_string *)(void *)(guard - 8);
+  const size_t pad = offsetof(umaccess_unicode_string, buffer) - 4;
+  unsigned char padding[8];
+  value.length = 6;
+  value.maximum_length = 8;
+  value.buffer = text;
+  memset(u, 0xA5, sizeof *u);
+  CHECK(umaccess_write_unicode_string_to_user(u, value) == STATUS_SUCCESS);
+  memset(padding, 0xA5, sizeof padding);
+  CHECK(memcmp((char *)u + 4, padding, pad) == 0); /* the padding is never written */
+  memset(&out, 0, sizeof out);
+  CHECK(umaccess_read_unicode_string_from_user(u, &out) == STATUS_SUCCESS);
+  CHECK(out.length == 6 && out.maximum_length == 8 && out.buffer == text);
+  value.length = 2;
+  CHECK(umaccess_write_unicode_string_to_mode(u, value, UMACCESS_KERNEL_MODE) == STATUS_SUCCESS);
+  CHECK(umaccess_read_unicode_string_from_mode(u, UMACCESS_KERNEL_MODE, &out) == STATUS_SUCCESS);
+  CHECK(out.length == 2 && out.maximum_length == 8 && out.buffer == text);
+  value.maximum_length = 0xFFFF;
+  CHECK(umaccess_write_unicode_string_to_mode(u, value, UMACCESS_USER_MODE) == STATUS_SUCCESS);
+  CHECK(umaccess_read_unicode_string_from_mode(u, UMACCESS_USER_MODE, &out) == STATUS_SUCCESS);
+  CHECK(out.length == 2 && out.maximum_length == 0xFFFF && out.buffer == text);
+  CHECK(memcmp((char *)u + 4, padding, pad) == 0);
+
+  /* The lengths are readable, the buffer pointer lies in the guard page. */
+  memset(&untouched, 0x5A, sizeof untouched);
+  out = untouched;
+  CHECK(umaccess_read_unicode_string_from_user(at_guard, &out) == STATUS_ACCESS_VIOLATION);
+  CHECK(memcmp(&out, &untouched, sizeof out) == 0);
+  CHECK_LAST_FAILURE(STATUS_ACCESS_VIOLATION, guard, 0, "ReadUnicodeStringFromUser");
+  CHECK(umaccess_read_unicode_string_from_mode(at_guard, UMACCESS_USER_MODE, &out) ==
+        STATUS_ACCESS_VIOLATION);
+  CHECK(memcmp(&out, &untouched, sizeof out) == 0);
+  CHECK_LAST_FAILURE(STATUS_ACCESS_VIOLATION, guard, 0, "ReadUnicodeStringFromMode");
+  CHECK(umaccess_read_unicode_string_from_user((umaccess_unicode_string *)(void *)guard, &out) ==
+        STATUS_ACCESS_VIOLATION);
+  CHECK_LAST_FAILURE(STATUS_ACCESS_VIOLATION, guard, 0, "ReadUnicodeStringFromUser");
+  CHECK(umaccess_write_unicode_string_to_user(at_guard, value) == STATUS_ACCESS_VIOLATION);
+  CHECK_LAST_FAILURE(STATUS_ACCESS_VIOLATION, guard, 1, "WriteUnicodeStringToUser");
+  CHECK(umaccess_write_unicode_string_to_mode(at_guard, value, UMACCESS_USER_MODE) ==
+        STATUS_ACCESS_VIOLATION);
+  CHECK_LAST_FAILURE(STATUS_ACCESS_VIOLATION, guard, 1, "WriteUnicodeStringToMode");
+}
+
+/* ---- String lengths ------------------------------------------------------------------------ */
+static void test_strings(char *p, char *guard) {
+  static const umaccess_wchar wide[] = {0x68, 0x0100, 0x20AC, 0x0001, 0};
+  umaccess_range_scope scope;
+  char *s = p + 2560;
+  char *odd = p + 2601;
+  size_t len = 777;
+  memcpy(s, "hello, world", 13);
+  memcpy(odd, wide, sizeof wide);
+  CHECK(umaccess_string_length_from_user(s, &len) == STATUS_SUCCESS && len == 12);
+  len = 777;
+  CHECK(umaccess_string_length_from_user(s + 12, &len) == STATUS_SUCCESS && len == 0);
+  len = 777;
+  CHECK(umaccess_string_length_from_mode(s, UMACCESS_USER_MODE, &len) == STATUS_SUCCESS &&
+        len == 12);
+  len = 777;
+  CHECK(umaccess_string_length_from_mode(s + 1, UMACCESS_KERNEL_MODE, &len) == STATUS_SUCCESS &&
+        len == 11);
+  len = 777;
+  CHECK(umaccess_wide_string_length_from_user(wide, &len) == STATUS_SUCCESS && len == 4);
+  len = 777;
+  CHECK(umaccess_wide_string_length_from_user((const umaccess_wchar *)(const void *)odd, &len) ==
+            STATUS_SUCCESS &&
+        len == 4);
+  len = 777;
+  CHECK(umaccess_wide_string_length_from_mode((const umaccess_wchar *)(const void *)odd,
+                                              (umaccess_processor_mode)3, &len) ==
+            STATUS_SUCCESS &&
+        len == 4);
+  len = 777;
+  CHECK(umaccess_wide_string_length_from_mode(wide + 1, UMACCESS_KERNEL_MODE, &len) ==
+            STATUS_SUCCESS &&
+        len == 3);
+
+  /* No NUL before the guard page: the fault is at its first byte; *length untouched. */
+  memset(guard - 64, 'x', 64);
+  len = 777;
+  CHECK(umaccess_string_length_from_user(guard - 40, &len) == STATUS_ACCESS_VIOLATION);
+  CHECK(len == 777);
+  CHECK_LAST_FAILURE(STATUS_ACCESS_VIOLATION, guard, 0, "StringLengthFromUser");
+  CHECK(last_failure_was_fault(SIGSEGV));
+  CHECK(umaccess_string_length_from_mode(guard - 1, UMACCESS_USER_MODE, &len) ==
+        STATUS_ACCESS_VIOLATION);
+  CHECK(len == 777);
+  CHECK_LAST_FAILURE(STATUS_ACCESS_VIOLATION, guard, 0, "StringLengthFromMode");
+  CHECK(umaccess_wide_string_length_from_user((const umaccess_wchar *)(const void *)(guard - 40),
+                                              &len) == STATUS_ACCESS_VIOLATION);
+  CHECK_LAST_FAILURE(STATUS_ACCESS_VIOLATION, guard, 0, "WideStringLengthFromUser");
+  /* Odd start: the last unit straddles into the guard page. */
+  CHECK(umaccess_wide_string_length_from_mode((const umaccess_wchar *)(const void *)(guard - 39),
+                                              UMACCESS_USER_MODE, &len) ==
+        STATUS_ACCESS_VIOLATION);
+  CHECK_LAST_FAILURE(STATUS_ACCESS_VIOLATION, guard, 0, "WideStringLengthFromMode");
+  CHECK(len == 777);
+  /* A NUL in the last byte: measured without a fault. */
+  guard[-1] = 0;
+  CHECK(umaccess_string_length_from_user(guard - 40, &len) == STATUS_SUCCESS && len == 39);
+  guard[-2] = 0;
+  CHECK(umaccess_wide_string_length_from_user((const umaccess_wchar *)(const void *)(guard - 40),
+                                              &len) == STATUS_SUCCESS &&
+        len == 19);
+
+  /* The user range's end is the end of the string. */
+  CHECK(umaccess_enter_user_range(&scope, (uintptr_t)s, (uintptr_t)s + 5) == STATUS_SUCCESS);
+  len = 777;
+  CHECK(umaccess_string_length_from_user(s, &len) == STATUS_ACCESS_VIOLATION && len == 777);
+  CHECK_LAST_FAILURE(STATUS_ACCESS_VIOLATION, s + 5, 0, "StringLengthFromUser");
+  CHECK(last_failure_was_check());
+  CHECK(umaccess_string_length_from_user(s + 5, &len) == STATUS_ACCESS_VIOLATION);
+  CHECK_LAST_FAILURE(STATUS_ACCESS_VIOLATION, s + 5, 0, "StringLengthFromUser");
+  CHECK(umaccess_string_length_from_mode(s, UMACCESS_KERNEL_MODE, &len) == STATUS_SUCCESS &&
+        len == 12);
+  umaccess_leave_user_range(&scope);
+}
+
+/* ---- Interlocked: all twelve --------------------------------------------------------------- */
+static void test_interlocked(char *p, char *guard, char *read_only) {
+  int32_t *d = (int32_t *)(void *)(p + 3072);
+  int64_t *q = (int64_t *)(void *)(p + 3080);
+  int32_t o32 = 0;
+  int64_t o64 = 0;
+  const umaccess_processor_mode other = (umaccess_processor_mode)5;
+  unsigned char canary[4];
+
+  memset(p + 3076, 0xC3, 4); /* between d and q: never written */
+  memset(canary, 0xC3, sizeof canary);
+  *d = (int32_t)0x80000001u;
+  CHECK(umaccess_interlocked_compare_exchange_to_user(d, 7, (int32_t)0x80000001u, &o32) ==
+            STATUS_SUCCESS &&
+        o32 == (int32_t)0x80000001u && *d == 7);
+  CHECK(umaccess_interlocked_compare_exchange_to_user(d, 9, 8, &o32) == STATUS_SUCCESS &&
+        o32 == 7 && *d == 7);
+  CHECK(umaccess_interlocked_compare_exchange_to_mode(d, -2, 7, UMACCESS_USER_MODE, &o32) ==
+            STATUS_SUCCESS &&
+        o32 == 7 && *d == -2);
+  CHECK(umaccess_interlocked_compare_exchange_to_mode(d, 0x10, -2, UMACCESS_KERNEL_MODE, &o32) ==
+            STATUS_SUCCESS &&
+        o32 == -2 && *d == 0x10);
+  CHECK(umaccess_interlocked_or_to_user(d, (int32_t)0x80000001u, &o32) == STATUS_SUCCESS &&
+        o32 == 0x10 && *d == (int32_t)0x80000011u);
+  CHECK(umaccess_interlocked_or_to_mode(d, 0x100, other, &o32) == STATUS_SUCCESS &&
+        o32 == (int32_t)0x80000011u && *d == (int32_t)0x80000111u);
+  CHECK(umaccess_interlocked_and_to_user(d, 0x111, &o32) == STATUS_SUCCESS &&
+        o32 == (int32_t)0x80000111u && *d == 0x111);
+  CHECK(umaccess_interlocked_and_to_mode(d, 0x11, UMACCESS_KERNEL_MODE, &o32) == STATUS_SUCCESS &&
+        o32 == 0x111 && *d == 0x11);
+  CHECK(umaccess_interlocked_or_to_mode(d, 0x2, UMACCESS_KERNEL_MODE, &o32) == STATUS_SUCCESS &&
+        o32 == 0x11 && *d == 0x13);
+  CHECK(umaccess_interlocked_and_to_mode(d, -1, UMACCESS_USER_MODE, &o32) == STATUS_SUCCESS &&
+        o32 == 0x13 && *d == 0x13);
+  CHECK(memcmp(p + 3076, canary, 4) == 0);
+
+  *q = (int64_t)0x8000000100000002ull;
+  CHECK(umaccess_interlocked_compare_exchange64_to_user(q, 5, 2, &o64) == STATUS_SUCCESS &&
+        o64 == (int64_t)0x8000000100000002ull && *q == (int64_t)0x8000000100000002ull);
+  CHECK(umaccess_interlocked_compare_exchange64_to_user(q, 5, (int64_t)0x8000000100000002ull,
+                                                        &o64) == STATUS_SUCCESS &&
+        o64 == (int64_t)0x8000000100000002ull && *q == 5);
+  CHECK(umaccess_interlocked_compare_exchange64_to_mode(q, -1, 5, other, &o64) == STATUS_SUCCESS &&
+        o64 == 5 && *q == -1);
+  CHECK(umaccess_interlocked_compare_exchange64_to_mode(q, 0x100000000ll, -1, UMACCESS_KERNEL_MODE,
+                                                        &o64) == STATUS_SUCCESS &&
+        o64 == -1 && *q == 0x100000000ll);
+  CHECK(umaccess_interlocked_or64_to_user(q, INT64_MIN, &o64) == STATUS_SUCCESS &&
+        o64 == 0x100000000ll && *q == (int64_t)0x8000000100000000ull);
+  CHECK(umaccess_interlocked_or64_to_mode(q, 1, UMACCESS_KERNEL_MODE, &o64) == STATUS_SUCCESS &&
+        o64 == (int64_t)0x8000000100000000ull && *q == (int64_t)0x8000000100000001ull);
+  CHECK(umaccess_interlocked_and64_to_user(q, 0x1FFFFFFFFll, &o64) == STATUS_SUCCESS &&
+        o64 == (int64_t)0x8000000100000001ull && *q == 0x100000001ll);
+  CHECK(umaccess_interlocked_and64_to_mode(q, 1, UMACCESS_USER_MODE, &o64) == STATUS_SUCCESS &&
+        o64 == 0x100000001ll && *q == 1);
+  CHECK(memcmp(p + 3076, canary, 4) == 0);
+
+  /* Misaligned: refused before touching, in every mode; *original untouched. */
+  o32 = 99;
+  o64 = 99;
+  CHECK(umaccess_interlocked_compare_exchange_to_user((int32_t *)(void *)(p + 3073), 0, 0, &o32) ==
+        STATUS_DATATYPE_MISALIGNMENT);
+  CHECK_LAST_FAILURE(STATUS_DATATYPE_MISALIGNMENT, p + 3073, 1, "InterlockedCompareExchangeToUser");
+  CHECK(last_failure_was_check());
+  CHECK(umaccess_interlocked_or_to_mode((int32_t *)(void *)(p + 3074), 1, UMACCESS_KERNEL_MODE,
+                                        &o32) == STATUS_DATATYPE_MISALIGNMENT);
+  CHECK_LAST_FAILURE(STATUS_DATATYPE_MISALIGNMENT, p + 3074, 1, "InterlockedOrToMode");
+  CHECK(umaccess_interlocked_and64_to_user((int64_t *)(void *)(p + 3084), 0, &o64) ==
+        STATUS_DATATYPE_MISALIGNMENT);
+  CHECK_LAST_FAILURE(STATUS_DATATYPE_MISALIGNMENT, p + 3084, 1, "InterlockedAnd64ToUser");
+  CHECK(umaccess_interlocked_compare_exchange64_to_mode((int64_t *)(void *)(p + 3081), 0, 0,
+                                                        UMACCESS_KERNEL_MODE, &o64) ==
+        STATUS_DATATYPE_MISALIGNMENT);
+  CHECK_LAST_FAILURE(STATUS_DATATYPE_MISALIGNMENT, p + 3081, 1,
+                     "InterlockedCompareExchange64ToMode");
+  CHECK(o32 == 99 && o64 == 99);
+  CHECK(*d == 0x13 && *q == 1 && memcmp(p + 3076, canary, 4) == 0);
+
+  /* The guard page: the fault is at the destination. */
+  CHECK(umaccess_interlocked_or_to_user((int32_t *)(void *)guard, 1, &o32) ==
+        STATUS_ACCESS_VIOLATION);
+  CHECK_LAST_FAILURE(STATUS_ACCESS_VIOLATION, guard, -1, "InterlockedOrToUser");
+  CHECK(last_failure_was_fault(SIGSEGV));
+  CHECK(umaccess_interlocked_or64_to_mode((int64_t *)(void *)guard, 1, UMACCESS_USER_MODE, &o64) ==
+        STATUS_ACCESS_VIOLATION);
+  CHECK_LAST_FAILURE(STATUS_ACCESS_VIOLATION, guard, -1, "InterlockedOr64ToMode");
+  CHECK(o32 == 99 && o64 == 99);
+
+  /* A read-only page: a write violation, nothing stored. */
+  CHECK(umaccess_interlocked_and_to_user((int32_t *)(void *)read_only, 0, &o32) ==
+        STATUS_ACCESS_VIOLATION);
+  CHECK_LAST_FAILURE(STATUS_ACCESS_VIOLATION, read_only, 1, "InterlockedAndToUser");
+  CHECK(umaccess_interlocked_compare_exchange64_to_user((int64_t *)(void *)(read_only + 8), 0, 42,
+                                                        &o64) == STATUS_ACCESS_VIOLATION);
+  CHECK_LAST_FAILURE(STATUS_ACCESS_VIOLATION, read_only + 8, 1,
+                     "InterlockedCompareExchange64ToUser");
+  CHECK(umaccess_interlocked_and64_to_mode((int64_t *)(void *)(read_only + 8), 0, other, &o64) ==
+        STATUS_ACCESS_VIOLATION);
+  CHECK_LAST_FAILURE(STATUS_ACCESS_VIOLATION, read_only + 8, 1, "InterlockedAnd64ToMode");
+  CHECK(umaccess_interlocked_compare_exchange_to_mode((int32_t *)(void *)read_only, 0, 42,
+                                                      UMACCESS_USER_MODE, &o32) ==
+        STATUS_ACCESS_VIOLATION);
+  CHECK_LAST_FAILURE(STATUS_ACCESS_VIOLATION, read_only, 1, "InterlockedCompareExchangeToMode");
+  CHECK(o32 == 99 && o64 == 99);
+  CHECK(*(const int32_t *)(const void *)read_only == 42);
+  CHECK(*(const int64_t *)(const void *)(read_only + 8) == 42);
+}
+
 int main(void) {
   const size_t page = (size_t)sysconf(_SC_PAGESIZE);
   char *p = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -26,6 +381,7 @@ int main(void) {
   size_t done = 123;
   umaccess_failure f;
   umaccess_range_scope scope;
+  char *read_only;
 
   mprotect(guard, page, PROT_NONE);
   memset(p, 'x', page);
@@ -65,6 +421,18 @@ int main(void) {
 
   CHECK(umaccess_copy_from_user(dst, (void *)0, 0, &done) == STATUS_SUCCESS && done == 0);
   CHECK(umaccess_install_fault_handler() == 0);
+
+  /* The single-access operations. */
+  memset(p + 2048, 0, page - 2048);
+  read_only = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  CHECK(read_only != MAP_FAILED);
+  *(int32_t *)(void *)read_only = 42;
+  *(int64_t *)(void *)(read_only + 8) = 42;
+  mprotect(read_only, page, PROT_READ);
+  test_scalars(p, guard);
+  test_unicode_string(p, guard);
+  test_strings(p, guard);
+  test_interlocked(p, guard, read_only);
 
   if (failures == 0) printf("C API: all checks passed\n");
   return failures == 0 ? 0 : 1;

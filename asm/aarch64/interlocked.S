@@ -16,10 +16,11 @@
  * _32: the w forms ignore the upper halves.
  *
  * Fault behaviour: the exclusive load and store are covered by one range; the fixup records
- * the kernel and branches to uma_fault_return_failed (fault_tail.S), which stores FADDR and
- * FINFO in the record and returns {0, 1}. Nothing was written: a store-exclusive that faults
- * does not store. On a readable but read-only page the load succeeds and the store faults;
- * the handler reads the direction from the fault itself, so the fixups leave FINFO as is.
+ * the kernel, marks the fault as a write and branches to uma_fault_return_failed
+ * (fault_tail.S), which stores FADDR and FINFO in the record and returns {0, 1}. Nothing was
+ * written: a store-exclusive that faults does not store. The write bit: on an inaccessible
+ * page the exclusive load faults first, but the operation that failed is a write, as x86-64's
+ * locked cmpxchg reports it (and as probe_write.S does for the same reason).
  *
  * Registers: x0 = p, x1 = exchange / v, x2 = comperand (cmpxchg) or rec (or, and),
  * x3 = REC, x4 = the original value, x5 = the value to store, w6 = the store-exclusive
@@ -59,6 +60,7 @@ KERNEL uma_cmpxchg_\bits
   dmb ish
   RETURN_ORIGINAL
 FIXUP .Lcmpxchg_fixup_\bits, uma_cmpxchg_\bits
+  orr FINFO, FINFO, #(1 << FINFO_WRITE_BIT)
   b uma_fault_return_failed
 END uma_cmpxchg_\bits
 .endm
@@ -78,6 +80,7 @@ KERNEL uma_\name\()_\bits
   dmb ish
   RETURN_ORIGINAL
 FIXUP .L\name\()_fixup_\bits, uma_\name\()_\bits
+  orr FINFO, FINFO, #(1 << FINFO_WRITE_BIT)
   b uma_fault_return_failed
 END uma_\name\()_\bits
 .endm

@@ -10,10 +10,12 @@
 ;
 ; Algorithm (SSE2, the x86-64 baseline, so one routine serves every CPU):
 ;   head    units one at a time until the cursor is 16-byte aligned;
-;   blocks  aligned 16-byte loads (pcmpeqb/pcmpeqw against zero, pmovmskb, bsf) while a whole
-;           block lies below limit;
+;   blocks  aligned 16-byte loads (pcmpeqb/pcmpeqw against zero, pmovmskb, bsf) up to a
+;           64-byte boundary, then whole cache lines (four blocks, their comparisons or'ed)
+;           while one lies below limit, then single blocks again: the line holding the NUL,
+;           and the blocks below limit after the last whole line;
 ;   tail    units one at a time while a whole unit lies below limit.
-; Reads never go below s or reach limit, and an aligned 16-byte block never crosses a page,
+; Reads never go below s or reach limit, and an aligned block or line never crosses a page,
 ; so no page the string does not reach is ever touched: a string that ends just before an
 ; inaccessible page is measured without a fault, one that runs into it faults there. The
 ; unaligned head costs at most 15 single loads; it keeps the first block from reading bytes
@@ -31,6 +33,23 @@
 %include "umaccess.inc"
 
 FAULT_TABLE string_length
+
+; BLOCK pcmpeq, tail, found, fixup : the aligned 16-byte block at rax, if it lies wholly
+; below limit (else to tail): to found with the NUL mask in ecx, or rax advanced past it.
+%macro BLOCK 4
+    mov     rcx, rsi
+    sub     rcx, rax
+    cmp     rcx, 16
+    jb      %2
+    FAULT_BEGIN %4
+    movdqa  xmm1, [rax]
+    FAULT_END
+    %1      xmm1, xmm0
+    pmovmskb ecx, xmm1
+    test    ecx, ecx
+    jnz     %3
+    add     rax, 16
+%endmacro
 
 ; STRLEN name, unit, size, pcmpeq : one routine. rdi = s, rsi = limit, rax = cursor,
 ; rcx = scratch, xmm0 = zero.
@@ -56,19 +75,36 @@ KERNEL %1, rdx
     jmp     %%head
 %%blocks:
     pxor    xmm0, xmm0
-%%block:
+%%to_group:                         ; single blocks up to a 64-byte boundary
+    test    al, 63
+    jz      %%group
+    BLOCK   %4, %%tail, %%in_block, %%fixup
+    jmp     %%to_group
+%%group:                            ; 64 bytes (one cache line, never two pages) a time
     mov     rcx, rsi
     sub     rcx, rax
-    cmp     rcx, 16
-    jb      %%tail
+    cmp     rcx, 64
+    jb      %%block
     FAULT_BEGIN %%fixup
     movdqa  xmm1, [rax]
+    movdqa  xmm2, [rax + 16]
+    movdqa  xmm3, [rax + 32]
+    movdqa  xmm4, [rax + 48]
     FAULT_END
     %4      xmm1, xmm0
+    %4      xmm2, xmm0
+    %4      xmm3, xmm0
+    %4      xmm4, xmm0
+    por     xmm1, xmm2
+    por     xmm3, xmm4
+    por     xmm1, xmm3
     pmovmskb ecx, xmm1
     test    ecx, ecx
-    jnz     %%in_block
-    add     rax, 16
+    jnz     %%block                 ; a NUL in this line: the single blocks find it
+    add     rax, 64
+    jmp     %%group
+%%block:                            ; single blocks while a whole one lies below limit
+    BLOCK   %4, %%tail, %%in_block, %%fixup
     jmp     %%block
 %%in_block:
     bsf     ecx, ecx                ; byte offset of the first NUL unit (even for words)

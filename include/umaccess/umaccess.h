@@ -231,7 +231,11 @@ typedef enum umaccess_operation {
   UMACCESS_OP_COPY_TO_USER_NONTEMPORAL,
   UMACCESS_OP_FILL_USER_MEMORY,
   UMACCESS_OP_SET_USER_MEMORY,
-  UMACCESS_OP_ZERO_USER_MEMORY
+  UMACCESS_OP_ZERO_USER_MEMORY,
+  UMACCESS_OP_READ_STRUCT_FROM_USER, /* the structure macros' copies (sizes other than 1/2/4/8) */
+  UMACCESS_OP_READ_STRUCT_FROM_MODE,
+  UMACCESS_OP_WRITE_STRUCT_TO_USER,
+  UMACCESS_OP_WRITE_STRUCT_TO_MODE
 } umaccess_operation;
 
 UMACCESS_API size_t umaccess_raw_copy_from_user(void *dst, const void *src, size_t len,
@@ -291,6 +295,12 @@ UMACCESS_API umaccess_value umaccess_raw_string_length(const void *string, unsig
                                                        umaccess_fault_record *record);
 UMACCESS_API umaccess_ntstatus umaccess_raw_access_status(const char *operation,
                                                           const umaccess_fault_record *record);
+/* ExProbeAlignment's checks (alignment, then user range) reported under `operation` (static
+ * storage) and direction: for the ...Aligned structure macros, whose destination checks are
+ * writes. */
+UMACCESS_API umaccess_ntstatus umaccess_probe_alignment_as(const char *operation,
+                                                           const void *address, size_t len,
+                                                           uint32_t alignment, int is_write);
 
 /* Kernel mode: a plain volatile copy or fill by the same kernels, with no check and no
  * recovery (a bad pointer crashes the process, as in any program). */

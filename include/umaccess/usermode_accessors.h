@@ -635,7 +635,7 @@ inline void write_scalar_from(volatile VOID* destination, const VOID* source, KP
 }
 
 inline void read_struct(VOID* destination, const volatile VOID* source, SIZE_T size,
-                        KPROCESSOR_MODE mode, const char* operation) {
+                        KPROCESSOR_MODE mode, umaccess_operation op, const char* operation) {
   switch (size) {
     case 0: return;
     case 1: return read_scalar_into<std::uint8_t>(destination, source, mode, operation);
@@ -644,17 +644,14 @@ inline void read_struct(VOID* destination, const volatile VOID* source, SIZE_T s
     case 8: return read_scalar_into<std::uint64_t>(destination, source, mode, operation);
     default: break;
   }
-  if (mode == KernelMode) {
+  if (mode == KernelMode)
     umaccess_kernel_copy(destination, bare(source), size);
-    return;
-  }
-  std::size_t done = 0;
-  const NtStatus s = umaccess_copy_from_user(destination, bare(source), size, &done);
-  raise_on_failure(s);
+  else
+    UMACCESS_RAW_COPY_(umaccess_raw_copy_from_user, op, destination, source, size);
 }
 
 inline void write_struct(volatile VOID* destination, const VOID* source, SIZE_T size,
-                         KPROCESSOR_MODE mode, const char* operation) {
+                         KPROCESSOR_MODE mode, umaccess_operation op, const char* operation) {
   switch (size) {
     case 0: return;
     case 1: return write_scalar_from<std::uint8_t>(destination, source, mode, operation);
@@ -663,29 +660,37 @@ inline void write_struct(volatile VOID* destination, const VOID* source, SIZE_T 
     case 8: return write_scalar_from<std::uint64_t>(destination, source, mode, operation);
     default: break;
   }
-  if (mode == KernelMode) {
+  if (mode == KernelMode)
     umaccess_kernel_copy(bare(destination), source, size);
-    return;
-  }
-  std::size_t done = 0;
-  const NtStatus s = umaccess_copy_to_user(bare(destination), source, size, &done);
-  raise_on_failure(s);
+  else
+    UMACCESS_RAW_COPY_(umaccess_raw_copy_to_user, op, destination, source, size);
+}
+
+// The alignment checks of the ...Aligned structure macros, named after the macro.
+inline void probe_struct_alignment(const char* operation, const volatile VOID* address,
+                                   SIZE_T size, ULONG alignment, bool is_write) {
+  raise_on_failure(umaccess_probe_alignment_as(operation, bare(address), size, alignment,
+                                               is_write ? 1 : 0));
 }
 }  // namespace umaccess::detail
 
 inline VOID ReadStructFromUserHelper(VOID* Destination, const volatile VOID* Source, SIZE_T Size) {
-  ::umaccess::detail::read_struct(Destination, Source, Size, UserMode, "ReadStructFromUser");
+  ::umaccess::detail::read_struct(Destination, Source, Size, UserMode,
+                                  UMACCESS_OP_READ_STRUCT_FROM_USER, "ReadStructFromUser");
 }
 inline VOID WriteStructToUserHelper(volatile VOID* Destination, const VOID* Source, SIZE_T Size) {
-  ::umaccess::detail::write_struct(Destination, Source, Size, UserMode, "WriteStructToUser");
+  ::umaccess::detail::write_struct(Destination, Source, Size, UserMode,
+                                   UMACCESS_OP_WRITE_STRUCT_TO_USER, "WriteStructToUser");
 }
 inline VOID ReadStructFromModeHelper(VOID* Destination, const volatile VOID* Source, SIZE_T Size,
                                      KPROCESSOR_MODE Mode) {
-  ::umaccess::detail::read_struct(Destination, Source, Size, Mode, "ReadStructFromMode");
+  ::umaccess::detail::read_struct(Destination, Source, Size, Mode,
+                                  UMACCESS_OP_READ_STRUCT_FROM_MODE, "ReadStructFromMode");
 }
 inline VOID WriteStructToModeHelper(volatile VOID* Destination, const VOID* Source, SIZE_T Size,
                                     KPROCESSOR_MODE Mode) {
-  ::umaccess::detail::write_struct(Destination, Source, Size, Mode, "WriteStructToMode");
+  ::umaccess::detail::write_struct(Destination, Source, Size, Mode,
+                                   UMACCESS_OP_WRITE_STRUCT_TO_MODE, "WriteStructToMode");
 }
 
 // The macros evaluate each argument once (bound to locals first).
@@ -704,7 +709,8 @@ inline VOID WriteStructToModeHelper(volatile VOID* Destination, const VOID* Sour
     RtlTypesCompatible(Destination, Source);                                                  \
     auto uma_d_ = (Destination);                                                              \
     auto uma_s_ = (Source);                                                                   \
-    ExProbeAlignment(uma_s_, sizeof(*uma_d_), (Alignment));                                   \
+    ::umaccess::detail::probe_struct_alignment("ReadStructFromUserAligned", uma_s_,            \
+                                               sizeof(*uma_d_), (Alignment), false);          \
     ReadStructFromUserHelper(uma_d_, uma_s_, sizeof(*uma_d_));                                \
   } while (0)
 
@@ -723,7 +729,9 @@ inline VOID WriteStructToModeHelper(volatile VOID* Destination, const VOID* Sour
     auto uma_d_ = (Destination);                                                              \
     auto uma_s_ = (Source);                                                                   \
     const KPROCESSOR_MODE uma_m_ = (Mode);                                                    \
-    if (uma_m_ != KernelMode) ExProbeAlignment(uma_s_, sizeof(*uma_d_), (Alignment));         \
+    if (uma_m_ != KernelMode)                                                                 \
+      ::umaccess::detail::probe_struct_alignment("ReadStructFromModeAligned", uma_s_,          \
+                                                 sizeof(*uma_d_), (Alignment), false);        \
     ReadStructFromModeHelper(uma_d_, uma_s_, sizeof(*uma_d_), uma_m_);                        \
   } while (0)
 
@@ -739,7 +747,8 @@ inline VOID WriteStructToModeHelper(volatile VOID* Destination, const VOID* Sour
     RtlTypesCompatible(Destination, Source);                                                  \
     auto uma_d_ = (Destination);                                                              \
     auto uma_s_ = (Source);                                                                   \
-    ExProbeAlignment(uma_d_, sizeof(*uma_s_), (Alignment));                                   \
+    ::umaccess::detail::probe_struct_alignment("WriteStructToUserAligned", uma_d_,             \
+                                               sizeof(*uma_s_), (Alignment), true);           \
     WriteStructToUserHelper(uma_d_, uma_s_, sizeof(*uma_s_));                                 \
   } while (0)
 
@@ -758,7 +767,9 @@ inline VOID WriteStructToModeHelper(volatile VOID* Destination, const VOID* Sour
     auto uma_d_ = (Destination);                                                              \
     auto uma_s_ = (Source);                                                                   \
     const KPROCESSOR_MODE uma_m_ = (Mode);                                                    \
-    if (uma_m_ != KernelMode) ExProbeAlignment(uma_d_, sizeof(*uma_s_), (Alignment));         \
+    if (uma_m_ != KernelMode)                                                                 \
+      ::umaccess::detail::probe_struct_alignment("WriteStructToModeAligned", uma_d_,           \
+                                                 sizeof(*uma_s_), (Alignment), true);         \
     WriteStructToModeHelper(uma_d_, uma_s_, sizeof(*uma_s_), uma_m_);                         \
   } while (0)
 

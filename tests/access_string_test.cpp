@@ -1,0 +1,533 @@
+// tests/access_string_test.cpp - StringLengthFromUser, WideStringLengthFromUser, the
+// ...FromMode forms and the Rtl* primitives: lengths against a reference at every start
+// alignment (odd addresses too for the wide forms), strings that end exactly at an
+// inaccessible page, strings that run into one, the user range as the end of the world,
+// KernelMode, and a mapped file that shrank under the string.
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <string>
+
+#include "support.h"
+
+namespace umatest {
+namespace {
+
+using ::testing::KilledBySignal;
+using umaccess::ScopedUserRange;
+using umaccess::StructuredException;
+using umaccess::UserRange;
+
+constexpr KPROCESSOR_MODE kOtherMode = 7;  // any mode but KernelMode takes the user path
+
+// One accessor form. `operation` is what StructuredException::operation() must report, or
+// nullptr for the KernelMode forms (no check, no recovery: never called where they would
+// fault).
+struct NarrowForm {
+  const char* label;
+  const char* operation;
+  SIZE_T (*length)(const char*);
+};
+struct WideForm {
+  const char* label;
+  const char* operation;
+  SIZE_T (*length)(const WCHAR*);
+};
+
+const NarrowForm kNarrowForms[] = {
+    {"StringLengthFromUser", "StringLengthFromUser",
+     [](const char* s) { return StringLengthFromUser(s); }},
+    {"StringLengthFromMode(UserMode)", "StringLengthFromMode",
+     [](const char* s) { return StringLengthFromMode(s, UserMode); }},
+    {"StringLengthFromMode(7)", "StringLengthFromMode",
+     [](const char* s) { return StringLengthFromMode(s, kOtherMode); }},
+    {"RtlStringLengthFromUser", "RtlStringLengthFromUser",
+     [](const char* s) { return RtlStringLengthFromUser(s); }},
+    {"StringLengthFromMode(KernelMode)", nullptr,
+     [](const char* s) { return StringLengthFromMode(s, KernelMode); }},
+};
+
+const WideForm kWideForms[] = {
+    {"WideStringLengthFromUser", "WideStringLengthFromUser",
+     [](const WCHAR* s) { return WideStringLengthFromUser(s); }},
+    {"WideStringLengthFromMode(UserMode)", "WideStringLengthFromMode",
+     [](const WCHAR* s) { return WideStringLengthFromMode(s, UserMode); }},
+    {"WideStringLengthFromMode(7)", "WideStringLengthFromMode",
+     [](const WCHAR* s) { return WideStringLengthFromMode(s, kOtherMode); }},
+    {"RtlWideStringLengthFromUser", "RtlWideStringLengthFromUser",
+     [](const WCHAR* s) { return RtlWideStringLengthFromUser(s); }},
+    {"WideStringLengthFromMode(KernelMode)", nullptr,
+     [](const WCHAR* s) { return WideStringLengthFromMode(s, KernelMode); }},
+};
+
+// Wide strings may start at odd addresses: build and inspect them bytewise.
+const WCHAR* wide_at(const char* p) { return reinterpret_cast<const WCHAR*>(p); }
+void put_unit(char* p, std::size_t i, WCHAR unit) { std::memcpy(p + 2 * i, &unit, 2); }
+WCHAR get_unit(const char* p, std::size_t i) {
+  WCHAR unit;
+  std::memcpy(&unit, p + 2 * i, 2);
+  return unit;
+}
+
+// The references.
+std::size_t reference_strlen(const char* s) { return std::strlen(s); }
+std::size_t reference_wcslen(const char* s) {
+  std::size_t n = 0;
+  while (get_unit(s, n) != 0) ++n;
+  return n;
+}
+
+// Non-zero bytes, every value 1..255 among them.
+char nonzero_byte(std::size_t i, unsigned seed) {
+  const unsigned char b = pattern_byte(i, seed);
+  return static_cast<char>(b == 0 ? 0x80 : b);
+}
+void fill_nonzero(char* p, std::size_t n, unsigned seed) {
+  for (std::size_t i = 0; i < n; ++i) p[i] = nonzero_byte(i, seed);
+}
+
+// Non-zero units, half of them with a zero byte, arranged so that the odd-aligned byte
+// pairs include 0x0000: a scanner that looks at bytes, or at words at the wrong
+// alignment, finds a terminator that is not there.
+//   bytes: 00 01 | 01 00 | 00 AB | CD 00 | 34 12 | FF FF | 00 80 | 80 00
+constexpr WCHAR kTrickyUnits[] = {0x0100, 0x0001, 0xAB00, 0x00CD, 0x1234, 0xFFFF, 0x8000, 0x0080};
+WCHAR nonzero_unit(std::size_t i, unsigned seed) { return kTrickyUnits[(i + seed) % 8]; }
+void fill_nonzero_units(char* p, std::size_t units, unsigned seed) {
+  for (std::size_t i = 0; i < units; ++i) put_unit(p, i, nonzero_unit(i, seed));
+}
+
+std::uintptr_t addr(const void* p) { return reinterpret_cast<std::uintptr_t>(p); }
+
+// Asserts that `e` is the read fault (or refusal) of `operation` at `at`.
+void expect_read_violation(const StructuredException& e, const char* operation, const void* at,
+                           NTSTATUS code = STATUS_ACCESS_VIOLATION) {
+  EXPECT_EQ(e.code(), code) << umaccess::status_name(e.code());
+  EXPECT_EQ(e.address(), addr(at)) << "off by " << static_cast<long>(e.address() - addr(at));
+  EXPECT_FALSE(e.is_write());
+  ASSERT_NE(e.operation(), nullptr);
+  EXPECT_STREQ(e.operation(), operation);
+}
+
+// Stops a sweep after a handful of failures instead of reporting thousands.
+class FailureBudget {
+ public:
+  bool exhausted() const { return failures_ >= 10; }
+  void count() { ++failures_; }
+  ~FailureBudget() {
+    if (failures_ >= 10) ADD_FAILURE() << "further mismatches not reported";
+  }
+
+ private:
+  int failures_ = 0;
+};
+
+// ---- Lengths against the reference --------------------------------------------------------
+
+TEST(AccessString, NarrowLengthsAtEveryStartOffset) {
+  constexpr std::size_t kMaxLength = 300;
+  GuardedRegion region(page_size());
+  FailureBudget budget;
+  for (std::size_t offset = 0; offset < 64 && !budget.exhausted(); ++offset) {
+    char* s = region.begin() + offset;
+    // Zeros before the string (a scanner reading below s would stop there) and non-zero
+    // bytes after it, up to the end of the region.
+    std::memset(region.begin(), 0, offset);
+    fill_nonzero(s, region.size() - offset, static_cast<unsigned>(offset));
+    for (std::size_t n = 0; n <= kMaxLength && !budget.exhausted(); ++n) {
+      const char saved = s[n];
+      s[n] = 0;
+      const std::size_t expected = reference_strlen(s);
+      ASSERT_EQ(expected, n);
+      for (const auto& form : kNarrowForms) {
+        const SIZE_T got = form.length(s);
+        if (got != expected) {
+          ADD_FAILURE() << form.label << ": offset " << offset << ", length " << expected
+                        << ": got " << got;
+          budget.count();
+        }
+      }
+      s[n] = saved;
+    }
+  }
+}
+
+TEST(AccessString, WideLengthsAtEveryStartOffsetEvenAndOdd) {
+  constexpr std::size_t kMaxLength = 300;
+  GuardedRegion region(page_size());
+  FailureBudget budget;
+  for (std::size_t offset = 0; offset < 64 && !budget.exhausted(); ++offset) {
+    char* s = region.begin() + offset;
+    std::memset(region.begin(), 0, offset);
+    fill_nonzero_units(s, (region.size() - offset) / 2, static_cast<unsigned>(offset));
+    for (std::size_t n = 0; n <= kMaxLength && !budget.exhausted(); ++n) {
+      const WCHAR saved = get_unit(s, n);
+      put_unit(s, n, 0);
+      const std::size_t expected = reference_wcslen(s);
+      ASSERT_EQ(expected, n);
+      for (const auto& form : kWideForms) {
+        const SIZE_T got = form.length(wide_at(s));
+        if (got != expected) {
+          ADD_FAILURE() << form.label << ": offset " << offset << ", length " << expected
+                        << ": got " << got;
+          budget.count();
+        }
+      }
+      put_unit(s, n, saved);
+    }
+  }
+}
+
+TEST(AccessString, EmptyAndOrdinaryStrings) {
+  const char empty[] = "";
+  const char hello[] = "hello, world";
+  const WCHAR wide_empty[] = u"";
+  const WCHAR wide_hello[] = u"h\u00e9llo, w\u00f6rld \u20ac";
+  for (const auto& form : kNarrowForms) {
+    SCOPED_TRACE(form.label);
+    EXPECT_EQ(form.length(empty), 0u);
+    EXPECT_EQ(form.length(hello), 12u);
+  }
+  for (const auto& form : kWideForms) {
+    SCOPED_TRACE(form.label);
+    EXPECT_EQ(form.length(wide_empty), 0u);
+    EXPECT_EQ(form.length(wide_hello), 14u);
+  }
+}
+
+// ---- Strings that end exactly at an inaccessible page -------------------------------------
+
+TEST(AccessString, NarrowNulInTheLastAccessibleByteIsMeasuredWithoutFault) {
+  GuardedRegion region(page_size());
+  char* guard = region.guard();
+  fill_nonzero(guard - 200, 199, 3);
+  guard[-1] = 0;
+  // Every length 0..100, so the start takes every alignment.
+  for (std::size_t n = 0; n <= 100; ++n) {
+    const char* s = guard - 1 - n;
+    for (const auto& form : kNarrowForms) {
+      SCOPED_TRACE(form.label);
+      SIZE_T got = 0;
+      try {
+        got = form.length(s);
+      } catch (const StructuredException& e) {
+        ADD_FAILURE() << "length " << n << ": raised " << e.what();
+        continue;
+      }
+      EXPECT_EQ(got, n) << "start " << static_cast<const void*>(s);
+    }
+  }
+}
+
+TEST(AccessString, WideNulInTheLastAccessibleUnitIsMeasuredWithoutFault) {
+  GuardedRegion region(page_size());
+  char* guard = region.guard();
+  for (std::size_t n = 0; n <= 100; ++n) {
+    // Even start: the NUL unit is guard[-2..-1]. Odd start: it is guard[-3..-2], and the
+    // one byte left before the guard is no whole unit, so it must not matter.
+    for (std::size_t trailing : {0, 1}) {
+      char* s = guard - trailing - 2 * (n + 1);
+      std::memset(guard - 300, 0, 300);  // zeros before the string
+      fill_nonzero_units(s, n, static_cast<unsigned>(n));
+      put_unit(s, n, 0);
+      if (trailing) guard[-1] = 0x41;
+      for (const auto& form : kWideForms) {
+        SCOPED_TRACE(form.label);
+        SIZE_T got = 0;
+        try {
+          got = form.length(wide_at(s));
+        } catch (const StructuredException& e) {
+          ADD_FAILURE() << "length " << n << ", start " << static_cast<void*>(s) << ": raised "
+                        << e.what();
+          continue;
+        }
+        EXPECT_EQ(got, n) << "start " << static_cast<void*>(s);
+      }
+    }
+  }
+}
+
+// ---- Strings that run into an inaccessible page -------------------------------------------
+
+TEST(AccessString, NarrowStringRunningIntoTheGuardPageRaisesThere) {
+  GuardedRegion region(page_size());
+  char* guard = region.guard();
+  fill_nonzero(guard - 200, 200, 5);
+  for (std::size_t n = 0; n <= 100; ++n) {  // n accessible bytes, none of them NUL
+    const char* s = guard - n;
+    for (const auto& form : kNarrowForms) {
+      if (form.operation == nullptr) continue;
+      SCOPED_TRACE(std::string(form.label) + ", " + std::to_string(n) + " bytes");
+      const auto e = expect_raise([&] { form.length(s); });
+      expect_read_violation(e, form.operation, guard);
+      EXPECT_NE(e.kernel(), nullptr) << "a fault, not a check";
+    }
+  }
+}
+
+TEST(AccessString, WideStringRunningIntoTheGuardPageRaisesThere) {
+  GuardedRegion region(page_size());
+  char* guard = region.guard();
+  for (std::size_t n = 0; n <= 100; ++n) {  // n whole accessible units, none of them NUL
+    // straddle 0: the units end at the guard; 1: odd start, and the last unit has one byte
+    // before the guard and one in it (that byte being 0 must not matter).
+    for (std::size_t straddle : {0, 1}) {
+      char* s = guard - straddle - 2 * n;
+      fill_nonzero_units(s, n, static_cast<unsigned>(n));
+      if (straddle) guard[-1] = 0;
+      for (const auto& form : kWideForms) {
+        if (form.operation == nullptr) continue;
+        SCOPED_TRACE(std::string(form.label) + ", " + std::to_string(n) + " units, start " +
+                     (straddle ? "odd" : "even"));
+        const auto e = expect_raise([&] { form.length(wide_at(s)); });
+        expect_read_violation(e, form.operation, guard);
+        EXPECT_NE(e.kernel(), nullptr);
+      }
+    }
+  }
+}
+
+TEST(AccessString, StringOnAnInaccessiblePageInsideTheRegionRaisesAtItsStart) {
+  GuardedRegion region(3 * page_size());
+  char* hole = region.begin() + page_size();
+  fill_nonzero(region.begin(), page_size(), 1);
+  fill_nonzero(hole + page_size(), page_size(), 2);  // a NUL-free page after the hole too
+  region.protect(page_size(), page_size(), PROT_NONE);
+  // Starting inside the hole, and running into it from the page before.
+  for (char* s : {hole, hole + 1, hole + 77, hole - 1, hole - 33}) {
+    const auto e = expect_raise([&] { StringLengthFromUser(s); });
+    expect_read_violation(e, "StringLengthFromUser", s < hole ? hole : s);
+    const auto w = expect_raise([&] { WideStringLengthFromUser(wide_at(s)); });
+    expect_read_violation(w, "WideStringLengthFromUser", s < hole ? hole : s);
+  }
+}
+
+// ---- The user range -------------------------------------------------------------------------
+
+// With the range [begin, end): every start in it, the NUL just before end (measured), at
+// end (raises at end: nothing at or past the range's end exists) or further on.
+void check_narrow_range_end(char* begin, char* end) {
+  fill_nonzero(begin, static_cast<std::size_t>(end - begin) + 64, 11);
+  ScopedUserRange scope({addr(begin), addr(end)});
+  FailureBudget budget;
+  for (char* s = begin; s < end && !budget.exhausted(); ++s) {
+    for (const auto& form : kNarrowForms) {
+      if (form.operation == nullptr) continue;
+      // The NUL in the last byte of the range.
+      end[-1] = 0;
+      const SIZE_T got = form.length(s);
+      if (got != static_cast<std::size_t>(end - 1 - s)) {
+        ADD_FAILURE() << form.label << ": start end-" << (end - s) << ": got " << got;
+        budget.count();
+      }
+      end[-1] = 'a';
+      // The NUL exactly at the range's end, then further past it.
+      for (std::size_t past : {0, 1, 17}) {
+        end[past] = 0;
+        try {
+          const SIZE_T length = form.length(s);
+          ADD_FAILURE() << form.label << ": start end-" << (end - s) << ", NUL at end+" << past
+                        << ": returned " << length << " instead of raising";
+          budget.count();
+        } catch (const StructuredException& e) {
+          if (e.code() != STATUS_ACCESS_VIOLATION || e.address() != addr(end) || e.is_write() ||
+              std::strcmp(e.operation(), form.operation) != 0 || e.kernel() != nullptr) {
+            ADD_FAILURE() << form.label << ": start end-" << (end - s) << ": " << e.what()
+                          << " (kernel " << (e.kernel() ? e.kernel() : "none") << ")";
+            budget.count();
+          }
+        }
+        end[past] = 'b';
+      }
+    }
+  }
+}
+
+TEST(AccessString, NarrowStringEndsAtAUserRangeEndThatIsNotAligned) {
+  GuardedRegion region(2 * page_size());
+  check_narrow_range_end(region.begin() + 16, region.begin() + 16 + 115);  // odd
+  check_narrow_range_end(region.begin() + 16, region.begin() + 16 + 200);  // 8, not 16
+}
+
+TEST(AccessString, NarrowStringEndsAtAPageAlignedUserRangeEnd) {
+  GuardedRegion region(2 * page_size());
+  // The page after the range's end is accessible; its NULs do not count.
+  check_narrow_range_end(region.begin() + page_size() - 300, region.begin() + page_size());
+}
+
+// Wide: with the range's end at an odd distance from the start, the unit straddling it is
+// not wholly in the range: the string raises at that unit even if both its bytes are 0.
+void check_wide_range_end(char* begin, char* end) {
+  ScopedUserRange scope({addr(begin), addr(end)});
+  FailureBudget budget;
+  for (char* s = begin; s < end && !budget.exhausted(); ++s) {
+    const std::size_t whole = static_cast<std::size_t>(end - s) / 2;
+    char* first_out = s + 2 * whole;  // the first unit not wholly in the range
+    std::memset(begin, 0, s - begin);
+    fill_nonzero_units(s, whole + 16, 3);
+    for (const auto& form : kWideForms) {
+      if (form.operation == nullptr) continue;
+      if (whole > 0) {
+        put_unit(s, whole - 1, 0);
+        const SIZE_T got = form.length(wide_at(s));
+        if (got != whole - 1) {
+          ADD_FAILURE() << form.label << ": start end-" << (end - s) << ": got " << got
+                        << ", expected " << whole - 1;
+          budget.count();
+        }
+        put_unit(s, whole - 1, 0x0100);
+      }
+      for (std::size_t past : {0, 1, 5}) {
+        put_unit(s, whole + past, 0);
+        try {
+          const SIZE_T length = form.length(wide_at(s));
+          ADD_FAILURE() << form.label << ": start end-" << (end - s) << ", NUL unit at +"
+                        << past << ": returned " << length << " instead of raising";
+          budget.count();
+        } catch (const StructuredException& e) {
+          if (e.code() != STATUS_ACCESS_VIOLATION || e.address() != addr(first_out) ||
+              e.is_write() || std::strcmp(e.operation(), form.operation) != 0) {
+            ADD_FAILURE() << form.label << ": start end-" << (end - s) << ": " << e.what()
+                          << ", expected the address end-" << (end - first_out);
+            budget.count();
+          }
+        }
+        put_unit(s, whole + past, 0x0001);
+      }
+    }
+  }
+}
+
+TEST(AccessString, WideStringEndsAtAUserRangeEndThatIsNotAligned) {
+  GuardedRegion region(2 * page_size());
+  check_wide_range_end(region.begin() + 16, region.begin() + 16 + 115);
+  check_wide_range_end(region.begin() + 16, region.begin() + 16 + 200);
+}
+
+TEST(AccessString, WideStringEndsAtAPageAlignedUserRangeEnd) {
+  GuardedRegion region(2 * page_size());
+  check_wide_range_end(region.begin() + page_size() - 300, region.begin() + page_size());
+}
+
+// The range's end just before an inaccessible page: a string running out of the range is
+// refused at the end without the page being touched (kernel() is null: no fault), and the
+// last failure is a check (signal 0), not a SIGSEGV.
+TEST(AccessString, RunningOutOfTheRangeNeverReadsPastItsEnd) {
+  GuardedRegion region(page_size());
+  char* guard = region.guard();
+  fill_nonzero(region.begin(), region.size(), 2);
+  for (std::size_t gap : {0, 1, 5, 16, 100}) {
+    char* end = guard - gap;
+    ScopedUserRange scope({addr(region.begin()), addr(end)});
+    for (std::size_t n : {0, 1, 15, 16, 17, 64, 333}) {
+      SCOPED_TRACE("gap " + std::to_string(gap) + ", " + std::to_string(n) + " bytes");
+      char* s = end - n;
+      if (n == 0) continue;  // starting at the end: below
+      const auto e = expect_raise([&] { StringLengthFromUser(s); });
+      expect_read_violation(e, "StringLengthFromUser", end);
+      EXPECT_EQ(e.kernel(), nullptr);
+      umaccess_failure failure;
+      ASSERT_EQ(umaccess_last_failure(&failure), 1);
+      EXPECT_EQ(failure.signal, 0) << "a fault: something at or past the range's end was read";
+      const std::size_t whole = n / 2;
+      const auto w = expect_raise([&] { WideStringLengthFromUser(wide_at(s)); });
+      expect_read_violation(w, "WideStringLengthFromUser", s + 2 * whole);
+      EXPECT_EQ(w.kernel(), nullptr);
+      ASSERT_EQ(umaccess_last_failure(&failure), 1);
+      EXPECT_EQ(failure.signal, 0);
+    }
+  }
+}
+
+TEST(AccessString, StartOutsideTheRangeOrAtItsEndRaisesBeforeReading) {
+  GuardedRegion region(2 * page_size());
+  std::memset(region.begin(), 0, region.size());  // every string here would be empty
+  char* begin = region.begin() + 64;
+  char* end = region.begin() + 64 + 131;
+  ScopedUserRange scope({addr(begin), addr(end)});
+  for (char* s : {end, end + 1, end + 2, end + 1000, begin - 1, begin - 2, region.begin()}) {
+    SCOPED_TRACE("start " + std::to_string(s - begin) + " bytes from the range's begin");
+    for (const auto& form : kNarrowForms) {
+      if (form.operation == nullptr) continue;
+      const auto e = expect_raise([&] { form.length(s); });
+      expect_read_violation(e, form.operation, s);
+      EXPECT_EQ(e.kernel(), nullptr) << "refused before reading";
+    }
+    for (const auto& form : kWideForms) {
+      if (form.operation == nullptr) continue;
+      const auto e = expect_raise([&] { form.length(wide_at(s)); });
+      expect_read_violation(e, form.operation, s);
+      EXPECT_EQ(e.kernel(), nullptr);
+    }
+  }
+  // A wide string starting one byte before the end has no whole unit in the range.
+  const auto e = expect_raise([&] { WideStringLengthFromUser(wide_at(end - 1)); });
+  expect_read_violation(e, "WideStringLengthFromUser", end - 1);
+  // Inside the range, the empty strings are fine.
+  EXPECT_EQ(StringLengthFromUser(begin), 0u);
+  EXPECT_EQ(StringLengthFromUser(end - 1), 0u);
+  EXPECT_EQ(WideStringLengthFromUser(wide_at(end - 2)), 0u);
+  EXPECT_EQ(WideStringLengthFromUser(wide_at(begin + 1)), 0u);
+}
+
+TEST(AccessString, KernelModeIgnoresTheUserRange) {
+  GuardedRegion region(page_size());
+  char* s = region.begin() + 100;
+  fill_nonzero(s, 250, 4);
+  s[250] = 0;
+  fill_nonzero_units(s + 300, 99, 1);
+  put_unit(s + 300, 99, 0);
+  fill_nonzero_units(s + 501, 33, 2);  // odd address
+  put_unit(s + 501, 33, 0);
+  ScopedUserRange scope({addr(region.begin()), addr(region.begin() + 120)});
+  EXPECT_EQ(StringLengthFromMode(s, KernelMode), 250u);
+  EXPECT_EQ(WideStringLengthFromMode(wide_at(s + 300), KernelMode), 99u);
+  EXPECT_EQ(WideStringLengthFromMode(wide_at(s + 501), KernelMode), 33u);
+  const auto e = expect_raise([&] { StringLengthFromMode(s, UserMode); });
+  expect_read_violation(e, "StringLengthFromMode", region.begin() + 120);
+}
+
+// ---- KernelMode neither checks nor recovers -------------------------------------------------
+
+TEST(AccessStringDeathTest, KernelModeFaultIsNotRecovered) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  GuardedRegion region(page_size());
+  fill_nonzero(region.ending_at_guard(40), 40, 6);
+  EXPECT_EXIT(StringLengthFromMode(region.ending_at_guard(40), KernelMode),
+              KilledBySignal(SIGSEGV), "");
+  EXPECT_EXIT(WideStringLengthFromMode(wide_at(region.ending_at_guard(41)), KernelMode),
+              KilledBySignal(SIGSEGV), "");
+}
+
+// ---- A mapped file that shrank under the string (SIGBUS) ------------------------------------
+
+TEST(AccessString, StringInAShrunkFileMappingRaisesInPageError) {
+  const int fd = memfd_create("umaccess-string", 0);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(ftruncate(fd, static_cast<off_t>(2 * page_size())), 0);
+  void* p = mmap(nullptr, 2 * page_size(), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  ASSERT_NE(p, MAP_FAILED);
+  char* map = static_cast<char*>(p);
+  fill_nonzero(map, 2 * page_size(), 8);
+  ASSERT_EQ(ftruncate(fd, static_cast<off_t>(page_size())), 0);  // page 1 is gone
+  char* lost = map + page_size();
+  for (std::size_t n : {0, 1, 2, 15, 16, 17, 63, 64, 200}) {
+    SCOPED_TRACE(std::to_string(n) + " bytes before the lost page");
+    const auto e = expect_raise([&] { StringLengthFromUser(lost - n); });
+    expect_read_violation(e, "StringLengthFromUser", lost, STATUS_IN_PAGE_ERROR);
+    const auto w = expect_raise([&] { WideStringLengthFromUser(wide_at(lost - n)); });
+    expect_read_violation(w, "WideStringLengthFromUser", lost, STATUS_IN_PAGE_ERROR);
+    umaccess_failure failure;
+    ASSERT_EQ(umaccess_last_failure(&failure), 1);
+    EXPECT_EQ(failure.signal, SIGBUS);
+  }
+  // A string that ends before the lost page is fine.
+  lost[-1] = 0;
+  EXPECT_EQ(StringLengthFromUser(lost - 10), 9u);
+  lost[-2] = 0;
+  EXPECT_EQ(WideStringLengthFromUser(wide_at(lost - 12)), 5u);
+  munmap(map, 2 * page_size());
+  close(fd);
+}
+
+}  // namespace
+}  // namespace umatest
