@@ -13,8 +13,6 @@
 namespace umaccess::detail {
 namespace {
 
-constexpr umaccess_value kDone{0, 0};
-
 bool is_kernel(umaccess_processor_mode mode) { return mode == UMACCESS_KERNEL_MODE; }
 
 // A check refused the access: describe it in the record (signal 0), touch nothing.
@@ -136,7 +134,8 @@ umaccess_value interlocked(umaccess_interlocked_op op, void* p, unsigned size, s
     case UMACCESS_INTERLOCKED_AND:
       return wide ? uma_and_64(p, value, rec) : uma_and_32(p, value, rec);
   }
-  return kDone;
+  bug_check_in("umaccess_raw_interlocked", PAGE_FAULT_IN_NONPAGED_AREA, op, 0, 0, 0,
+               "an unknown umaccess_interlocked_op");
 }
 
 bool misaligned(const void* p, unsigned size) {
@@ -217,7 +216,10 @@ umaccess_value umaccess_raw_interlocked(umaccess_interlocked_op op, void* dst, u
 
 umaccess_value umaccess_raw_string_length(const void* string, unsigned unit,
                                           umaccess_fault_record* rec) {
-  return string_length(string, unit == 2 ? 2 : 1, rec);
+  if (unit != 1 && unit != 2)
+    bug_check_in("umaccess_raw_string_length", PAGE_FAULT_IN_NONPAGED_AREA, unit, 0, 0, 0,
+                 "a string unit other than 1 (char) or 2 (WCHAR)");
+  return string_length(string, unit, rec);
 }
 
 umaccess_ntstatus umaccess_raw_access_status(const char* operation,
@@ -282,11 +284,15 @@ static umaccess_ntstatus read_unicode_string(const umaccess_unicode_string* src,
                                              umaccess_unicode_string* out) {
   umaccess_fault_record rec;
   const bool kernel = is_kernel(mode);
+  // By address arithmetic: src may be misaligned or NULL, so no src->field in C++.
+  const auto base = reinterpret_cast<uintptr_t>(src);
+  const void* lengths_at = reinterpret_cast<const void*>(base);
+  const void* buffer_at = reinterpret_cast<const void*>(base + offsetof(umaccess_unicode_string, buffer));
   const umaccess_value lengths =
-      kernel ? uma_read_32(&src->length, nullptr) : umaccess_raw_read(&src->length, 4, &rec);
+      kernel ? uma_read_32(lengths_at, nullptr) : umaccess_raw_read(lengths_at, 4, &rec);
   if (lengths.failed != 0) return umaccess_raw_access_status(name, &rec);
   const umaccess_value buffer =
-      kernel ? uma_read_64(&src->buffer, nullptr) : umaccess_raw_read(&src->buffer, 8, &rec);
+      kernel ? uma_read_64(buffer_at, nullptr) : umaccess_raw_read(buffer_at, 8, &rec);
   if (buffer.failed != 0) return umaccess_raw_access_status(name, &rec);
   if (out != nullptr) {
     out->length = static_cast<uint16_t>(lengths.value);
@@ -303,11 +309,14 @@ static umaccess_ntstatus write_unicode_string(umaccess_unicode_string* dst,
   const bool kernel = is_kernel(mode);
   const uint64_t lengths = value.length | static_cast<uint64_t>(value.maximum_length) << 16;
   const uint64_t buffer = reinterpret_cast<uintptr_t>(value.buffer);
+  const auto base = reinterpret_cast<uintptr_t>(dst);  // no dst->field: see above
+  void* lengths_at = reinterpret_cast<void*>(base);
+  void* buffer_at = reinterpret_cast<void*>(base + offsetof(umaccess_unicode_string, buffer));
   const umaccess_value a =
-      kernel ? uma_write_32(&dst->length, lengths, nullptr) : umaccess_raw_write(&dst->length, 4, lengths, &rec);
+      kernel ? uma_write_32(lengths_at, lengths, nullptr) : umaccess_raw_write(lengths_at, 4, lengths, &rec);
   if (a.failed != 0) return umaccess_raw_access_status(name, &rec);
   const umaccess_value b =
-      kernel ? uma_write_64(&dst->buffer, buffer, nullptr) : umaccess_raw_write(&dst->buffer, 8, buffer, &rec);
+      kernel ? uma_write_64(buffer_at, buffer, nullptr) : umaccess_raw_write(buffer_at, 8, buffer, &rec);
   return finish_write(b, rec, name);
 }
 

@@ -18,6 +18,7 @@ void* g_callback_context = nullptr;
 const char* bug_check_name(std::uint32_t code) {
   switch (code) {
     case PAGE_FAULT_IN_NONPAGED_AREA: return "PAGE_FAULT_IN_NONPAGED_AREA";
+    case KERNEL_SECURITY_CHECK_FAILURE: return "KERNEL_SECURITY_CHECK_FAILURE";
     default: return "host-defined";
   }
 }

@@ -61,8 +61,9 @@ std::size_t uma_probe_write(void* p, std::size_t n, uma_fault_record* rec);
 using uma_value = umaccess_value;
 
 // One access of 1, 2, 4 or 8 bytes at any alignment (natural alignment: single-copy
-// atomic). Reads zero-extend. Acquire/release: plain moves on x86-64 (aliases of the
-// relaxed symbols); ldar/stlr on AArch64 when aligned, else a plain access with a barrier.
+// atomic). Reads zero-extend. Acquire/release: plain moves on x86-64 (separate entries, so a
+// fault names the routine that ran); ldar/stlr on AArch64 when aligned, else a plain access
+// with a barrier.
 #define UMA_SCALAR_PRIMITIVES(bits)                                          \
   uma_value uma_read_##bits(const void* p, uma_fault_record* rec);          \
   uma_value uma_read_acquire_##bits(const void* p, uma_fault_record* rec);  \
@@ -87,7 +88,7 @@ uma_value uma_and_64(void* p, std::uint64_t v, uma_fault_record* rec);
 
 // String lengths in [s, limit) (limit >= s): value = the units before the first NUL unit,
 // or, if no whole unit in [s, limit) is NUL, the whole units in it ((limit - s) / unit),
-// which the caller reads as "ran out of the range". Never reads below s or at/above limit,
+// which the caller reads as "ran out of the range" (at the first unit not wholly inside it). Never reads below s or at/above limit,
 // and never touches a page the string does not reach. uma_wcslen takes any s (2-byte units
 // at odd addresses too).
 uma_value uma_strlen(const char* s, const void* limit, uma_fault_record* rec);

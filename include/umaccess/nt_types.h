@@ -134,6 +134,7 @@ typedef enum _MODE { KernelMode = 0, UserMode = 1, MaximumMode = 2 } MODE;
 
 /* Bug check codes umaccess raises itself (bugcodes.h). */
 #define PAGE_FAULT_IN_NONPAGED_AREA   0x00000050u
+#define KERNEL_SECURITY_CHECK_FAILURE 0x00000139u /* a kernel __fastfail; parameter 1: its code */
 
 #endif /* UMACCESS_NO_WINDOWS_TYPES */
 

@@ -158,7 +158,8 @@ UMACCESS_API umaccess_ntstatus umaccess_write_unicode_string_to_mode(
  * NUL. Reads only the string and never a page (or a byte of the user range) that the string
  * does not reach: a string that runs into an inaccessible page fails with that page's
  * status, one that runs out of the user range fails with STATUS_ACCESS_VIOLATION at the
- * range's end. A wide string may start at any address. *length is written on success only. */
+ * range's end (a wide string: at the first unit not wholly inside the range). A wide string
+ * may start at any address. *length is written on success only. */
 UMACCESS_API umaccess_ntstatus umaccess_string_length_from_user(const char *string,
                                                                 size_t *length);
 UMACCESS_API umaccess_ntstatus umaccess_wide_string_length_from_user(const umaccess_wchar *string,

@@ -356,46 +356,62 @@ inline void write_kernel(volatile T* destination, T value) {
 UMACCESS_SCALAR_TYPES(UMACCESS_DEFINE_SCALAR_ACCESSORS_)
 #undef UMACCESS_DEFINE_SCALAR_ACCESSORS_
 
+// A field of a structure behind a user pointer, by address arithmetic: the pointer may be
+// misaligned or NULL, so it is never dereferenced (not even as p->field) in C++.
+namespace umaccess::detail {
+template <class Field, class Object>
+inline const volatile Field* field_at(const volatile Object* object, std::size_t offset) {
+  return reinterpret_cast<const volatile Field*>(reinterpret_cast<std::uintptr_t>(object) + offset);
+}
+template <class Field, class Object>
+inline volatile Field* field_at(volatile Object* object, std::size_t offset) {
+  return reinterpret_cast<volatile Field*>(reinterpret_cast<std::uintptr_t>(object) + offset);
+}
+}  // namespace umaccess::detail
+
 // LARGE_INTEGER / ULARGE_INTEGER: one 64-bit access (no Acquire/Release forms exist).
-#define UMACCESS_DEFINE_LARGE_INTEGER_ACCESSORS_(X, T)                                      \
+#define UMACCESS_DEFINE_LARGE_INTEGER_ACCESSORS_(X, T, Q)                                   \
   inline T Read##X##FromUser(const volatile T* Source) {                                   \
     T v;                                                                                    \
-    v.QuadPart = ::umaccess::detail::read_user(&Source->QuadPart, "Read" #X "FromUser");   \
+    v.QuadPart = ::umaccess::detail::read_user(::umaccess::detail::field_at<Q>(Source, 0),  \
+                                               "Read" #X "FromUser");                       \
     return v;                                                                               \
   }                                                                                         \
   inline T Read##X##FromMode(const volatile T* Source, KPROCESSOR_MODE Mode) {             \
+    const volatile Q* quad = ::umaccess::detail::field_at<Q>(Source, 0);                    \
     T v;                                                                                    \
-    v.QuadPart = Mode == KernelMode                                                         \
-                     ? ::umaccess::detail::read_kernel(&Source->QuadPart)                   \
-                     : ::umaccess::detail::read_user(&Source->QuadPart, "Read" #X "FromMode"); \
+    v.QuadPart = Mode == KernelMode ? ::umaccess::detail::read_kernel(quad)                 \
+                                    : ::umaccess::detail::read_user(quad, "Read" #X "FromMode"); \
     return v;                                                                               \
   }                                                                                         \
   inline VOID Write##X##ToUser(volatile T* Destination, T Value) {                         \
-    ::umaccess::detail::write_user(&Destination->QuadPart, Value.QuadPart,                  \
-                                   "Write" #X "ToUser");                                    \
+    ::umaccess::detail::write_user(::umaccess::detail::field_at<Q>(Destination, 0),         \
+                                   Value.QuadPart, "Write" #X "ToUser");                    \
   }                                                                                         \
   inline VOID Write##X##ToMode(volatile T* Destination, T Value, KPROCESSOR_MODE Mode) {   \
+    volatile Q* quad = ::umaccess::detail::field_at<Q>(Destination, 0);                     \
     if (Mode == KernelMode)                                                                 \
-      ::umaccess::detail::write_kernel(&Destination->QuadPart, Value.QuadPart);             \
+      ::umaccess::detail::write_kernel(quad, Value.QuadPart);                               \
     else                                                                                    \
-      ::umaccess::detail::write_user(&Destination->QuadPart, Value.QuadPart,                \
-                                     "Write" #X "ToMode");                                  \
+      ::umaccess::detail::write_user(quad, Value.QuadPart, "Write" #X "ToMode");            \
   }
-UMACCESS_DEFINE_LARGE_INTEGER_ACCESSORS_(LargeInteger, LARGE_INTEGER)
-UMACCESS_DEFINE_LARGE_INTEGER_ACCESSORS_(ULargeInteger, ULARGE_INTEGER)
+UMACCESS_DEFINE_LARGE_INTEGER_ACCESSORS_(LargeInteger, LARGE_INTEGER, LONGLONG)
+UMACCESS_DEFINE_LARGE_INTEGER_ACCESSORS_(ULargeInteger, ULARGE_INTEGER, ULONGLONG)
 #undef UMACCESS_DEFINE_LARGE_INTEGER_ACCESSORS_
 
 // UNICODE_STRING: Length and MaximumLength as one ULONG access, then Buffer as one pointer
 // access; the padding between them is never read or written (no kernel data leaks into it).
 // Only the descriptor is copied: Buffer remains an untrusted user pointer.
 static_assert(sizeof(UNICODE_STRING) == sizeof(umaccess_unicode_string) &&
+              offsetof(UNICODE_STRING, Length) == 0 &&
+              offsetof(UNICODE_STRING, MaximumLength) == 2 &&
               offsetof(UNICODE_STRING, Buffer) == offsetof(umaccess_unicode_string, buffer));
 
 namespace umaccess::detail {
 inline UNICODE_STRING read_unicode_string(const volatile UNICODE_STRING* source,
                                           KPROCESSOR_MODE mode, const char* operation) {
-  const auto* lengths = reinterpret_cast<const volatile ULONG*>(&source->Length);
-  const volatile PWSTR* buffer = &source->Buffer;
+  const volatile ULONG* lengths = field_at<ULONG>(source, 0);
+  const volatile PWSTR* buffer = field_at<PWSTR>(source, offsetof(UNICODE_STRING, Buffer));
   const ULONG both = mode == KernelMode ? read_kernel(lengths) : read_user(lengths, operation);
   UNICODE_STRING value;
   value.Length = static_cast<USHORT>(both);
@@ -406,8 +422,8 @@ inline UNICODE_STRING read_unicode_string(const volatile UNICODE_STRING* source,
 
 inline void write_unicode_string(volatile UNICODE_STRING* destination, UNICODE_STRING value,
                                  KPROCESSOR_MODE mode, const char* operation) {
-  auto* lengths = reinterpret_cast<volatile ULONG*>(&destination->Length);
-  volatile PWSTR* buffer = &destination->Buffer;
+  volatile ULONG* lengths = field_at<ULONG>(destination, 0);
+  volatile PWSTR* buffer = field_at<PWSTR>(destination, offsetof(UNICODE_STRING, Buffer));
   const ULONG both = static_cast<ULONG>(value.Length) | static_cast<ULONG>(value.MaximumLength) << 16;
   if (mode == KernelMode) {
     write_kernel(lengths, both);
@@ -700,77 +716,77 @@ inline VOID WriteStructToModeHelper(volatile VOID* Destination, const VOID* Sour
 #define ReadStructFromUser(Destination, Source)                                               \
   do {                                                                                        \
     RtlTypesCompatible(Destination, Source);                                                  \
-    auto uma_d_ = (Destination);                                                              \
-    ReadStructFromUserHelper(uma_d_, (Source), sizeof(*uma_d_));                              \
+    auto umaccess_struct_destination_ = (Destination);                                                              \
+    ReadStructFromUserHelper(umaccess_struct_destination_, (Source), sizeof(*umaccess_struct_destination_));                              \
   } while (0)
 
 #define ReadStructFromUserAligned(Destination, Source, Alignment)                             \
   do {                                                                                        \
     RtlTypesCompatible(Destination, Source);                                                  \
-    auto uma_d_ = (Destination);                                                              \
-    auto uma_s_ = (Source);                                                                   \
-    ::umaccess::detail::probe_struct_alignment("ReadStructFromUserAligned", uma_s_,            \
-                                               sizeof(*uma_d_), (Alignment), false);          \
-    ReadStructFromUserHelper(uma_d_, uma_s_, sizeof(*uma_d_));                                \
+    auto umaccess_struct_destination_ = (Destination);                                                              \
+    auto umaccess_struct_source_ = (Source);                                                                   \
+    ::umaccess::detail::probe_struct_alignment("ReadStructFromUserAligned", umaccess_struct_source_,            \
+                                               sizeof(*umaccess_struct_destination_), (Alignment), false);          \
+    ReadStructFromUserHelper(umaccess_struct_destination_, umaccess_struct_source_, sizeof(*umaccess_struct_destination_));                                \
   } while (0)
 
 #define ReadStructFromMode(Destination, Source, Mode)                                         \
   do {                                                                                        \
     RtlTypesCompatible(Destination, Source);                                                  \
     UMACCESS_MODE_CHECK_(Mode);                                                               \
-    auto uma_d_ = (Destination);                                                              \
-    ReadStructFromModeHelper(uma_d_, (Source), sizeof(*uma_d_), (Mode));                      \
+    auto umaccess_struct_destination_ = (Destination);                                                              \
+    ReadStructFromModeHelper(umaccess_struct_destination_, (Source), sizeof(*umaccess_struct_destination_), (Mode));                      \
   } while (0)
 
 #define ReadStructFromModeAligned(Destination, Source, Mode, Alignment)                       \
   do {                                                                                        \
     RtlTypesCompatible(Destination, Source);                                                  \
     UMACCESS_MODE_CHECK_(Mode);                                                               \
-    auto uma_d_ = (Destination);                                                              \
-    auto uma_s_ = (Source);                                                                   \
-    const KPROCESSOR_MODE uma_m_ = (Mode);                                                    \
-    if (uma_m_ != KernelMode)                                                                 \
-      ::umaccess::detail::probe_struct_alignment("ReadStructFromModeAligned", uma_s_,          \
-                                                 sizeof(*uma_d_), (Alignment), false);        \
-    ReadStructFromModeHelper(uma_d_, uma_s_, sizeof(*uma_d_), uma_m_);                        \
+    auto umaccess_struct_destination_ = (Destination);                                                              \
+    auto umaccess_struct_source_ = (Source);                                                                   \
+    const KPROCESSOR_MODE umaccess_struct_mode_ = (Mode);                                                    \
+    if (umaccess_struct_mode_ != KernelMode)                                                                 \
+      ::umaccess::detail::probe_struct_alignment("ReadStructFromModeAligned", umaccess_struct_source_,          \
+                                                 sizeof(*umaccess_struct_destination_), (Alignment), false);        \
+    ReadStructFromModeHelper(umaccess_struct_destination_, umaccess_struct_source_, sizeof(*umaccess_struct_destination_), umaccess_struct_mode_);                        \
   } while (0)
 
 #define WriteStructToUser(Destination, Source)                                                \
   do {                                                                                        \
     RtlTypesCompatible(Destination, Source);                                                  \
-    auto uma_s_ = (Source);                                                                   \
-    WriteStructToUserHelper((Destination), uma_s_, sizeof(*uma_s_));                          \
+    auto umaccess_struct_source_ = (Source);                                                                   \
+    WriteStructToUserHelper((Destination), umaccess_struct_source_, sizeof(*umaccess_struct_source_));                          \
   } while (0)
 
 #define WriteStructToUserAligned(Destination, Source, Alignment)                              \
   do {                                                                                        \
     RtlTypesCompatible(Destination, Source);                                                  \
-    auto uma_d_ = (Destination);                                                              \
-    auto uma_s_ = (Source);                                                                   \
-    ::umaccess::detail::probe_struct_alignment("WriteStructToUserAligned", uma_d_,             \
-                                               sizeof(*uma_s_), (Alignment), true);           \
-    WriteStructToUserHelper(uma_d_, uma_s_, sizeof(*uma_s_));                                 \
+    auto umaccess_struct_destination_ = (Destination);                                                              \
+    auto umaccess_struct_source_ = (Source);                                                                   \
+    ::umaccess::detail::probe_struct_alignment("WriteStructToUserAligned", umaccess_struct_destination_,             \
+                                               sizeof(*umaccess_struct_source_), (Alignment), true);           \
+    WriteStructToUserHelper(umaccess_struct_destination_, umaccess_struct_source_, sizeof(*umaccess_struct_source_));                                 \
   } while (0)
 
 #define WriteStructToMode(Destination, Source, Mode)                                          \
   do {                                                                                        \
     RtlTypesCompatible(Destination, Source);                                                  \
     UMACCESS_MODE_CHECK_(Mode);                                                               \
-    auto uma_s_ = (Source);                                                                   \
-    WriteStructToModeHelper((Destination), uma_s_, sizeof(*uma_s_), (Mode));                  \
+    auto umaccess_struct_source_ = (Source);                                                                   \
+    WriteStructToModeHelper((Destination), umaccess_struct_source_, sizeof(*umaccess_struct_source_), (Mode));                  \
   } while (0)
 
 #define WriteStructToModeAligned(Destination, Source, Mode, Alignment)                        \
   do {                                                                                        \
     RtlTypesCompatible(Destination, Source);                                                  \
     UMACCESS_MODE_CHECK_(Mode);                                                               \
-    auto uma_d_ = (Destination);                                                              \
-    auto uma_s_ = (Source);                                                                   \
-    const KPROCESSOR_MODE uma_m_ = (Mode);                                                    \
-    if (uma_m_ != KernelMode)                                                                 \
-      ::umaccess::detail::probe_struct_alignment("WriteStructToModeAligned", uma_d_,           \
-                                                 sizeof(*uma_s_), (Alignment), true);         \
-    WriteStructToModeHelper(uma_d_, uma_s_, sizeof(*uma_s_), uma_m_);                         \
+    auto umaccess_struct_destination_ = (Destination);                                                              \
+    auto umaccess_struct_source_ = (Source);                                                                   \
+    const KPROCESSOR_MODE umaccess_struct_mode_ = (Mode);                                                    \
+    if (umaccess_struct_mode_ != KernelMode)                                                                 \
+      ::umaccess::detail::probe_struct_alignment("WriteStructToModeAligned", umaccess_struct_destination_,           \
+                                                 sizeof(*umaccess_struct_source_), (Alignment), true);         \
+    WriteStructToModeHelper(umaccess_struct_destination_, umaccess_struct_source_, sizeof(*umaccess_struct_source_), umaccess_struct_mode_);                         \
   } while (0)
 
 // ---- The Rtl* primitives ("reserved for system use") -------------------------------------
@@ -855,17 +871,27 @@ inline LONG64 RtlInterlockedAnd64ToUser(LONG64 volatile* Destination, LONG64 Val
 // address is a fast fail (FAST_FAIL_KERNEL_POINTER_EXPECTED). Here kernel-side and user
 // buffers share one address space, so the check can only mean something when a
 // ScopedUserRange has narrowed the user range (an emulator's guest region): with DBG defined
-// non-zero, a non-NULL pointer inside a narrowed range bug-checks. Otherwise, as in the WDK
+// non-zero, a non-NULL pointer inside a narrowed range bug-checks as a kernel __fastfail does
+// (KERNEL_SECURITY_CHECK_FAILURE, parameter 1 = FAST_FAIL_KERNEL_POINTER_EXPECTED, parameter
+// 2 = the pointer). Otherwise, as in the WDK
 // without DBG, the argument is evaluated and discarded.
-#define FAST_FAIL_KERNEL_POINTER_EXPECTED 77u
-inline void RtlFastFailIfUserPointer(const volatile void* Pointer) {
+#ifndef FAST_FAIL_KERNEL_POINTER_EXPECTED
+#define FAST_FAIL_KERNEL_POINTER_EXPECTED 77
+#endif
+
+// A macro, as in the WDK, so that translation units built with and without DBG can share a
+// program (one inline function with two bodies would break the one-definition rule).
 #if defined(DBG) && DBG
-  const auto p = reinterpret_cast<std::uintptr_t>(Pointer);
+namespace umaccess::detail {
+inline void fast_fail_if_user_pointer(const volatile void* pointer) {
+  const auto p = reinterpret_cast<std::uintptr_t>(pointer);
   const ::umaccess::UserRange r = ::umaccess::user_range(), all = ::umaccess::default_user_range();
   const bool narrowed = r.begin != all.begin || r.end != all.end;
-  if (Pointer != nullptr && narrowed && p >= r.begin && p < r.end)
-    ::umaccess::bug_check(FAST_FAIL_KERNEL_POINTER_EXPECTED, p);
-#else
-  (void)Pointer;
-#endif
+  if (pointer != nullptr && narrowed && p >= r.begin && p < r.end)
+    ::umaccess::bug_check(KERNEL_SECURITY_CHECK_FAILURE, FAST_FAIL_KERNEL_POINTER_EXPECTED, p);
 }
+}  // namespace umaccess::detail
+#define RtlFastFailIfUserPointer(Pointer) ::umaccess::detail::fast_fail_if_user_pointer(Pointer)
+#else
+#define RtlFastFailIfUserPointer(Pointer) ((void)(Pointer))
+#endif
