@@ -709,84 +709,92 @@ inline VOID WriteStructToModeHelper(volatile VOID* Destination, const VOID* Sour
                                    UMACCESS_OP_WRITE_STRUCT_TO_MODE, "WriteStructToMode");
 }
 
-// The macros evaluate each argument once (bound to locals first).
-#define UMACCESS_MODE_CHECK_(Mode)                                                            \
+// The macros check the types at compile time, then hand every argument, evaluated once, to
+// these templates (alignment checks name the macro; the access names its helper).
+namespace umaccess::detail {
+template <class D, class S>
+inline void read_struct_object(D* destination, const volatile S* source, KPROCESSOR_MODE mode,
+                               bool from_mode, const char* aligned_name, ULONG alignment) {
+  if (aligned_name != nullptr && mode != KernelMode)
+    probe_struct_alignment(aligned_name, source, sizeof(D), alignment, false);
+  read_struct(bare(destination), source, sizeof(D), mode,
+              from_mode ? UMACCESS_OP_READ_STRUCT_FROM_MODE : UMACCESS_OP_READ_STRUCT_FROM_USER,
+              from_mode ? "ReadStructFromMode" : "ReadStructFromUser");
+}
+
+template <class D, class S>
+inline void write_struct_object(volatile D* destination, const volatile S* source,
+                                KPROCESSOR_MODE mode, bool to_mode, const char* aligned_name,
+                                ULONG alignment) {
+  if (aligned_name != nullptr && mode != KernelMode)
+    probe_struct_alignment(aligned_name, destination, sizeof(S), alignment, true);
+  write_struct(destination, bare(source), sizeof(S), mode,
+               to_mode ? UMACCESS_OP_WRITE_STRUCT_TO_MODE : UMACCESS_OP_WRITE_STRUCT_TO_USER,
+               to_mode ? "WriteStructToMode" : "WriteStructToUser");
+}
+}  // namespace umaccess::detail
+
+#define UMACCESS_MODE_CHECK_(Mode) \
   static_assert(sizeof(Mode) == sizeof(KPROCESSOR_MODE), "Mode must be a KPROCESSOR_MODE")
 
-#define ReadStructFromUser(Destination, Source)                                               \
-  do {                                                                                        \
-    RtlTypesCompatible(Destination, Source);                                                  \
-    auto umaccess_struct_destination_ = (Destination);                                                              \
-    ReadStructFromUserHelper(umaccess_struct_destination_, (Source), sizeof(*umaccess_struct_destination_));                              \
+#define ReadStructFromUser(Destination, Source)                                           \
+  do {                                                                                    \
+    RtlTypesCompatible(Destination, Source);                                              \
+    ::umaccess::detail::read_struct_object((Destination), (Source), UserMode, false,      \
+                                           nullptr, 0);                                   \
   } while (0)
 
-#define ReadStructFromUserAligned(Destination, Source, Alignment)                             \
-  do {                                                                                        \
-    RtlTypesCompatible(Destination, Source);                                                  \
-    auto umaccess_struct_destination_ = (Destination);                                                              \
-    auto umaccess_struct_source_ = (Source);                                                                   \
-    ::umaccess::detail::probe_struct_alignment("ReadStructFromUserAligned", umaccess_struct_source_,            \
-                                               sizeof(*umaccess_struct_destination_), (Alignment), false);          \
-    ReadStructFromUserHelper(umaccess_struct_destination_, umaccess_struct_source_, sizeof(*umaccess_struct_destination_));                                \
+#define ReadStructFromUserAligned(Destination, Source, Alignment)                         \
+  do {                                                                                    \
+    RtlTypesCompatible(Destination, Source);                                              \
+    ::umaccess::detail::read_struct_object((Destination), (Source), UserMode, false,      \
+                                           "ReadStructFromUserAligned", (Alignment));     \
   } while (0)
 
-#define ReadStructFromMode(Destination, Source, Mode)                                         \
-  do {                                                                                        \
-    RtlTypesCompatible(Destination, Source);                                                  \
-    UMACCESS_MODE_CHECK_(Mode);                                                               \
-    auto umaccess_struct_destination_ = (Destination);                                                              \
-    ReadStructFromModeHelper(umaccess_struct_destination_, (Source), sizeof(*umaccess_struct_destination_), (Mode));                      \
+#define ReadStructFromMode(Destination, Source, Mode)                                     \
+  do {                                                                                    \
+    RtlTypesCompatible(Destination, Source);                                              \
+    UMACCESS_MODE_CHECK_(Mode);                                                           \
+    ::umaccess::detail::read_struct_object((Destination), (Source), (Mode), true,         \
+                                           nullptr, 0);                                   \
   } while (0)
 
-#define ReadStructFromModeAligned(Destination, Source, Mode, Alignment)                       \
-  do {                                                                                        \
-    RtlTypesCompatible(Destination, Source);                                                  \
-    UMACCESS_MODE_CHECK_(Mode);                                                               \
-    auto umaccess_struct_destination_ = (Destination);                                                              \
-    auto umaccess_struct_source_ = (Source);                                                                   \
-    const KPROCESSOR_MODE umaccess_struct_mode_ = (Mode);                                                    \
-    if (umaccess_struct_mode_ != KernelMode)                                                                 \
-      ::umaccess::detail::probe_struct_alignment("ReadStructFromModeAligned", umaccess_struct_source_,          \
-                                                 sizeof(*umaccess_struct_destination_), (Alignment), false);        \
-    ReadStructFromModeHelper(umaccess_struct_destination_, umaccess_struct_source_, sizeof(*umaccess_struct_destination_), umaccess_struct_mode_);                        \
+#define ReadStructFromModeAligned(Destination, Source, Mode, Alignment)                   \
+  do {                                                                                    \
+    RtlTypesCompatible(Destination, Source);                                              \
+    UMACCESS_MODE_CHECK_(Mode);                                                           \
+    ::umaccess::detail::read_struct_object((Destination), (Source), (Mode), true,         \
+                                           "ReadStructFromModeAligned", (Alignment));     \
   } while (0)
 
-#define WriteStructToUser(Destination, Source)                                                \
-  do {                                                                                        \
-    RtlTypesCompatible(Destination, Source);                                                  \
-    auto umaccess_struct_source_ = (Source);                                                                   \
-    WriteStructToUserHelper((Destination), umaccess_struct_source_, sizeof(*umaccess_struct_source_));                          \
+#define WriteStructToUser(Destination, Source)                                            \
+  do {                                                                                    \
+    RtlTypesCompatible(Destination, Source);                                              \
+    ::umaccess::detail::write_struct_object((Destination), (Source), UserMode, false,     \
+                                            nullptr, 0);                                  \
   } while (0)
 
-#define WriteStructToUserAligned(Destination, Source, Alignment)                              \
-  do {                                                                                        \
-    RtlTypesCompatible(Destination, Source);                                                  \
-    auto umaccess_struct_destination_ = (Destination);                                                              \
-    auto umaccess_struct_source_ = (Source);                                                                   \
-    ::umaccess::detail::probe_struct_alignment("WriteStructToUserAligned", umaccess_struct_destination_,             \
-                                               sizeof(*umaccess_struct_source_), (Alignment), true);           \
-    WriteStructToUserHelper(umaccess_struct_destination_, umaccess_struct_source_, sizeof(*umaccess_struct_source_));                                 \
+#define WriteStructToUserAligned(Destination, Source, Alignment)                          \
+  do {                                                                                    \
+    RtlTypesCompatible(Destination, Source);                                              \
+    ::umaccess::detail::write_struct_object((Destination), (Source), UserMode, false,     \
+                                            "WriteStructToUserAligned", (Alignment));     \
   } while (0)
 
-#define WriteStructToMode(Destination, Source, Mode)                                          \
-  do {                                                                                        \
-    RtlTypesCompatible(Destination, Source);                                                  \
-    UMACCESS_MODE_CHECK_(Mode);                                                               \
-    auto umaccess_struct_source_ = (Source);                                                                   \
-    WriteStructToModeHelper((Destination), umaccess_struct_source_, sizeof(*umaccess_struct_source_), (Mode));                  \
+#define WriteStructToMode(Destination, Source, Mode)                                      \
+  do {                                                                                    \
+    RtlTypesCompatible(Destination, Source);                                              \
+    UMACCESS_MODE_CHECK_(Mode);                                                           \
+    ::umaccess::detail::write_struct_object((Destination), (Source), (Mode), true,        \
+                                            nullptr, 0);                                  \
   } while (0)
 
-#define WriteStructToModeAligned(Destination, Source, Mode, Alignment)                        \
-  do {                                                                                        \
-    RtlTypesCompatible(Destination, Source);                                                  \
-    UMACCESS_MODE_CHECK_(Mode);                                                               \
-    auto umaccess_struct_destination_ = (Destination);                                                              \
-    auto umaccess_struct_source_ = (Source);                                                                   \
-    const KPROCESSOR_MODE umaccess_struct_mode_ = (Mode);                                                    \
-    if (umaccess_struct_mode_ != KernelMode)                                                                 \
-      ::umaccess::detail::probe_struct_alignment("WriteStructToModeAligned", umaccess_struct_destination_,           \
-                                                 sizeof(*umaccess_struct_source_), (Alignment), true);         \
-    WriteStructToModeHelper(umaccess_struct_destination_, umaccess_struct_source_, sizeof(*umaccess_struct_source_), umaccess_struct_mode_);                         \
+#define WriteStructToModeAligned(Destination, Source, Mode, Alignment)                    \
+  do {                                                                                    \
+    RtlTypesCompatible(Destination, Source);                                              \
+    UMACCESS_MODE_CHECK_(Mode);                                                           \
+    ::umaccess::detail::write_struct_object((Destination), (Source), (Mode), true,        \
+                                            "WriteStructToModeAligned", (Alignment));     \
   } while (0)
 
 // ---- The Rtl* primitives ("reserved for system use") -------------------------------------
