@@ -19,6 +19,10 @@ const char* bug_check_name(std::uint32_t code) {
   switch (code) {
     case PAGE_FAULT_IN_NONPAGED_AREA: return "PAGE_FAULT_IN_NONPAGED_AREA";
     case KERNEL_SECURITY_CHECK_FAILURE: return "KERNEL_SECURITY_CHECK_FAILURE";
+    case WDF_VIOLATION: return "WDF_VIOLATION";
+    case 0x76: return "PROCESS_HAS_LOCKED_PAGES";
+    case 0xCB: return "DRIVER_LEFT_LOCKED_PAGES_IN_PROCESS";
+    case 0xD9: return "LOCKED_PAGES_TRACKER_CORRUPTION";
     default: return "host-defined";
   }
 }

@@ -16,6 +16,9 @@ const char* cause(const umaccess_failure& f) {
   if (f.signal == 0) {
     if (f.status == STATUS_DATATYPE_MISALIGNMENT) return "misaligned for the required alignment";
     if (f.status == STATUS_INVALID_PARAMETER) return "invalid alignment (not a power of two)";
+    if (f.status == STATUS_WORKING_SET_QUOTA)
+      return "the pages could not be locked: RLIMIT_MEMLOCK (raise `ulimit -l` or grant CAP_IPC_LOCK)";
+    if (f.status == STATUS_INSUFFICIENT_RESOURCES) return "the pages could not be locked";
     return "outside the user address range";
   }
   if (f.status == STATUS_IN_PAGE_ERROR) return "its mapping cannot supply the page (SIGBUS)";
@@ -31,6 +34,10 @@ const char* status_name(NtStatus status) noexcept {
     case 0xC0000005u: return "STATUS_ACCESS_VIOLATION";
     case 0xC0000006u: return "STATUS_IN_PAGE_ERROR";
     case 0xC000000Du: return "STATUS_INVALID_PARAMETER";
+    case 0xC0000023u: return "STATUS_BUFFER_TOO_SMALL";
+    case 0xC000009Au: return "STATUS_INSUFFICIENT_RESOURCES";
+    case 0xC00000A1u: return "STATUS_WORKING_SET_QUOTA";
+    case 0xC0000206u: return "STATUS_INVALID_BUFFER_SIZE";
     default: return "NTSTATUS";
   }
 }

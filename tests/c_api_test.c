@@ -3,6 +3,8 @@
  * UNICODE_STRING, string-length and interlocked status functions. */
 #define _DEFAULT_SOURCE 1 /* for MAP_ANONYMOUS in this test; umaccess.h itself needs none */
 #include "umaccess/umaccess.h"
+#include "umaccess/wdfmemory.h"
+#include "umaccess/wdm.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -112,6 +114,33 @@ static int last_failure_was_fault(int signal) {
     /* The last whole value before the guard is fine. */                                     \
     CHECK(umaccess_read_u##bits##_from_user(guard - (bits) / 8, &v) == STATUS_SUCCESS);       \
   } while (0)
+
+/* wdm.h and wdfmemory.h from C: an MDL locked over user memory, copied through a WDF memory
+ * object, and the status of a lock that runs into the guard page. */
+static void test_mdl_and_wdf_memory(char *p, char *guard) {
+  PMDL mdl = IoAllocateMdl(p, 64, FALSE, FALSE, NULL);
+  WDFMEMORY memory;
+  char reply[8] = "c-api";
+  CHECK(mdl != NULL);
+  if (mdl == NULL) return;
+  CHECK(umaccess_mm_probe_and_lock_pages(mdl, UMACCESS_USER_MODE, IoWriteAccess) == STATUS_SUCCESS);
+  CHECK(WdfMemoryCreatePreallocated(WDF_NO_OBJECT_ATTRIBUTES,
+                                    MmGetSystemAddressForMdlSafe(mdl, NormalPagePriority), 64,
+                                    &memory) == STATUS_SUCCESS);
+  CHECK(WdfMemoryCopyFromBuffer(memory, 8, reply, sizeof reply) == STATUS_SUCCESS);
+  CHECK(memcmp(p + 8, "c-api", 6) == 0);
+  CHECK(WdfMemoryCopyFromBuffer(memory, 60, reply, sizeof reply) == STATUS_INVALID_BUFFER_SIZE);
+  WdfObjectDelete(memory);
+  MmUnlockPages(mdl);
+  IoFreeMdl(mdl);
+  mdl = IoAllocateMdl(guard - 16, 64, FALSE, FALSE, NULL);
+  CHECK(mdl != NULL);
+  if (mdl == NULL) return;
+  CHECK(umaccess_mm_probe_and_lock_pages(mdl, UMACCESS_USER_MODE, IoReadAccess) ==
+        STATUS_ACCESS_VIOLATION);
+  CHECK((MmGetMdlByteCount(mdl)) == 64);
+  IoFreeMdl(mdl);
+}
 
 static void test_scalars(char *p, char *guard) {
   umaccess_range_scope scope;
@@ -433,6 +462,7 @@ int main(void) {
   test_unicode_string(p, guard);
   test_strings(p, guard);
   test_interlocked(p, guard, read_only);
+  test_mdl_and_wdf_memory(p, guard);
 
   if (failures == 0) printf("C API: all checks passed\n");
   return failures == 0 ? 0 : 1;

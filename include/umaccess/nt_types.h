@@ -126,6 +126,7 @@ typedef enum _MODE { KernelMode = 0, UserMode = 1, MaximumMode = 2 } MODE;
 #define STATUS_INSUFFICIENT_RESOURCES UMACCESS_STATUS(0xC000009Au)
 #define STATUS_INVALID_USER_BUFFER    UMACCESS_STATUS(0xC00000E8u)
 #define STATUS_INVALID_BUFFER_SIZE    UMACCESS_STATUS(0xC0000206u)
+#define STATUS_WORKING_SET_QUOTA      UMACCESS_STATUS(0xC00000A1u)
 
 /* Exception filter results (excpt.h). */
 #define EXCEPTION_EXECUTE_HANDLER     1
@@ -135,6 +136,8 @@ typedef enum _MODE { KernelMode = 0, UserMode = 1, MaximumMode = 2 } MODE;
 /* Bug check codes umaccess raises itself (bugcodes.h). */
 #define PAGE_FAULT_IN_NONPAGED_AREA   0x00000050u
 #define KERNEL_SECURITY_CHECK_FAILURE 0x00000139u /* a kernel __fastfail; parameter 1: its code */
+#define WDF_VIOLATION                 0x0000010Du /* a KMDF rule broken (bad handle, NULL) */
+#define DRIVER_VERIFIER_DETECTED_VIOLATION 0x000000C4u
 
 #endif /* UMACCESS_NO_WINDOWS_TYPES */
 
