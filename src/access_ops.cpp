@@ -119,27 +119,37 @@ umaccess_value string_length(const void* s, unsigned unit, umaccess_fault_record
   return r;
 }
 
-std::uintptr_t kernel_limit() { return UINTPTR_MAX; }
+// Kernel-mode strings are searched without a bound: up to the top of the address space.
+const void* const kNoLimit = reinterpret_cast<const void*>(UINTPTR_MAX);
 
 // ---- Interlocked ------------------------------------------------------------------------------
 
+bool misaligned(const void* p, unsigned size) {
+  return (reinterpret_cast<std::uintptr_t>(p) & (size - 1)) != 0;
+}
+
+// The checks (size, alignment, then the user range for user mode) and the primitive. Kernel
+// mode runs the primitive without a record: no recovery, as for every kernel-mode access.
 umaccess_value interlocked(umaccess_interlocked_op op, void* p, unsigned size, std::uint64_t value,
-                           std::uint64_t comperand, uma_fault_record* rec) {
+                           std::uint64_t comperand, bool user, uma_fault_record* rec) {
+  if (size != 4 && size != 8)
+    bug_check_in("umaccess_raw_interlocked", PAGE_FAULT_IN_NONPAGED_AREA, size, 0, 0, 0,
+                 "an interlocked size other than 4 or 8 bytes");
+  if (misaligned(p, size)) return refuse(rec, reinterpret_cast<std::uintptr_t>(p), true, true);
+  if (user && !user_range_allows(p, size)) return refuse_range(rec, p, true);
+  uma_fault_record* const recover = user ? rec : nullptr;
   const bool wide = size == 8;
   switch (op) {
     case UMACCESS_INTERLOCKED_COMPARE_EXCHANGE:
-      return wide ? uma_cmpxchg_64(p, value, comperand, rec) : uma_cmpxchg_32(p, value, comperand, rec);
+      return wide ? uma_cmpxchg_64(p, value, comperand, recover)
+                  : uma_cmpxchg_32(p, value, comperand, recover);
     case UMACCESS_INTERLOCKED_OR:
-      return wide ? uma_or_64(p, value, rec) : uma_or_32(p, value, rec);
+      return wide ? uma_or_64(p, value, recover) : uma_or_32(p, value, recover);
     case UMACCESS_INTERLOCKED_AND:
-      return wide ? uma_and_64(p, value, rec) : uma_and_32(p, value, rec);
+      return wide ? uma_and_64(p, value, recover) : uma_and_32(p, value, recover);
   }
   bug_check_in("umaccess_raw_interlocked", PAGE_FAULT_IN_NONPAGED_AREA, op, 0, 0, 0,
                "an unknown umaccess_interlocked_op");
-}
-
-bool misaligned(const void* p, unsigned size) {
-  return (reinterpret_cast<std::uintptr_t>(p) & (size - 1)) != 0;
 }
 
 struct InterlockedNames {
@@ -161,17 +171,9 @@ umaccess_ntstatus interlocked_status(umaccess_interlocked_op op, T* dst, T value
   const char* name = named_mode ? kInterlockedNames[op][sizeof(T) == 8].mode
                                 : kInterlockedNames[op][sizeof(T) == 8].user;
   umaccess_fault_record rec;
-  umaccess_value r;
-  if (is_kernel(mode)) {
-    if (misaligned(dst, sizeof(T)))
-      r = refuse(&rec, reinterpret_cast<std::uintptr_t>(dst), true, true);
-    else
-      r = interlocked(op, dst, sizeof(T), static_cast<std::uint64_t>(value),
-                      static_cast<std::uint64_t>(comperand), nullptr);
-  } else {
-    r = umaccess_raw_interlocked(op, dst, sizeof(T), static_cast<std::uint64_t>(value),
-                                 static_cast<std::uint64_t>(comperand), &rec);
-  }
+  const umaccess_value r =
+      interlocked(op, dst, sizeof(T), static_cast<std::uint64_t>(value),
+                  static_cast<std::uint64_t>(comperand), !is_kernel(mode), &rec);
   return finish(r, rec, name, original);
 }
 
@@ -206,12 +208,7 @@ umaccess_value umaccess_raw_write_release(void* dst, unsigned size, uint64_t val
 umaccess_value umaccess_raw_interlocked(umaccess_interlocked_op op, void* dst, unsigned size,
                                         uint64_t value, uint64_t comperand,
                                         umaccess_fault_record* rec) {
-  if (size != 4 && size != 8)
-    bug_check_in("umaccess_raw_interlocked", PAGE_FAULT_IN_NONPAGED_AREA, size, 0, 0, 0,
-                 "an interlocked size other than 4 or 8 bytes");
-  if (misaligned(dst, size)) return refuse(rec, reinterpret_cast<std::uintptr_t>(dst), true, true);
-  if (!user_range_allows(dst, size)) return refuse_range(rec, dst, true);
-  return interlocked(op, dst, size, value, comperand, rec);
+  return interlocked(op, dst, size, value, comperand, true, rec);
 }
 
 umaccess_value umaccess_raw_string_length(const void* string, unsigned unit,
@@ -348,9 +345,8 @@ static umaccess_ntstatus string_length_status(const void* s, unsigned unit,
                                               size_t* length) {
   umaccess_fault_record rec;
   if (is_kernel(mode)) {
-    const void* limit = reinterpret_cast<const void*>(kernel_limit());
-    const umaccess_value r = unit == 1 ? uma_strlen(static_cast<const char*>(s), limit, nullptr)
-                                       : uma_wcslen(s, limit, nullptr);
+    const umaccess_value r = unit == 1 ? uma_strlen(static_cast<const char*>(s), kNoLimit, nullptr)
+                                       : uma_wcslen(s, kNoLimit, nullptr);
     return finish(r, rec, name, length);
   }
   return finish(string_length(s, unit, &rec), rec, name, length);
@@ -389,31 +385,19 @@ UMA_INTERLOCKED_STATUS(and, int32_t, UMACCESS_INTERLOCKED_AND)
 UMA_INTERLOCKED_STATUS(and64, int64_t, UMACCESS_INTERLOCKED_AND)
 #undef UMA_INTERLOCKED_STATUS
 
-umaccess_ntstatus umaccess_interlocked_compare_exchange_to_user(int32_t* dst, int32_t exchange,
-                                                                int32_t comperand,
-                                                                int32_t* original) {
-  return interlocked_status<int32_t>(UMACCESS_INTERLOCKED_COMPARE_EXCHANGE, dst, exchange,
-                                     comperand, UMACCESS_USER_MODE, false, original);
-}
-umaccess_ntstatus umaccess_interlocked_compare_exchange64_to_user(int64_t* dst, int64_t exchange,
-                                                                  int64_t comperand,
-                                                                  int64_t* original) {
-  return interlocked_status<int64_t>(UMACCESS_INTERLOCKED_COMPARE_EXCHANGE, dst, exchange,
-                                     comperand, UMACCESS_USER_MODE, false, original);
-}
-umaccess_ntstatus umaccess_interlocked_compare_exchange_to_mode(int32_t* dst, int32_t exchange,
-                                                                int32_t comperand,
-                                                                umaccess_processor_mode mode,
-                                                                int32_t* original) {
-  return interlocked_status<int32_t>(UMACCESS_INTERLOCKED_COMPARE_EXCHANGE, dst, exchange,
-                                     comperand, mode, true, original);
-}
-umaccess_ntstatus umaccess_interlocked_compare_exchange64_to_mode(int64_t* dst, int64_t exchange,
-                                                                  int64_t comperand,
-                                                                  umaccess_processor_mode mode,
-                                                                  int64_t* original) {
-  return interlocked_status<int64_t>(UMACCESS_INTERLOCKED_COMPARE_EXCHANGE, dst, exchange,
-                                     comperand, mode, true, original);
-}
+#define UMA_COMPARE_EXCHANGE_STATUS(name, T)                                                 \
+  umaccess_ntstatus umaccess_interlocked_##name##_to_user(T* dst, T exchange, T comperand,     \
+                                                          T* original) {                       \
+    return interlocked_status<T>(UMACCESS_INTERLOCKED_COMPARE_EXCHANGE, dst, exchange,         \
+                                 comperand, UMACCESS_USER_MODE, false, original);              \
+  }                                                                                            \
+  umaccess_ntstatus umaccess_interlocked_##name##_to_mode(                                     \
+      T* dst, T exchange, T comperand, umaccess_processor_mode mode, T* original) {            \
+    return interlocked_status<T>(UMACCESS_INTERLOCKED_COMPARE_EXCHANGE, dst, exchange,         \
+                                 comperand, mode, true, original);                             \
+  }
+UMA_COMPARE_EXCHANGE_STATUS(compare_exchange, int32_t)
+UMA_COMPARE_EXCHANGE_STATUS(compare_exchange64, int64_t)
+#undef UMA_COMPARE_EXCHANGE_STATUS
 
 }  // extern "C"
