@@ -12,6 +12,18 @@
 
 #include "aarch64_fault.h"  // pure decoding, built everywhere (and tested on every host)
 
+// ThreadSanitizer (GCC defines __SANITIZE_THREAD__, Clang answers __has_feature).
+#if defined(__SANITIZE_THREAD__)
+#define UMACCESS_UNDER_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define UMACCESS_UNDER_TSAN 1
+#endif
+#endif
+#ifndef UMACCESS_UNDER_TSAN
+#define UMACCESS_UNDER_TSAN 0
+#endif
+
 namespace umaccess::detail::arch {
 
 #if defined(__x86_64__)
@@ -48,10 +60,13 @@ inline void redirect_to_fixup(ucontext_t* uc, std::uintptr_t fixup, std::uintptr
 // One past the highest address the kernel can map for us: 2^47 - 4 KiB with 4-level
 // paging, 2^56 - 4 KiB when the kernel runs 5-level paging (LA57). LA57 kernels only hand
 // out addresses above 2^47 on request, so ask for one: success means the span is there.
+// ThreadSanitizer's shadow layout covers only 47-bit application memory, and its mmap
+// interceptor kills the process when asked for anything above: under TSan the answer is
+// known without asking.
 inline std::uintptr_t host_user_end() {
   constexpr std::uintptr_t kEnd4Level = (std::uintptr_t{1} << 47) - 4096;
-  constexpr std::uintptr_t kEnd5Level = (std::uintptr_t{1} << 56) - 4096;
-#ifdef MAP_FIXED_NOREPLACE
+  [[maybe_unused]] constexpr std::uintptr_t kEnd5Level = (std::uintptr_t{1} << 56) - 4096;
+#if defined(MAP_FIXED_NOREPLACE) && !UMACCESS_UNDER_TSAN
   void* want = reinterpret_cast<void*>(std::uintptr_t{1} << 48);
   void* got = mmap(want, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
                    -1, 0);
@@ -106,8 +121,8 @@ inline void redirect_to_fixup(ucontext_t* uc, std::uintptr_t fixup, std::uintptr
 // hands out above 2^48 only on request: so ask for one, as on x86-64.
 inline std::uintptr_t host_user_end() {
   constexpr std::uintptr_t kEnd48 = std::uintptr_t{1} << 48;
-  constexpr std::uintptr_t kEnd52 = std::uintptr_t{1} << 52;
-#ifdef MAP_FIXED_NOREPLACE
+  [[maybe_unused]] constexpr std::uintptr_t kEnd52 = std::uintptr_t{1} << 52;
+#if defined(MAP_FIXED_NOREPLACE) && !UMACCESS_UNDER_TSAN  // as on x86-64
   void* want = reinterpret_cast<void*>(kEnd48);
   void* got = mmap(want, 65536, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
                    -1, 0);

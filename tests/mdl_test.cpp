@@ -28,10 +28,10 @@ using umaccess::StructuredException;
 
 std::uintptr_t addr(const void* p) { return reinterpret_cast<std::uintptr_t>(p); }
 
-// AddressSanitizer replaces mlock/munlock with no-ops (its shadow memory cannot be locked):
-// under it VmLck does not move, so the locked-page assertions are off and the tests that need
-// mlock to fail are skipped; everything else about the MDLs still runs.
-#if defined(__SANITIZE_ADDRESS__)
+// AddressSanitizer and ThreadSanitizer replace mlock/munlock with no-ops (their shadow memory
+// cannot be locked): under them VmLck does not move, so the locked-page assertions are off and
+// the tests that need mlock to fail are skipped; everything else about the MDLs still runs.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define UMATEST_MLOCK_OBSERVABLE 0
 #define EXPECT_LOCKED(expected) \
   if (true) {                   \
@@ -421,7 +421,7 @@ class MemlockLimit {
 };
 
 TEST(Mdl, LockLimitIsWorkingSetQuotaAndLeavesNothingLocked) {
-  if (!UMATEST_MLOCK_OBSERVABLE) GTEST_SKIP() << "AddressSanitizer makes mlock a no-op";
+  if (!UMATEST_MLOCK_OBSERVABLE) GTEST_SKIP() << "the sanitizer makes mlock a no-op";
   GuardedRegion region(4 * page_size());
   const long long before = locked_bytes();
   MdlPtr mdl = make_mdl(region.begin() + 1, 3 * page_size());  // four pages
@@ -454,7 +454,7 @@ TEST(Mdl, LockLimitIsWorkingSetQuotaAndLeavesNothingLocked) {
 }
 
 TEST(Mdl, LockFailingPartWayUnlocksWhatItLocked) {
-  if (!UMATEST_MLOCK_OBSERVABLE) GTEST_SKIP() << "AddressSanitizer makes mlock a no-op";
+  if (!UMATEST_MLOCK_OBSERVABLE) GTEST_SKIP() << "the sanitizer makes mlock a no-op";
   // Pages 0-4, page 2 held by another MDL: locking all five mlock()s pages 0-1 (within the
   // limit), then pages 3-4 (over it). Pages 0-1 must be unlocked again; page 2 stays locked.
   GuardedRegion region(5 * page_size());
