@@ -5,6 +5,7 @@
 #include <system_error>
 
 #include "fatal.h"
+#include "umaccess/nt_types.h"
 #include "umaccess/umaccess.hpp"
 
 namespace umaccess {
@@ -28,18 +29,29 @@ const char* cause(const umaccess_failure& f) {
 }  // namespace
 
 const char* status_name(NtStatus status) noexcept {
+  // Every status the headers define, named by the header's own macros (one list to keep).
+#define UMACCESS_STATUS_NAME(name) \
+  case static_cast<std::uint32_t>(name): return #name;
   switch (static_cast<std::uint32_t>(status)) {
-    case 0x00000000u: return "STATUS_SUCCESS";
-    case 0x80000002u: return "STATUS_DATATYPE_MISALIGNMENT";
-    case 0xC0000005u: return "STATUS_ACCESS_VIOLATION";
-    case 0xC0000006u: return "STATUS_IN_PAGE_ERROR";
-    case 0xC000000Du: return "STATUS_INVALID_PARAMETER";
-    case 0xC0000023u: return "STATUS_BUFFER_TOO_SMALL";
-    case 0xC000009Au: return "STATUS_INSUFFICIENT_RESOURCES";
-    case 0xC00000A1u: return "STATUS_WORKING_SET_QUOTA";
-    case 0xC0000206u: return "STATUS_INVALID_BUFFER_SIZE";
+    UMACCESS_STATUS_NAME(STATUS_SUCCESS)
+    UMACCESS_STATUS_NAME(STATUS_GUARD_PAGE_VIOLATION)
+    UMACCESS_STATUS_NAME(STATUS_DATATYPE_MISALIGNMENT)
+    UMACCESS_STATUS_NAME(STATUS_INFO_LENGTH_MISMATCH)
+    UMACCESS_STATUS_NAME(STATUS_ACCESS_VIOLATION)
+    UMACCESS_STATUS_NAME(STATUS_IN_PAGE_ERROR)
+    UMACCESS_STATUS_NAME(STATUS_INVALID_HANDLE)
+    UMACCESS_STATUS_NAME(STATUS_INVALID_PARAMETER)
+    UMACCESS_STATUS_NAME(STATUS_INVALID_DEVICE_REQUEST)
+    UMACCESS_STATUS_NAME(STATUS_NO_MEMORY)
+    UMACCESS_STATUS_NAME(STATUS_BUFFER_TOO_SMALL)
+    UMACCESS_STATUS_NAME(STATUS_INTEGER_OVERFLOW)
+    UMACCESS_STATUS_NAME(STATUS_INSUFFICIENT_RESOURCES)
+    UMACCESS_STATUS_NAME(STATUS_WORKING_SET_QUOTA)
+    UMACCESS_STATUS_NAME(STATUS_INVALID_USER_BUFFER)
+    UMACCESS_STATUS_NAME(STATUS_INVALID_BUFFER_SIZE)
     default: return "NTSTATUS";
   }
+#undef UMACCESS_STATUS_NAME
 }
 
 StructuredException::StructuredException(NtStatus code, std::uintptr_t address, bool is_write,

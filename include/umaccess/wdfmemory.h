@@ -39,10 +39,6 @@
 extern "C" {
 #endif
 
-#ifndef STATUS_INFO_LENGTH_MISMATCH
-#define STATUS_INFO_LENGTH_MISMATCH UMACCESS_STATUS(0xC0000004u)
-#endif
-
 /* Parameter 1 of a WDF_VIOLATION bug check (wdfbugcodes.h). */
 #ifndef UMACCESS_WDF_BUGCHECK_CODES_DEFINED
 #define UMACCESS_WDF_BUGCHECK_CODES_DEFINED
