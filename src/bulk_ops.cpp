@@ -11,6 +11,7 @@
 #include "failure.h"
 #include "plan.h"
 #include "probe.h"
+#include "sanitizer_checks.h"
 #include "user_range.h"
 
 namespace umaccess::detail {
@@ -136,11 +137,13 @@ extern "C" {
 // ---- Raw entries: a range check and one jump through the active kernel ----------------------
 
 size_t umaccess_raw_copy_from_user(void* d, const void* s, size_t n, umaccess_fault_record* r) {
+  declare_kernel_side(d, n, true);
   if (!allowed(s, n)) return copy_from_user_slow(d, s, n, r);
   return active_copy()(d, s, n, r);
 }
 
 size_t umaccess_raw_copy_to_user(void* d, const void* s, size_t n, umaccess_fault_record* r) {
+  declare_kernel_side(s, n, false);
   if (!allowed(d, n)) return copy_to_user_slow(d, s, n, r);
   return active_copy()(d, s, n, r);
 }
@@ -159,12 +162,14 @@ size_t umaccess_raw_move_to_user_from_user(void* d, const void* s, size_t n,
 
 size_t umaccess_raw_copy_from_user_nontemporal(void* d, const void* s, size_t n,
                                                umaccess_fault_record* r) {
+  declare_kernel_side(d, n, true);
   if (!allowed(s, n)) return copy_from_user_nontemporal_slow(d, s, n, r);
   return active_copy_nt()(d, s, n, r);
 }
 
 size_t umaccess_raw_copy_to_user_nontemporal(void* d, const void* s, size_t n,
                                              umaccess_fault_record* r) {
+  declare_kernel_side(s, n, false);
   if (!allowed(d, n)) return copy_to_user_nontemporal_slow(d, s, n, r);
   return active_copy_nt()(d, s, n, r);
 }
@@ -188,15 +193,21 @@ umaccess_ntstatus umaccess_raw_status(umaccess_operation op, size_t len, size_t 
   return fail_fault(o, len - left, *rec, done);
 }
 
+// Kernel mode: both buffers are the caller's own.
 void umaccess_kernel_copy(void* dst, const void* src, size_t len) {
+  declare_kernel_side(src, len, false);
+  declare_kernel_side(dst, len, true);
   active_copy()(dst, src, len, nullptr);
 }
 
 void umaccess_kernel_copy_nontemporal(void* dst, const void* src, size_t len) {
+  declare_kernel_side(src, len, false);
+  declare_kernel_side(dst, len, true);
   active_copy_nt()(dst, src, len, nullptr);
 }
 
 void umaccess_kernel_fill(void* dst, size_t len, unsigned char fill) {
+  declare_kernel_side(dst, len, true);
   active_fill()(dst, fill, len, nullptr);
 }
 
