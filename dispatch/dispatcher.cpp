@@ -1,5 +1,7 @@
 // dispatch/dispatcher.cpp - the active choice: variant, thresholds and the size plan built
 // from them; the environment switches; the umaccess::dispatch API.
+#include <pthread.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -223,7 +225,13 @@ std::unique_lock<std::mutex> initialized_state(State*& out) {
 
 // Load time: kernel-mode copies made before the first user-mode access already use the
 // chosen kernels, and a bad environment value is reported at start-up.
-__attribute__((constructor)) void initialize_at_load() { initialize_dispatch(); }
+// Also: fork() in a multi-threaded program must not leave the child a mutex locked by a
+// thread that does not exist there, so the state's mutex is held across every fork.
+__attribute__((constructor)) void initialize_at_load() {
+  pthread_atfork([] { state().mutex.lock(); }, [] { state().mutex.unlock(); },
+                 [] { state().mutex.unlock(); });
+  initialize_dispatch();
+}
 
 }  // namespace
 

@@ -91,7 +91,8 @@ ScopedUserRange::~ScopedUserRange() { umaccess_leave_user_range(&scope_); }
 
 void install_fault_handler() {
   if (umaccess_install_fault_handler() != 0)
-    throw std::system_error(errno, std::generic_category(), "umaccess: sigaction");
+    throw std::system_error(errno, std::generic_category(),
+                            "umaccess: cannot install the SIGSEGV/SIGBUS handler");
 }
 
 namespace detail {

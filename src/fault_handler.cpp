@@ -22,6 +22,7 @@
 #include "arch.h"
 #include "fault_table.h"
 #include "kernels.h"
+#include "user_range.h"
 #include "umaccess/umaccess.h"
 
 namespace umaccess::detail {
@@ -41,6 +42,8 @@ std::atomic<const struct sigaction*> g_previous[2] = {{&kDefaultDisposition},
 struct sigaction g_previous_pool[32];
 unsigned g_previous_pool_next = 0;
 std::mutex g_install_mutex;
+// Set once our handler has been installed (explicitly or by the first user-mode access).
+std::atomic<bool> g_installed{false};
 
 // The host's fault resolver (umaccess_set_fault_resolver), published from a pool the same
 // way, so a handler never pairs one resolver with another's context.
@@ -52,6 +55,27 @@ Resolver g_resolver_pool[32];
 unsigned g_resolver_pool_next = 0;
 std::atomic<const Resolver*> g_resolver{nullptr};
 std::mutex g_resolver_mutex;
+
+// fork() in a multi-threaded program: a child must not inherit these mutexes locked by a
+// thread that does not exist in it (its first install or resolver change would hang). Hold
+// them across the fork; each is only ever taken alone, so the order cannot deadlock.
+struct ForkGuard {
+  ForkGuard() {
+    pthread_atfork(
+        [] {
+          g_install_mutex.lock();
+          g_resolver_mutex.lock();
+        },
+        [] {
+          g_resolver_mutex.unlock();
+          g_install_mutex.unlock();
+        },
+        [] {
+          g_resolver_mutex.unlock();
+          g_install_mutex.unlock();
+        });
+  }
+} g_fork_guard;
 
 // The fault this thread is currently chaining, to detect a previous handler that calls back
 // into ours for the same fault (a cycle after a re-install). A genuine cycle is a nested
@@ -194,12 +218,30 @@ extern "C" int umaccess_install_fault_handler(void) {
     struct sigaction ours;
     std::memset(&ours, 0, sizeof ours);
     ours.sa_sigaction = on_fault_signal;
-    ours.sa_flags = SA_SIGINFO | SA_ONSTACK;
+    // SA_NODEFER: the kernel may deliver another signal (a timer, a SIGUSR1) on the way out
+    // of ours; its handler then runs with our mask, and a umaccess fault there must not find
+    // SIGSEGV blocked (the kernel would kill the process). A previous handler we chain to
+    // still runs under its own mask (chain_to_previous).
+    ours.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
     sigemptyset(&ours.sa_mask);
     struct sigaction replaced;
     if (sigaction(sig, &ours, &replaced) != 0) return -1;
     if (!is_ours(replaced) && std::memcmp(&replaced, &current, sizeof current) != 0)
       publish_previous(sig, replaced);  // someone installed in between: chain to theirs
+    // Read it back: a sanitizer's sigaction interceptor (ASan with handle_segv=2 or
+    // allow_user_segv_handler=0) may drop our handler while reporting success.
+    struct sigaction now;
+    if (sigaction(sig, nullptr, &now) != 0) return -1;
+    if (!is_ours(now)) {
+      errno = ENOTSUP;
+      return -1;
+    }
   }
+  g_installed.store(true, std::memory_order_release);
   return 0;
+}
+
+int umaccess::detail::install_fault_handler_once() {
+  if (g_installed.load(std::memory_order_acquire)) return 0;  // an explicit install stands
+  return umaccess_install_fault_handler();
 }

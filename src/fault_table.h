@@ -19,7 +19,7 @@ void build_fault_table();
 // Async-signal-safe: binary search, no locks, no allocation. nullptr if pc is not covered.
 const FaultRange* find_fault_range(std::uintptr_t pc) noexcept;
 
-// For tests and umaccess-info: the decoded ranges.
+// For tests (tests/fault_table_test.cpp): the decoded ranges.
 std::size_t fault_range_count() noexcept;
 const FaultRange* fault_ranges() noexcept;
 

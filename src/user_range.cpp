@@ -35,8 +35,13 @@ void ensure_initialized() {
   static std::once_flag once;
   std::call_once(once, [] {
     const int saved_errno = errno;  // a successful call must leave errno alone
-    if (umaccess_install_fault_handler() != 0)
-      fatal("cannot install the SIGSEGV/SIGBUS handler: %s", std::strerror(errno));
+    // Not again if the host installed it already: a handler it put in front of ours since
+    // (one that calls umaccess_try_handle_signal first) must stay in front.
+    if (install_fault_handler_once() != 0)
+      fatal("cannot install the SIGSEGV/SIGBUS handler: %s%s", std::strerror(errno),
+            errno == ENOTSUP ? " (under AddressSanitizer, run with handle_segv=1 or 0, "
+                               "handle_sigbus=1 or 0, and allow_user_segv_handler=1)"
+                             : "");
     // Every address the host kernel can give this process. Address 0 is included: the
     // kernel decides whether page 0 is mapped, and an access there faults like any other.
     g_default_begin.store(0, std::memory_order_relaxed);

@@ -35,6 +35,10 @@ inline bool range_contains(umaccess_user_range r, std::uintptr_t p, std::size_t 
   return p >= r.begin && p <= r.end && n <= r.end - p;  // end exclusive, no wrap-around
 }
 
+// umaccess_install_fault_handler(), unless it has already succeeded once in this process
+// (fault_handler.cpp). Returns 0, or -1 with errno set.
+int install_fault_handler_once();
+
 // Cold: the first access on this thread (fill in the range, initializing the library if
 // need be), then the check again. False is a real refusal.
 bool initialize_then_contains(std::uintptr_t p, std::size_t n);

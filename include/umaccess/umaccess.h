@@ -361,7 +361,8 @@ UMACCESS_API void umaccess_leave_user_range(umaccess_range_scope *scope);
 /* ---- The fault handler ----------------------------------------------------------------- */
 /* Installs the SIGSEGV/SIGBUS handler (done automatically before the first user-mode
  * access). Idempotent and thread-safe; if another handler replaced ours, installs ours
- * again in front of it. Returns 0, or -1 with errno set if sigaction failed. */
+ * again in front of it. Returns 0, or -1 with errno set: sigaction failed, or ENOTSUP when
+ * the handler did not stay installed (a sanitizer refused it: see the README). */
 UMACCESS_API int umaccess_install_fault_handler(void);
 /* First-chance entry for hosts that own the signal handlers: pass the handler's three
  * arguments (info is the siginfo_t *, ucontext the ucontext_t *; void * here so that this
