@@ -12,19 +12,15 @@
 
 #include "aarch64_fault.h"  // pure decoding, built everywhere (and tested on every host)
 
-// ThreadSanitizer (GCC defines __SANITIZE_THREAD__, Clang answers __has_feature).
-#if defined(__SANITIZE_THREAD__)
-#define UMACCESS_UNDER_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define UMACCESS_UNDER_TSAN 1
-#endif
-#endif
-#ifndef UMACCESS_UNDER_TSAN
-#define UMACCESS_UNDER_TSAN 0
-#endif
+// ThreadSanitizer's runtime, if the process has one: it is linked into the program, so a
+// library built without TSan sees it too. Weak: null in every other process.
+extern "C" void __tsan_init() __attribute__((weak));
 
 namespace umaccess::detail::arch {
+
+// TSan's shadow layout covers only 47-bit application memory (48-bit on AArch64), and its
+// mmap interceptor kills the process that asks for anything above.
+inline bool under_thread_sanitizer() { return &__tsan_init != nullptr; }
 
 #if defined(__x86_64__)
 
@@ -60,13 +56,12 @@ inline void redirect_to_fixup(ucontext_t* uc, std::uintptr_t fixup, std::uintptr
 // One past the highest address the kernel can map for us: 2^47 - 4 KiB with 4-level
 // paging, 2^56 - 4 KiB when the kernel runs 5-level paging (LA57). LA57 kernels only hand
 // out addresses above 2^47 on request, so ask for one: success means the span is there.
-// ThreadSanitizer's shadow layout covers only 47-bit application memory, and its mmap
-// interceptor kills the process when asked for anything above: under TSan the answer is
-// known without asking.
+// Under ThreadSanitizer the answer is known without asking (and asking would kill us).
 inline std::uintptr_t host_user_end() {
   constexpr std::uintptr_t kEnd4Level = (std::uintptr_t{1} << 47) - 4096;
   [[maybe_unused]] constexpr std::uintptr_t kEnd5Level = (std::uintptr_t{1} << 56) - 4096;
-#if defined(MAP_FIXED_NOREPLACE) && !UMACCESS_UNDER_TSAN
+  if (under_thread_sanitizer()) return kEnd4Level;
+#if defined(MAP_FIXED_NOREPLACE)
   void* want = reinterpret_cast<void*>(std::uintptr_t{1} << 48);
   void* got = mmap(want, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
                    -1, 0);
@@ -122,7 +117,8 @@ inline void redirect_to_fixup(ucontext_t* uc, std::uintptr_t fixup, std::uintptr
 inline std::uintptr_t host_user_end() {
   constexpr std::uintptr_t kEnd48 = std::uintptr_t{1} << 48;
   [[maybe_unused]] constexpr std::uintptr_t kEnd52 = std::uintptr_t{1} << 52;
-#if defined(MAP_FIXED_NOREPLACE) && !UMACCESS_UNDER_TSAN  // as on x86-64
+  if (under_thread_sanitizer()) return kEnd48;  // as on x86-64
+#if defined(MAP_FIXED_NOREPLACE)
   void* want = reinterpret_cast<void*>(kEnd48);
   void* got = mmap(want, 65536, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
                    -1, 0);

@@ -95,6 +95,12 @@ bool is_ours(const struct sigaction& sa) {
   return (sa.sa_flags & SA_SIGINFO) != 0 && sa.sa_sigaction == on_fault_signal;
 }
 
+// The same handler (not a byte compare: glibc leaves parts of sa_mask and the padding
+// uninitialized).
+bool same_handler(const struct sigaction& a, const struct sigaction& b) {
+  return ((a.sa_flags ^ b.sa_flags) & SA_SIGINFO) == 0 && a.sa_sigaction == b.sa_sigaction;
+}
+
 bool kernel_generated(const siginfo_t* info) { return info != nullptr && info->si_code > 0; }
 
 // Faults raised by the instruction at the PC. BUS_MCEERR_AO reports poison found elsewhere,
@@ -113,7 +119,7 @@ void restore_default(int sig) {
 }
 
 // Let the default action happen: a fault re-executes and dies; a sent signal is re-raised
-// (it stays pending while blocked in this handler and is delivered when we return).
+// (with the default action restored, it ends the process there and then).
 void take_default_action(int sig, const siginfo_t* info) {
   restore_default(sig);
   if (!kernel_generated(info)) raise(sig);
@@ -207,32 +213,45 @@ extern "C" void umaccess_set_fault_resolver(umaccess_fault_resolver resolver, vo
   g_resolver.store(slot, std::memory_order_release);
 }
 
-extern "C" int umaccess_install_fault_handler(void) {
-  std::lock_guard<std::mutex> lock(g_install_mutex);
+namespace {
+
+// Puts ours in front for `sig`: 1 done, 0 the read-back did not find it (try again), -1
+// sigaction failed. Caller holds g_install_mutex.
+int install_one(int sig) {
+  struct sigaction current;
+  if (sigaction(sig, nullptr, &current) != 0) return -1;
+  if (is_ours(current)) return 1;
+  publish_previous(sig, current);
+  struct sigaction ours;
+  std::memset(&ours, 0, sizeof ours);
+  ours.sa_sigaction = on_fault_signal;
+  // SA_NODEFER: the kernel may deliver another signal (a timer, a SIGUSR1) on the way out
+  // of ours; its handler then runs with our mask, and a umaccess fault there must not find
+  // SIGSEGV blocked (the kernel would kill the process). A previous handler we chain to
+  // still runs under its own mask (chain_to_previous).
+  ours.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
+  sigemptyset(&ours.sa_mask);
+  struct sigaction replaced;
+  if (sigaction(sig, &ours, &replaced) != 0) return -1;
+  if (!is_ours(replaced) && !same_handler(replaced, current))
+    publish_previous(sig, replaced);  // someone installed in between: chain to theirs
+  struct sigaction now;
+  if (sigaction(sig, nullptr, &now) != 0) return -1;
+  return is_ours(now) ? 1 : 0;
+}
+
+// Caller holds g_install_mutex.
+int install_locked() {
   build_fault_table();
   for (int sig : kSignals) {
-    struct sigaction current;
-    if (sigaction(sig, nullptr, &current) != 0) return -1;
-    if (is_ours(current)) continue;
-    publish_previous(sig, current);
-    struct sigaction ours;
-    std::memset(&ours, 0, sizeof ours);
-    ours.sa_sigaction = on_fault_signal;
-    // SA_NODEFER: the kernel may deliver another signal (a timer, a SIGUSR1) on the way out
-    // of ours; its handler then runs with our mask, and a umaccess fault there must not find
-    // SIGSEGV blocked (the kernel would kill the process). A previous handler we chain to
-    // still runs under its own mask (chain_to_previous).
-    ours.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
-    sigemptyset(&ours.sa_mask);
-    struct sigaction replaced;
-    if (sigaction(sig, &ours, &replaced) != 0) return -1;
-    if (!is_ours(replaced) && std::memcmp(&replaced, &current, sizeof current) != 0)
-      publish_previous(sig, replaced);  // someone installed in between: chain to theirs
-    // Read it back: a sanitizer's sigaction interceptor (ASan with handle_segv=2 or
-    // allow_user_segv_handler=0) may drop our handler while reporting success.
-    struct sigaction now;
-    if (sigaction(sig, nullptr, &now) != 0) return -1;
-    if (!is_ours(now)) {
+    // The read-back fails when a sanitizer's sigaction interceptor drops our handler while
+    // reporting success (ASan with handle_segv=2 or allow_user_segv_handler=0): then it
+    // fails every time. Another thread installing its own handler at the same moment makes
+    // it fail once in a while: a few attempts tell the two apart.
+    int done = 0;
+    for (int attempt = 0; attempt < 8 && done == 0; ++attempt) done = install_one(sig);
+    if (done < 0) return -1;
+    if (done == 0) {
       errno = ENOTSUP;
       return -1;
     }
@@ -241,7 +260,15 @@ extern "C" int umaccess_install_fault_handler(void) {
   return 0;
 }
 
+}  // namespace
+
+extern "C" int umaccess_install_fault_handler(void) {
+  std::lock_guard<std::mutex> lock(g_install_mutex);
+  return install_locked();
+}
+
 int umaccess::detail::install_fault_handler_once() {
+  std::lock_guard<std::mutex> lock(g_install_mutex);
   if (g_installed.load(std::memory_order_acquire)) return 0;  // an explicit install stands
-  return umaccess_install_fault_handler();
+  return install_locked();
 }

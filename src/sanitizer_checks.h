@@ -43,8 +43,10 @@ extern "C" void __tsan_write_range(void* address, unsigned long size);
 
 namespace umaccess::detail {
 
-#if defined(UMACCESS_CHECK_WITH_ASAN)
-// One past the highest application address ASan shadows (47-bit x86-64, 48-bit AArch64).
+#if defined(UMACCESS_CHECK_WITH_ASAN) || defined(UMACCESS_CHECK_WITH_TSAN)
+// One past the highest application address the sanitizers shadow (47-bit x86-64, 48-bit
+// AArch64). Ranges beyond it (or wrapping) are not declared: ASan calls them poisoned and
+// TSan would write shadow that is not there, while such a pointer is the bug check's business.
 #if defined(__x86_64__)
 inline constexpr std::uintptr_t kApplicationEnd = std::uintptr_t{1} << 47;
 #else
@@ -56,25 +58,24 @@ inline constexpr std::uintptr_t kApplicationEnd = std::uintptr_t{1} << 48;
 // kernel. Reports to the sanitizer the library was built with, if any.
 __attribute__((always_inline)) inline void declare_kernel_side(const void* p, std::size_t n,
                                                                bool is_write) {
-#if defined(UMACCESS_CHECK_WITH_ASAN)
-  // Only ranges inside application memory: ASan calls anything else poisoned (and a range
-  // that wraps fails its internal check), while such a pointer is the bug check's business.
+#if defined(UMACCESS_CHECK_WITH_ASAN) || defined(UMACCESS_CHECK_WITH_TSAN)
   const auto begin = reinterpret_cast<std::uintptr_t>(p);
-  if (n != 0 && n <= kApplicationEnd && begin <= kApplicationEnd - n) {
-    if (void* bad = __asan_region_is_poisoned(const_cast<void*>(p), n))
-      __asan_report_error(__builtin_return_address(0), __builtin_frame_address(0),
-                          __builtin_frame_address(0), bad, is_write, n);
-  }
+  if (n == 0 || n > kApplicationEnd || begin > kApplicationEnd - n) return;
+  void* const address = const_cast<void*>(p);
+#if defined(UMACCESS_CHECK_WITH_ASAN)
+  if (void* bad = __asan_region_is_poisoned(address, n))
+    __asan_report_error(__builtin_return_address(0), __builtin_frame_address(0),
+                        __builtin_frame_address(0), bad, is_write, n);
 #endif
 #if defined(UMACCESS_CHECK_WITH_TSAN)
-  if (n != 0) {
-    if (is_write)
-      __tsan_write_range(const_cast<void*>(p), n);
-    else
-      __tsan_read_range(const_cast<void*>(p), n);
-  }
+  if (is_write)
+    __tsan_write_range(address, n);
+  else
+    __tsan_read_range(address, n);
 #endif
+#else
   (void)p, (void)n, (void)is_write;
+#endif
 }
 
 }  // namespace umaccess::detail

@@ -33,15 +33,6 @@ void expect_recovered() {
   _exit(99);
 }
 
-void install_siginfo(int sig, void (*fn)(int, siginfo_t*, void*), int extra_flags = 0) {
-  struct sigaction sa;
-  std::memset(&sa, 0, sizeof sa);
-  sa.sa_sigaction = fn;
-  sa.sa_flags = SA_SIGINFO | extra_flags;
-  sigemptyset(&sa.sa_mask);
-  sigaction(sig, &sa, nullptr);
-}
-
 class Chaining : public ::testing::Test {
  protected:
   void SetUp() override { GTEST_FLAG_SET(death_test_style, "threadsafe"); }

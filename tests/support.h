@@ -3,6 +3,7 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -57,6 +58,18 @@ class GuardedRegion {
   std::size_t usable_;
   std::size_t size_;
 };
+
+// Installs `fn` for `sig` with SA_SIGINFO | `flags` and an empty mask, the way another
+// library or the application would; the disposition it replaces goes to *previous.
+inline void install_siginfo(int sig, void (*fn)(int, siginfo_t*, void*), int flags = 0,
+                            struct sigaction* previous = nullptr) {
+  struct sigaction sa;
+  std::memset(&sa, 0, sizeof sa);
+  sa.sa_sigaction = fn;
+  sa.sa_flags = SA_SIGINFO | flags;
+  sigemptyset(&sa.sa_mask);
+  sigaction(sig, &sa, previous);
+}
 
 // A pattern in which every byte of a window differs from its neighbours, so shifted,
 // duplicated or dropped bytes show up.

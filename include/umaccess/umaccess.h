@@ -375,7 +375,8 @@ UMACCESS_API int umaccess_try_handle_signal(int sig, void *info, void *ucontext)
  * dirty tracking) installs a resolver: it is called, inside the signal handler, for every
  * fault of a user-mode operation before that fault becomes a status. Return nonzero only if
  * the access will now succeed (the instruction runs again); zero lets the fault stand. It
- * must be async-signal-safe. NULL removes it. */
+ * must be async-signal-safe, and must not itself make a umaccess access to the faulting
+ * page (that fault would call it again, without end). NULL removes it. */
 typedef int (*umaccess_fault_resolver)(void *address, int is_write, void *context);
 UMACCESS_API void umaccess_set_fault_resolver(umaccess_fault_resolver resolver, void *context);
 
