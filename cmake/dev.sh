@@ -3,8 +3,9 @@
 #
 #   cmake/dev.sh bench        the main job: build (Release) and run the benchmark report
 #   cmake/dev.sh test         every test: the native suite, the ASan+UBSan suite, the TSan
-#                             suite and, on an x86-64 host, the ARM64 suite cross-built and
-#                             run under qemu
+#                             suite, a bounded libFuzzer run and, on an x86-64 host, the ARM64
+#                             suite cross-built and run under qemu
+#   cmake/dev.sh fuzz         only the bounded libFuzzer run (Clang, ASan+UBSan)
 #   cmake/dev.sh arm64        only the ARM64 suite under qemu (x86-64 hosts)
 #   cmake/dev.sh deps         only install missing Debian packages
 #   cmake/dev.sh build DIR [cmake args...]   configure and build into DIR
@@ -117,7 +118,23 @@ cmd_test() {
   log "running the test suite under ThreadSanitizer"
   TSAN_OPTIONS="handle_segv=0:handle_sigbus=0:halt_on_error=1:second_deadlock_stack=1" \
     run_ctest "$ROOT/build-tsan" -LE no-sanitizer -E '^AllVariants/'
+  cmd_fuzz
   if [ "$HOST_ARCH" = amd64 ]; then cmd_arm64; fi
+}
+
+# The libFuzzer targets (tests/fuzz), built with Clang under ASan+UBSan, each run for a
+# bounded time over a copy of its corpus, plus the self-tests that prove a bug is found.
+cmd_fuzz() {
+  deps
+  # Only the fuzzers: the rest of this tree is built and tested elsewhere (and Clang's
+  # sanitizer runtimes are not linked into a shared library with --no-undefined).
+  log "configuring and building the fuzzers in $ROOT/build-fuzz"
+  CC=clang CXX=clang++ cmake -S "$ROOT" -B "$ROOT/build-fuzz" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DUMACCESS_BUILD_FUZZERS=ON -DUMACCESS_BUILD_TESTS=OFF -DUMACCESS_BUILD_BENCH=OFF \
+    -DUMACCESS_SANITIZE=address,undefined >/dev/null
+  cmake --build "$ROOT/build-fuzz" -j "$JOBS" --target fuzz_ops fuzz_probe
+  log "fuzzing (bounded: see UMACCESS_FUZZ_SECONDS_* in tests/fuzz/CMakeLists.txt)"
+  run_ctest "$ROOT/build-fuzz" -L fuzz
 }
 
 # The whole suite cross-built for ARM64 and run under qemu-user: every variant, faults
@@ -144,7 +161,8 @@ case "${1:-}" in
   deps)  deps ;;
   build) shift; deps; build "${1:-$ROOT/build}" "${@:2}" ;;
   test)  shift; cmd_test "$@" ;;
+  fuzz)  shift; cmd_fuzz "$@" ;;
   arm64) shift; cmd_arm64 "$@" ;;
   bench) shift; cmd_bench "$@" ;;
-  *) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
