@@ -227,9 +227,11 @@ std::unique_lock<std::mutex> initialized_state(State*& out) {
 // chosen kernels, and a bad environment value is reported at start-up.
 // Also: fork() in a multi-threaded program must not leave the child a mutex locked by a
 // thread that does not exist there, so the state's mutex is held across every fork.
+void lock_before_fork() { state().mutex.lock(); }
+void unlock_after_fork() { state().mutex.unlock(); }  // in the parent and in the child
+
 __attribute__((constructor)) void initialize_at_load() {
-  pthread_atfork([] { state().mutex.lock(); }, [] { state().mutex.unlock(); },
-                 [] { state().mutex.unlock(); });
+  pthread_atfork(lock_before_fork, unlock_after_fork, unlock_after_fork);
   initialize_dispatch();
 }
 

@@ -43,7 +43,8 @@ struct sigaction g_previous_pool[32];
 unsigned g_previous_pool_next = 0;
 std::mutex g_install_mutex;
 // Set once our handler has been installed (explicitly or by the first user-mode access).
-std::atomic<bool> g_installed{false};
+// Guarded by g_install_mutex.
+bool g_installed = false;
 
 // The host's fault resolver (umaccess_set_fault_resolver), published from a pool the same
 // way, so a handler never pairs one resolver with another's context.
@@ -59,23 +60,15 @@ std::mutex g_resolver_mutex;
 // fork() in a multi-threaded program: a child must not inherit these mutexes locked by a
 // thread that does not exist in it (its first install or resolver change would hang). Hold
 // them across the fork; each is only ever taken alone, so the order cannot deadlock.
-struct ForkGuard {
-  ForkGuard() {
-    pthread_atfork(
-        [] {
-          g_install_mutex.lock();
-          g_resolver_mutex.lock();
-        },
-        [] {
-          g_resolver_mutex.unlock();
-          g_install_mutex.unlock();
-        },
-        [] {
-          g_resolver_mutex.unlock();
-          g_install_mutex.unlock();
-        });
-  }
-} g_fork_guard;
+void lock_before_fork() {
+  g_install_mutex.lock();
+  g_resolver_mutex.lock();
+}
+void unlock_after_fork() {  // in the parent and in the child
+  g_resolver_mutex.unlock();
+  g_install_mutex.unlock();
+}
+const int g_fork_guard = pthread_atfork(lock_before_fork, unlock_after_fork, unlock_after_fork);
 
 // The fault this thread is currently chaining, to detect a previous handler that calls back
 // into ours for the same fault (a cycle after a re-install). A genuine cycle is a nested
@@ -256,7 +249,7 @@ int install_locked() {
       return -1;
     }
   }
-  g_installed.store(true, std::memory_order_release);
+  g_installed = true;
   return 0;
 }
 
@@ -269,6 +262,6 @@ extern "C" int umaccess_install_fault_handler(void) {
 
 int umaccess::detail::install_fault_handler_once() {
   std::lock_guard<std::mutex> lock(g_install_mutex);
-  if (g_installed.load(std::memory_order_acquire)) return 0;  // an explicit install stands
+  if (g_installed) return 0;  // an explicit install stands
   return install_locked();
 }
