@@ -74,6 +74,25 @@ void mkdirs(const std::string& path) {
     if (i == path.size() || path[i] == '/') mkdir(path.substr(0, i).c_str(), 0755);
 }
 
+// The choices the targets below are measured under, each with its source (policy,
+// profile, environment, api): a report made under a calibrated profile says so.
+std::string plan_in_force(const umaccess::dispatch::Report& r) {
+  using umaccess::dispatch::source_name;
+  auto bytes = [](std::size_t n) {
+    return n == umaccess::dispatch::kNever ? std::string("never") : std::to_string(n) + " B";
+  };
+  std::string out = "| choice | value | source |\n|---|---|---|\n";
+  out += "| variant | `" + r.active + "` | " + source_name(r.active_source) + " |\n";
+  out += "| rep movsb from | " + bytes(r.thresholds.rep_movsb) + " | " + source_name(r.rep_movsb_source) + " |\n";
+  out += "| rep stosb from | " + bytes(r.thresholds.rep_stosb) + " | " + source_name(r.rep_stosb_source) + " |\n";
+  out += "| non-temporal from | " + bytes(r.thresholds.non_temporal) + " | " +
+         source_name(r.non_temporal_source) + " |\n";
+  out += "\nCPU: " + r.cpu.core + " (" + r.cpu.microarchitecture + "), caches from " +
+         r.cpu.cache_source + (r.cpu.cache_note.empty() ? "" : " (" + r.cpu.cache_note + ")") +
+         ". Profile: " + r.profile.status + (r.profile.path.empty() ? "" : " (" + r.profile.path + ")") + ".\n";
+  return out;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -90,6 +109,7 @@ int main(int argc, char** argv) {
   ctx.cpu = report.cpu.brand + ", " + report.cpu.microarchitecture;
   ctx.llc_bytes = report.cpu.l3_bytes;
   ctx.dispatch = umaccess::dispatch::format(report);
+  ctx.plan = plan_in_force(report);
   if (options.quick) {
     ctx.mode = "quick";
     options.min_time = 0.004;

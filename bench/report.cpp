@@ -290,7 +290,7 @@ void write_plot(const Results& r, const std::string& dir, const std::string& fam
 std::string write_report(const Results& r, const ReportContext& ctx, const std::string& dir) {
   const auto targets = check_targets(r, ctx);
   std::ostringstream summary;
-  summary << "## Targets\n\n" << targets_table(targets) << "\n## CopyFromUser (auto) vs glibc memcpy, aligned, hot\n\n"
+  summary << "## Plan in force\n\n" << ctx.plan << "\n## Targets\n\n" << targets_table(targets) << "\n## CopyFromUser (auto) vs glibc memcpy, aligned, hot\n\n"
           << headline_table(r);
   const auto headline = ratios(r, "copy_from_user", "auto", "a0", "hot");
   summary << "\nGeometric mean per size band:";

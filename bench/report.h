@@ -24,6 +24,7 @@ struct ReportContext {
   std::string cpu;           // brand and microarchitecture
   std::string mode;          // "full" or "quick"
   std::string dispatch;      // umaccess-info's text
+  std::string plan;          // the plan in force and where each choice came from
   std::size_t ceiling_bytes = 0;
   std::size_t llc_bytes = 0;
 };

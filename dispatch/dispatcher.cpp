@@ -1,6 +1,9 @@
 // dispatch/dispatcher.cpp - the active choice: variant, thresholds and the size plan built
-// from them; the environment switches; the umaccess::dispatch API.
+// from them; where each came from (the API, the UMACCESS_* environment, a measured
+// profile, or the built-in policy, in that order of precedence); the umaccess::dispatch API.
 #include <pthread.h>
+#include <sys/auxv.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -8,16 +11,22 @@
 #include <cstring>
 #include <algorithm>
 #include <mutex>
+#include <fstream>
 #include <optional>
+#include <sstream>
 #include <stdexcept>
 
 #include "plan.h"
+#include "profile.h"
 #include "umaccess/umaccess.hpp"
 
 // Read by the vector kernels; SIZE_MAX until the dispatcher chooses.
 extern "C" {
 std::size_t uma_copy_large_from = SIZE_MAX, uma_copy_huge_from = SIZE_MAX;
 std::size_t uma_fill_large_from = SIZE_MAX, uma_fill_huge_from = SIZE_MAX;
+// x86-64: copy.inc keeps a copy off rep movsb when dst - src is within 63 bytes of 0 modulo
+// this mask + 1 (policy.h, rep_distance_mask).
+std::uint32_t uma_rep_distance_mask = 0xffffffffu;
 }
 
 namespace umaccess::detail {
@@ -26,9 +35,30 @@ ActiveKernels g_active;
 
 namespace {
 
+using Source = ::umaccess::dispatch::Source;
+
+// One choice as one layer states it; the highest layer that states it wins.
+template <typename T>
 struct Pin {
-  std::optional<std::size_t> value;
+  std::optional<T> value;
   std::string why;
+};
+template <typename T>
+struct Layers {
+  Pin<T> api, environment, profile;
+  // The winning layer, or nullptr: the policy decides.
+  const Pin<T>* top(Source* source) const {
+    if (api.value) return *source = Source::Api, &api;
+    if (environment.value) return *source = Source::Environment, &environment;
+    if (profile.value) return *source = Source::Profile, &profile;
+    *source = Source::Policy;
+    return nullptr;
+  }
+};
+
+struct ProfileState {
+  std::string path;
+  std::string status = "none";  // "loaded", "none" or "ignored: <why>"
 };
 
 struct State {
@@ -36,9 +66,14 @@ struct State {
   bool initialized = false;
   const VariantDef* variant = nullptr;
   std::string variant_reason;
-  Pin rep_movsb, rep_stosb, non_temporal;
+  Source variant_source = Source::Policy;
+  Layers<std::string> variant_pins;
+  Layers<std::size_t> rep_movsb, rep_stosb, non_temporal;
   Thresholds thresholds{kNever, kNever, kNever};
   ThresholdReasons reasons;
+  Source rep_movsb_source = Source::Policy, rep_stosb_source = Source::Policy,
+         non_temporal_source = Source::Policy;
+  ProfileState profile;
 };
 
 State& state() {
@@ -98,17 +133,29 @@ void warn(const char* variable, const char* value, const std::string& problem,
                fallback);
 }
 
-void pin_from_environment(const char* variable, Pin* pin) {
-  const char* text = std::getenv(variable);
+void pin_from_environment(const char* variable, Pin<std::size_t>* pin) {
+  const char* text = secure_getenv(variable);  // ignored in AT_SECURE processes
   if (text == nullptr) return;
   std::size_t bytes;
   if (!parse_bytes(text, &bytes)) {
     warn(variable, text, "not a byte count (digits with an optional K, M or G suffix, or never)",
-         "using the derived value");
+         "ignored: the profile's or the derived value applies");
     return;
   }
   pin->value = bytes;
   pin->why = std::string("set by ") + variable;
+}
+
+// "" if `name` is a variant this CPU runs (then *out is it), else why not.
+std::string check_variant(std::string_view name, const CpuDescription& cpu, const VariantDef** out) {
+  const VariantDef* v = find_variant(name);
+  if (v == nullptr)
+    return "unknown umaccess variant '" + std::string(name) + "' (known: " + known_variant_names() + ")";
+  if (!cpu.has(v->required))
+    return "umaccess variant '" + std::string(name) + "' cannot run on this CPU (missing: " +
+           missing_features(*v, cpu) + ")";
+  *out = v;
+  return "";
 }
 
 template <typename T>
@@ -134,9 +181,10 @@ Boundaries boundaries(const VariantDef& v, std::size_t rep_from, std::size_t nt_
 // for the erms variant, the SSE2 kernels it uses for short non-temporal copies.
 const VariantDef& routed(const VariantDef& v) { return v.vector_bytes != 0 ? v : baseline_variant(); }
 
-void publish(const VariantDef& v, const Thresholds& t) {
+void publish(const VariantDef& v, const Thresholds& t, std::uint32_t distance_mask) {
   const Boundaries copy = boundaries(routed(v), t.rep_movsb, t.non_temporal);
   const Boundaries fill = boundaries(routed(v), t.rep_stosb, t.non_temporal);
+  store(&uma_rep_distance_mask, distance_mask);
   store(&uma_copy_large_from, copy.large_from);
   store(&uma_copy_huge_from, copy.huge_from);
   store(&uma_fill_large_from, fill.large_from);
@@ -147,72 +195,129 @@ void publish(const VariantDef& v, const Thresholds& t) {
   g_active.fill.store(v.fill, std::memory_order_relaxed);
 }
 
-// Derives what is not pinned and publishes the plan. Caller holds the mutex.
+// The loaded profile, if any, and whether it still describes the CPU decided for (a test
+// may hand in another one).
+std::optional<Profile> g_profile;  // guarded by State::mutex
+
+bool profile_applies() { return g_profile && profile_mismatch(*g_profile, host_cpu()).empty(); }
+
+// Takes each choice from the highest layer that states it (API, environment, profile),
+// derives the rest from the policy, and publishes the plan. Caller holds the mutex.
 void recompute(State& s) {
   const CpuDescription& cpu = host_cpu();
-  ThresholdReasons derived_why;
-  const Thresholds derived = derive_thresholds(cpu, *s.variant, &derived_why);
-  // A pin applies where its size class exists: without rep-string kernels (AArch64) a
-  // pinned rep threshold is kept for a later variant, and the read-back says it is unused.
-  auto choose = [](const Pin& pin, bool applies, std::size_t derived_value,
-                   const std::string& derived_reason, std::size_t* value, std::string* why) {
-    *value = pin.value && applies ? *pin.value : derived_value;
-    *why = !pin.value ? derived_reason
-           : applies  ? pin.why
-                      : derived_reason + " (" + pin.why + ": no such class, unused)";
+  const bool use_profile = profile_applies();
+  auto top = [&](const auto& layers, Source* source) {
+    auto* pin = layers.top(source);
+    if (pin == &layers.profile && !use_profile) pin = nullptr, *source = Source::Policy;
+    return pin;
   };
-  choose(s.rep_movsb, s.variant->copy_large != nullptr, derived.rep_movsb,
-         derived_why.rep_movsb, &s.thresholds.rep_movsb, &s.reasons.rep_movsb);
-  choose(s.rep_stosb, s.variant->fill_large != nullptr, derived.rep_stosb,
-         derived_why.rep_stosb, &s.thresholds.rep_stosb, &s.reasons.rep_stosb);
-  choose(s.non_temporal, true, derived.non_temporal, derived_why.non_temporal,
-         &s.thresholds.non_temporal, &s.reasons.non_temporal);
 
-  publish(*s.variant, s.thresholds);
-}
-
-// Caller holds the mutex.
-bool select_locked(State& s, std::string_view name, const std::string& source,
-                   std::string* error) {
-  const CpuDescription& cpu = host_cpu();
-  if (name == "auto") {
-    std::string why;
-    s.variant = &auto_variant(cpu, &why);
-    s.variant_reason = "auto: " + why;
-    recompute(s);
-    return true;
+  const Pin<std::string>* chosen = top(s.variant_pins, &s.variant_source);
+  const VariantDef* v = nullptr;
+  if (chosen != nullptr && !check_variant(*chosen->value, cpu, &v).empty()) {
+    v = nullptr;  // named for another CPU (set_cpu_for_testing): the policy decides
+    s.variant_source = Source::Policy;
   }
-  const VariantDef* v = find_variant(name);
   if (v == nullptr) {
-    *error = "unknown umaccess variant '" + std::string(name) + "' (known: " +
-             known_variant_names() + ")";
-    return false;
-  }
-  if (!cpu.has(v->required)) {
-    *error = "umaccess variant '" + std::string(name) + "' cannot run on this CPU (missing: " +
-             missing_features(*v, cpu) + ")";
-    return false;
+    std::string why;
+    v = &auto_variant(cpu, &why);
+    s.variant_reason = "auto: " + why;
+  } else {
+    s.variant_reason = chosen->why;
   }
   s.variant = v;
-  s.variant_reason = "selected by " + source;
-  recompute(s);
-  return true;
+
+  ThresholdReasons derived_why;
+  const Thresholds derived = derive_thresholds(cpu, *v, &derived_why);
+  // A pin applies where its size class exists: without rep-string kernels (AArch64) a
+  // pinned rep threshold is kept for a later variant, and the read-back says it is unused.
+  auto choose = [&](const Layers<std::size_t>& layers, bool applies, std::size_t derived_value,
+                    const std::string& derived_reason, std::size_t* value, std::string* why,
+                    Source* source) {
+    const Pin<std::size_t>* pin = top(layers, source);
+    *value = pin && applies ? *pin->value : derived_value;
+    *why = !pin ? derived_reason
+           : applies ? pin->why
+                     : derived_reason + " (" + pin->why + ": no such class, unused)";
+    if (pin && !applies) *source = Source::Policy;
+  };
+  choose(s.rep_movsb, v->copy_large != nullptr, derived.rep_movsb, derived_why.rep_movsb,
+         &s.thresholds.rep_movsb, &s.reasons.rep_movsb, &s.rep_movsb_source);
+  choose(s.rep_stosb, v->fill_large != nullptr, derived.rep_stosb, derived_why.rep_stosb,
+         &s.thresholds.rep_stosb, &s.reasons.rep_stosb, &s.rep_stosb_source);
+  choose(s.non_temporal, true, derived.non_temporal, derived_why.non_temporal,
+         &s.thresholds.non_temporal, &s.reasons.non_temporal, &s.non_temporal_source);
+
+  publish(*v, s.thresholds, rep_distance_mask(cpu));
+}
+
+// The profile: $UMACCESS_PROFILE (empty: none at all), else the per-user file, else the
+// system one; the first that is named or exists is the only one considered. In an
+// AT_SECURE process only the system file is. Ignored whole, with one warning, unless it
+// parses, is in bounds, and was measured on this CPU with this library.
+void load_profile(State& s) {
+  const bool secure = getauxval(AT_SECURE) != 0;
+  std::string path;
+  if (const char* named = secure_getenv("UMACCESS_PROFILE"); named != nullptr) {
+    path = named;
+    if (path.empty()) return;  // UMACCESS_PROFILE= turns profiles off
+  } else {
+    for (const std::string& candidate : {secure ? std::string() : user_profile_path(),
+                                         std::string(kSystemProfilePath)})
+      if (!candidate.empty() && access(candidate.c_str(), F_OK) == 0) {
+        path = candidate;
+        break;
+      }
+    if (path.empty()) return;
+  }
+  s.profile.path = path;
+  auto ignore = [&](const std::string& why) {
+    s.profile.status = "ignored: " + why;
+    std::fprintf(stderr, "umaccess: warning: profile %s ignored: %s; using the built-in policy\n",
+                 path.c_str(), why.c_str());
+  };
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return ignore(std::string("cannot read it (") + std::strerror(errno) + ")");
+  std::string text;
+  char buf[4096];
+  while (in.read(buf, sizeof buf) || in.gcount() > 0) {
+    text.append(buf, static_cast<std::size_t>(in.gcount()));
+    if (text.size() > 64 * 1024) return ignore("larger than 64 KiB: not a profile");
+  }
+  Profile p;
+  std::string error;
+  if (!parse_profile(text, &p, &error)) return ignore(error);
+  const std::string mismatch = profile_mismatch(p, host_cpu());
+  if (!mismatch.empty()) return ignore(mismatch);
+  g_profile = p;
+  s.profile.status = "loaded";
+  auto why = [&](const std::string& evidence) {
+    return "profile " + path + (evidence.empty() ? "" : ": " + evidence);
+  };
+  if (p.variant.value) s.variant_pins.profile = {p.variant.value, why(p.variant.evidence)};
+  if (p.rep_movsb.value) s.rep_movsb.profile = {p.rep_movsb.value, why(p.rep_movsb.evidence)};
+  if (p.rep_stosb.value) s.rep_stosb.profile = {p.rep_stosb.value, why(p.rep_stosb.evidence)};
+  if (p.non_temporal.value)
+    s.non_temporal.profile = {p.non_temporal.value, why(p.non_temporal.evidence)};
 }
 
 void initialize_locked(State& s) {
   if (s.initialized) return;
   s.initialized = true;
-  pin_from_environment("UMACCESS_REP_MOVSB_THRESHOLD", &s.rep_movsb);
-  pin_from_environment("UMACCESS_REP_STOSB_THRESHOLD", &s.rep_stosb);
-  pin_from_environment("UMACCESS_NT_THRESHOLD", &s.non_temporal);
-  const char* wanted = std::getenv("UMACCESS_VARIANT");
-  std::string error;
-  if (wanted != nullptr && std::strcmp(wanted, "auto") != 0 &&
-      select_locked(s, wanted, "UMACCESS_VARIANT", &error))
-    return;
-  if (wanted != nullptr && std::strcmp(wanted, "auto") != 0)
-    warn("UMACCESS_VARIANT", wanted, error, "using auto");
-  select_locked(s, "auto", "auto", &error);
+  load_profile(s);
+  pin_from_environment("UMACCESS_REP_MOVSB_THRESHOLD", &s.rep_movsb.environment);
+  pin_from_environment("UMACCESS_REP_STOSB_THRESHOLD", &s.rep_stosb.environment);
+  pin_from_environment("UMACCESS_NT_THRESHOLD", &s.non_temporal.environment);
+  if (const char* wanted = secure_getenv("UMACCESS_VARIANT");
+      wanted != nullptr && std::strcmp(wanted, "auto") != 0) {
+    const VariantDef* v;
+    const std::string error = check_variant(wanted, host_cpu(), &v);
+    if (error.empty())
+      s.variant_pins.environment = {std::string(wanted), "selected by UMACCESS_VARIANT"};
+    else
+      warn("UMACCESS_VARIANT", wanted, error, "ignored: the profile's or the automatic choice applies");
+  }
+  recompute(s);
 }
 
 std::unique_lock<std::mutex> initialized_state(State*& out) {
@@ -252,15 +357,60 @@ void set_cpu_for_testing(const CpuDescription* cpu) {
   State* s;
   auto lock = initialized_state(s);
   g_cpu_for_testing = cpu;
-  std::string error;
-  select_locked(*s, "auto", "auto", &error);
+  s->variant_pins.api = {};
+  recompute(*s);
 }
+
+namespace {
+using ::umaccess::dispatch::Operation;
+using ::umaccess::dispatch::SizeClass;
+
+// The size classes of one operation: [0, large) small, [large, huge) large, [huge, inf) huge.
+void add_classes(std::vector<SizeClass>* out, Operation op, Boundaries b, const void* small,
+                 const void* large, const void* huge) {
+  auto add = [&](std::size_t from, std::size_t to, const void* k) {
+    if (from < to) out->push_back({op, from, to, kernel_name(k)});
+  };
+  add(0, b.large_from, small);
+  add(b.large_from, b.huge_from, large);
+  add(b.huge_from, kNever, huge);
+}
+
+template <typename F>
+const void* addr(F f) {
+  return reinterpret_cast<const void*>(f);
+}
+
+}  // namespace
+
+std::vector<SizeClass> plan_for(const VariantDef& v, const Thresholds& t) {
+  std::vector<SizeClass> plan;
+  add_classes(&plan, Operation::Copy, boundaries(v, t.rep_movsb, t.non_temporal), addr(v.copy),
+              addr(v.copy_large), addr(v.copy_nt));
+  plan.push_back({Operation::Move, 0, kNever, kernel_name(addr(v.move))});
+  plan.push_back({Operation::CopyNonTemporal, 0, kNonTemporalMinBytes, kernel_name(addr(v.copy_nt_small))});
+  plan.push_back({Operation::CopyNonTemporal, kNonTemporalMinBytes, kNever, kernel_name(addr(v.copy_nt))});
+  add_classes(&plan, Operation::Fill, boundaries(v, t.rep_stosb, t.non_temporal), addr(v.fill),
+              addr(v.fill_large), addr(v.fill_nt));
+  return plan;
+}
+
 
 }  // namespace umaccess::detail
 
 namespace umaccess::dispatch {
 
 using namespace umaccess::detail;
+
+const char* source_name(Source src) {
+  switch (src) {
+    case Source::Policy: return "policy";
+    case Source::Profile: return "profile";
+    case Source::Environment: return "environment";
+    case Source::Api: return "api";
+  }
+  return "?";
+}
 
 const char* operation_name(Operation op) {
   switch (op) {
@@ -298,9 +448,15 @@ std::string reason() {
 void select(std::string_view name) {
   State* s;
   auto lock = initialized_state(s);
-  std::string error;
-  if (!select_locked(*s, name, "umaccess::dispatch::select", &error))
-    throw std::invalid_argument(error);
+  if (name == "auto") {
+    s->variant_pins.api = {};
+  } else {
+    const VariantDef* v;
+    const std::string error = check_variant(name, host_cpu(), &v);
+    if (!error.empty()) throw std::invalid_argument(error);
+    s->variant_pins.api = {std::string(name), "selected by umaccess::dispatch::select"};
+  }
+  recompute(*s);
 }
 
 Thresholds thresholds() {
@@ -313,57 +469,25 @@ void set_thresholds(const Thresholds& t) {
   State* s;
   auto lock = initialized_state(s);
   const std::string why = "set by umaccess::dispatch::set_thresholds";
-  s->rep_movsb = {t.rep_movsb, why};
-  s->rep_stosb = {t.rep_stosb, why};
-  s->non_temporal = {t.non_temporal, why};
+  s->rep_movsb.api = {t.rep_movsb, why};
+  s->rep_stosb.api = {t.rep_stosb, why};
+  s->non_temporal.api = {t.non_temporal, why};
   recompute(*s);
 }
 
 void reset_thresholds() {
   State* s;
   auto lock = initialized_state(s);
-  s->rep_movsb = {};
-  s->rep_stosb = {};
-  s->non_temporal = {};
+  s->rep_movsb.api = {};
+  s->rep_stosb.api = {};
+  s->non_temporal.api = {};
   recompute(*s);
 }
-
-namespace {
-
-// The size classes of one operation: [0, large) small, [large, huge) large, [huge, inf) huge.
-void add_classes(std::vector<SizeClass>* out, Operation op, Boundaries b, const void* small,
-                 const void* large, const void* huge) {
-  auto add = [&](std::size_t from, std::size_t to, const void* k) {
-    if (from < to) out->push_back({op, from, to, kernel_name(k)});
-  };
-  add(0, b.large_from, small);
-  add(b.large_from, b.huge_from, large);
-  add(b.huge_from, kNever, huge);
-}
-
-template <typename F>
-const void* addr(F f) {
-  return reinterpret_cast<const void*>(f);
-}
-
-std::vector<SizeClass> current_plan(const VariantDef& v, const Thresholds& t) {
-  std::vector<SizeClass> plan;
-  add_classes(&plan, Operation::Copy, boundaries(v, t.rep_movsb, t.non_temporal), addr(v.copy),
-              addr(v.copy_large), addr(v.copy_nt));
-  plan.push_back({Operation::Move, 0, kNever, kernel_name(addr(v.move))});
-  plan.push_back({Operation::CopyNonTemporal, 0, kNonTemporalMinBytes, kernel_name(addr(v.copy_nt_small))});
-  plan.push_back({Operation::CopyNonTemporal, kNonTemporalMinBytes, kNever, kernel_name(addr(v.copy_nt))});
-  add_classes(&plan, Operation::Fill, boundaries(v, t.rep_stosb, t.non_temporal), addr(v.fill),
-              addr(v.fill_large), addr(v.fill_nt));
-  return plan;
-}
-
-}  // namespace
 
 std::string kernel_for(Operation operation, std::size_t length) {
   State* s;
   auto lock = initialized_state(s);
-  for (const SizeClass& c : current_plan(*s->variant, s->thresholds))
+  for (const SizeClass& c : plan_for(*s->variant, s->thresholds))
     if (c.operation == operation && length >= c.from && length < c.to) return c.kernel;
   return "?";
 }
@@ -376,6 +500,9 @@ Report describe() {
   r.cpu.vendor = cpu.vendor;
   r.cpu.brand = cpu.brand;
   r.cpu.microarchitecture = cpu.microarchitecture;
+  r.cpu.core = cpu.core;
+  for (std::uint32_t bit = 1; bit != 0; bit <<= 1)
+    if (cpu.facts & bit) r.cpu.facts.emplace_back(core_fact_name(static_cast<CoreFact>(bit)));
   r.cpu.family = cpu.family;
   r.cpu.model = cpu.model;
   r.cpu.stepping = cpu.stepping;
@@ -385,16 +512,23 @@ Report describe() {
   r.cpu.l3_bytes = cpu.cache.l3;
   r.cpu.l3_inclusive = cpu.cache.l3_inclusive;
   r.cpu.l3_sharing_threads = cpu.cache.l3_sharing_threads;
+  r.cpu.cache_source = cpu.cache.source;
+  r.cpu.cache_note = cpu.cache.note;
   lock.unlock();
   r.variants = variants();
   lock.lock();
   r.active = s->variant->name;
   r.reason = s->variant_reason;
+  r.active_source = s->variant_source;
+  r.rep_movsb_source = s->rep_movsb_source;
+  r.rep_stosb_source = s->rep_stosb_source;
+  r.non_temporal_source = s->non_temporal_source;
+  r.profile = {s->profile.path, s->profile.status};
   r.thresholds = {s->thresholds.rep_movsb, s->thresholds.rep_stosb, s->thresholds.non_temporal};
   r.rep_movsb_reason = s->reasons.rep_movsb;
   r.rep_stosb_reason = s->reasons.rep_stosb;
   r.non_temporal_reason = s->reasons.non_temporal;
-  r.plan = current_plan(*s->variant, s->thresholds);
+  r.plan = plan_for(*s->variant, s->thresholds);
   return r;
 }
 

@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <cstddef>
+#include <vector>
 
 #include "cpu.h"
 #include "kernels.h"
@@ -47,6 +48,11 @@ inline uma_copy_kernel active_copy() { return g_active.copy.load(std::memory_ord
 inline uma_copy_kernel active_move() { return g_active.move.load(std::memory_order_relaxed); }
 inline uma_copy_kernel active_copy_nt() { return g_active.copy_nt.load(std::memory_order_relaxed); }
 inline uma_fill_kernel active_fill() { return g_active.fill.load(std::memory_order_relaxed); }
+
+// The kernel per operation and length that `variant` with `thresholds` runs: what
+// describe() reports and the kernels do (a pure function, for fixtures and reports).
+std::vector<::umaccess::dispatch::SizeClass> plan_for(const VariantDef& variant,
+                                                      const Thresholds& thresholds);
 
 // Reads the environment and chooses, once (also done at load time).
 void initialize_dispatch();

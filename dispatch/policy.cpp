@@ -39,6 +39,19 @@ std::size_t derive_non_temporal(const CpuDescription& cpu, std::string* why) {
 
 }  // namespace
 
+const char* core_fact_name(CoreFact f) {
+  switch (f) {
+    case kZmmFullClock: return "zmm-full-clock";
+    case kZmmLicence: return "zmm-licence";
+    case kMeshL3: return "mesh-l3";
+    case kSmallL3Era: return "small-l3-era";
+    case kRepStringsSlow: return "rep-strings-slow";
+    case kRepStringsLong: return "rep-strings-long";
+    case kPageAliasing: return "page-aliasing";
+  }
+  return "?";
+}
+
 std::string format_bytes(std::size_t bytes) {
   if (bytes == kNever) return "never";
   char buf[32];
@@ -51,6 +64,27 @@ std::string format_bytes(std::size_t bytes) {
   else
     std::snprintf(buf, sizeof buf, "%zu bytes", bytes);
   return buf;
+}
+
+const VariantDef& auto_variant(const CpuDescription& cpu, std::string* reason) {
+  std::size_t count;
+  const VariantDef* defs = variant_registry(&count);
+  std::string passed_over;
+  for (std::size_t i = 0; i < count; ++i) {
+    const VariantDef& v = defs[i];
+    if (!v.auto_eligible || !cpu.has(v.required)) continue;
+    const std::uint32_t missing = v.auto_needs & ~cpu.facts;
+    if (missing != 0) {
+      passed_over += std::string("; ") + v.name + " passed over: " + missing_fact_reason(cpu, missing);
+      continue;
+    }
+    *reason = std::string(v.name) + ": the widest variant this " + cpu.core + " runs" +
+              (v.auto_needs & kZmmFullClock ? ", and it runs zmm code at full clock" : "") +
+              passed_over;
+    return v;
+  }
+  *reason = "no listed variant fits: the baseline" + passed_over;
+  return baseline_variant();
 }
 
 Thresholds derive_thresholds(const CpuDescription& cpu, const VariantDef& variant,

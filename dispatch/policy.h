@@ -20,11 +20,14 @@ struct ThresholdReasons {
   std::string rep_movsb, rep_stosb, non_temporal;
 };
 
-// The variant `auto` picks for this CPU (the widest vectors it runs without penalty).
+// The variant `auto` picks for this CPU: the first in the registry (widest first) that the
+// CPU runs and whose auto_needs CoreFacts it has (variants.h). The same walk on every
+// architecture; `reason` names the variants passed over and why.
 const VariantDef& auto_variant(const CpuDescription& cpu, std::string* reason);
 
-// The thresholds for this CPU and variant, derived as glibc derives its tunables
-// (perf-anchors §1.5), with the vendor gate on rep movsb/stosb.
+// The thresholds for this CPU and variant: the non-temporal one from the L3 this core
+// shares, as glibc derives its tunables (sysdeps/x86/dl-cacheinfo.h), the rep-string ones
+// from the CPU's facts (policy_<arch>.cpp).
 Thresholds derive_thresholds(const CpuDescription& cpu, const VariantDef& variant,
                              ThresholdReasons* why);
 
@@ -32,10 +35,14 @@ Thresholds derive_thresholds(const CpuDescription& cpu, const VariantDef& varian
 std::string format_bytes(std::size_t bytes);
 
 // Per architecture (policy_<arch>.cpp): where rep movsb (stos = false) or rep stosb
-// (stos = true) start, and the divisor of the last-level cache for the non-temporal
-// threshold.
+// (stos = true) start, the divisor of the last-level cache for the non-temporal
+// threshold, why `auto` passed over a variant whose auto_needs facts the CPU lacks, and
+// the distance modulus below which the vector kernels keep a copy away from rep movsb
+// (uma_rep_distance_mask: dst - src within 63 bytes of 0 modulo mask + 1).
 std::size_t derive_rep_threshold(const CpuDescription& cpu, const VariantDef& variant, bool stos,
                                  std::string* why);
 unsigned nt_cache_divisor(const CpuDescription& cpu);
+std::string missing_fact_reason(const CpuDescription& cpu, std::uint32_t missing_facts);
+std::uint32_t rep_distance_mask(const CpuDescription& cpu);
 
 }  // namespace umaccess::detail

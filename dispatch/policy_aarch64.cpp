@@ -1,6 +1,6 @@
-// dispatch/policy_aarch64.cpp - the AArch64 choices: NEON wherever Advanced SIMD is there
-// (every Linux AArch64 core in practice), no rep-string classes, and the non-temporal
-// divisor.
+// dispatch/policy_aarch64.cpp - the AArch64 choices: no rep-string classes, glibc's generic
+// non-temporal divisor; `auto` takes NEON wherever Advanced SIMD is there (the registry
+// walk in policy.cpp: no variant needs a CoreFact here).
 #include "policy.h"
 
 namespace umaccess::detail {
@@ -17,14 +17,10 @@ std::size_t derive_rep_threshold(const CpuDescription&, const VariantDef&, bool 
   return kNever;
 }
 
-const VariantDef& auto_variant(const CpuDescription& cpu, std::string* reason) {
-  const VariantDef& neon = *find_variant("neon");
-  if (cpu.has(neon.required)) {
-    *reason = "Advanced SIMD: 16-byte q registers, two per load and store pair";
-    return neon;
-  }
-  *reason = "no Advanced SIMD: general-register pairs";
-  return baseline_variant();
+std::string missing_fact_reason(const CpuDescription&, std::uint32_t) {
+  return "the CPU lacks a fact it needs";
 }
+
+std::uint32_t rep_distance_mask(const CpuDescription&) { return 0xffffffffu; }
 
 }  // namespace umaccess::detail

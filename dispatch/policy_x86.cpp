@@ -1,37 +1,42 @@
-// dispatch/policy_x86.cpp - the x86-64 choices: the widest vector variant the CPU runs
-// without penalty, glibc's non-temporal divisor per microarchitecture, and the vendor gate
-// on rep movsb/stosb.
-#include <initializer_list>
+// dispatch/policy_x86.cpp - the x86-64 choices as functions of features and CoreFacts
+// (cpu.h), never of names: why a variant is passed over, where rep movsb/stosb start, the
+// non-temporal divisor, and the rep movsb distance guard.
+//
+//   facts                 rep movsb from             rep stosb from      source
+//   Intel, FSRM           2112                       2048                glibc's crossovers
+//   Intel, ERMS only      4096 x VEC/16 (SSE2: 2048) 2048                glibc
+//   rep-strings-long      L1d/2 + 2 KiB              the L2 size         AMD AOCL-LibMem, Zen 5
+//   rep-strings-slow      never                      never               glibc >= 2.40 (BZ 30994)
+//   other vendors         never                      never               unmeasured
+// page-aliasing (AMD): rep movsb is skipped when (dst - src) mod 4096 is within 63 of 0,
+// where it collapses 10-20x on Zen 3/4 (BZ 30994); elsewhere the guard is modulo 2^32
+// (short forward distances, glibc BZ 27130).
+#include <algorithm>
 
 #include "policy.h"
 
 namespace umaccess::detail {
-namespace {
 
-bool uarch_is(const CpuDescription& cpu, std::initializer_list<const char*> names) {
-  for (const char* n : names)
-    if (cpu.microarchitecture == n) return true;
-  return false;
+std::string missing_fact_reason(const CpuDescription& cpu, std::uint32_t missing) {
+  if (missing & kZmmFullClock) {
+    return cpu.is(kZmmLicence)
+               ? "zmm code costs " + cpu.core + " a frequency licence (glibc's Prefer_No_AVX512)"
+               : cpu.core + " is not known to run zmm code at full clock";
+  }
+  return "the CPU lacks a fact it needs";
 }
 
-// Cores that run 512-bit code without lowering their clock (Ice Lake and later; on
-// Skylake-SP/Cascade Lake zmm code costs a frequency licence, glibc's Prefer_No_AVX512).
-bool zmm_without_penalty(const CpuDescription& cpu) {
-  return cpu.vendor_id == Vendor::Intel &&
-         uarch_is(cpu, {"INTEL_ICL", "INTEL_TGL", "INTEL_RCL", "INTEL_SPR"});
-}
-
-}  // namespace
-
-// glibc's non-temporal divisor: 2 for the large non-inclusive L3 of Skylake-SP and later
-// server cores, 8 for Broadwell and older, 4 otherwise (dl-cacheinfo.h).
+// glibc's non-temporal divisor (sysdeps/x86/dl-cacheinfo.h): 2 for the large
+// non-inclusive L3 of Skylake-SP and later server cores, 8 for Broadwell and older, 4
+// otherwise (AMD included).
 unsigned nt_cache_divisor(const CpuDescription& cpu) {
-  if (cpu.vendor_id != Vendor::Intel) return 4;
-  if (uarch_is(cpu, {"INTEL_SKL", "INTEL_ICL", "INTEL_SPR"}) && cpu.has(kAvx512f)) return 2;
-  if (uarch_is(cpu, {"INTEL_BDW", "INTEL_HSW", "INTEL_IVB", "INTEL_SNB", "INTEL_WSM",
-                     "INTEL_NHM"}))
-    return 8;
+  if (cpu.vendor_id == Vendor::Intel && cpu.is(kMeshL3) && cpu.has(kAvx512f)) return 2;
+  if (cpu.vendor_id == Vendor::Intel && cpu.is(kSmallL3Era)) return 8;
   return 4;
+}
+
+std::uint32_t rep_distance_mask(const CpuDescription& cpu) {
+  return cpu.is(kPageAliasing) ? 0xfffu : 0xffffffffu;
 }
 
 // rep movsb (copies) and rep stosb (fills): the same gate, different crossovers.
@@ -46,10 +51,28 @@ std::size_t derive_rep_threshold(const CpuDescription& cpu, const VariantDef& v,
     *why = std::string("the erms variant: ") + insn + " at every length";
     return 0;
   }
-  if (cpu.vendor_id == Vendor::Amd) {
-    *why = std::string("AMD: ") + insn +
-           " collapses for some alignments and distances (glibc BZ 30994): vector loops up "
-           "to the non-temporal threshold";
+  const std::string guard = cpu.is(kPageAliasing) && !stos
+                                ? "; not where (dst - src) mod 4096 is within 63 bytes of 0 "
+                                  "(page aliasing, glibc BZ 30994)"
+                                : "";
+  if (cpu.is(kRepStringsLong)) {
+    if (stos) {
+      if (cpu.cache.l2 == 0) {
+        *why = cpu.core + ": rep stosb from the L2 size, which is unknown here";
+        return kNever;
+      }
+      *why = cpu.core + ": rep stosb from the L2 size (" + format_bytes(cpu.cache.l2) +
+             "), as AMD's AOCL-LibMem memset";
+      return cpu.cache.l2;
+    }
+    const std::size_t l1d = cpu.cache.l1d != 0 ? cpu.cache.l1d : 32 * 1024;
+    *why = cpu.core + ": rep movsb from L1d/2 + 2 KiB (" + format_bytes(l1d / 2 + 2048) +
+           "), as AMD's AOCL-LibMem memcpy" + guard;
+    return l1d / 2 + 2048;
+  }
+  if (cpu.is(kRepStringsSlow)) {
+    *why = cpu.core + ": " + insn + " collapses for some alignments and distances " +
+           "(glibc BZ 30994): vector loops up to the non-temporal threshold";
     return kNever;
   }
   if (cpu.vendor_id != Vendor::Intel) {
@@ -61,36 +84,13 @@ std::size_t derive_rep_threshold(const CpuDescription& cpu, const VariantDef& v,
     return 2048;
   }
   if (cpu.has(kFsrm)) {
-    *why = "Intel with FSRM: glibc's measured crossover";
+    *why = "Intel with FSRM: glibc's measured crossover" + guard;
     return 2112;
   }
   const std::size_t t = v.vector_bytes >= 32 ? 4096 * (v.vector_bytes / 16) : 2048;
   *why = "Intel with ERMS, no FSRM: glibc's 4096 x VEC/16 for " +
          std::to_string(v.vector_bytes) + "-byte vectors (2048 for SSE2)";
   return t;
-}
-
-const VariantDef& auto_variant(const CpuDescription& cpu, std::string* reason) {
-  const VariantDef& avx512 = *find_variant("avx512");
-  const VariantDef& evex = *find_variant("evex");
-  const VariantDef& avx2 = *find_variant("avx2");
-  if (cpu.has(avx512.required) && zmm_without_penalty(cpu)) {
-    *reason = "AVX-512 on " + cpu.microarchitecture + ", which runs zmm code at full clock";
-    return avx512;
-  }
-  if (cpu.has(evex.required)) {
-    *reason = cpu.has(avx512.required)
-                  ? "AVX-512 on " + cpu.microarchitecture +
-                        ": 32-byte EVEX vectors avoid the zmm frequency licence"
-                  : "AVX-512VL: 32-byte EVEX vectors need no vzeroupper";
-    return evex;
-  }
-  if (cpu.has(avx2.required)) {
-    *reason = "AVX2 without AVX-512VL";
-    return avx2;
-  }
-  *reason = "no AVX2: the SSE2 baseline";
-  return baseline_variant();
 }
 
 }  // namespace umaccess::detail

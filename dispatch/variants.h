@@ -23,6 +23,11 @@ struct VariantDef {
   uma_fill_kernel fill_nt;
   uma_copy_kernel copy_large;     // where long copies may go (rep movsb), or nullptr
   uma_fill_kernel fill_large;     // where long fills may go (rep stosb), or nullptr
+  // The automatic choice walks the registry in order and takes the first variant this CPU
+  // runs whose `auto_needs` CoreFacts (cpu.h) it has; a variant `auto` must never pick
+  // (one that is only right for some lengths) says auto_eligible = false.
+  std::uint32_t auto_needs = 0;
+  bool auto_eligible = true;
 };
 
 // Per architecture (variants_<arch>.cpp): every compiled-in variant, widest first; the

@@ -11,10 +11,10 @@ namespace {
 constexpr VariantDef kVariants[] = {
     {"neon", "16-byte NEON q registers, ldp/stp q pairs, 64 bytes per iteration", kAsimd, 16,
      uma_copy_neon, uma_move_neon, uma_copy_nt_neon, uma_copy_neon, uma_fill_neon,
-     uma_fill_nt_neon, nullptr, nullptr},
+     uma_fill_nt_neon, nullptr, nullptr, 0, true},
     {"gpr", "general registers, ldp/stp x pairs (NEON for overlapping moves and streaming)", 0,
      16, uma_copy_gpr, uma_move_neon, uma_copy_nt_neon, uma_copy_neon, uma_fill_gpr,
-     uma_fill_nt_neon, nullptr, nullptr},
+     uma_fill_nt_neon, nullptr, nullptr, 0, true},
 };
 
 template <typename F>

@@ -2,11 +2,13 @@
 // switches, and proof that the kernel the plan names is the kernel that really runs. (The
 // automatic choice on fabricated CPUs is per architecture: policy_<arch>_test.cpp.)
 #include <cstdlib>
+#include <fstream>
 
 #include "cpu.h"
 #include "plan.h"
 #include "operations.h"
 #include "policy.h"
+#include "profile.h"
 #include "support.h"
 
 namespace umatest {
@@ -96,6 +98,7 @@ class Environment : public ::testing::Test {
     for (const char* v : {"UMACCESS_VARIANT", "UMACCESS_NT_THRESHOLD", "UMACCESS_REP_MOVSB_THRESHOLD",
                           "UMACCESS_REP_STOSB_THRESHOLD"})
       unsetenv(v);
+    setenv("UMACCESS_PROFILE", "", 1);  // as ctest runs the suite: no profile
   }
 };
 
@@ -134,7 +137,7 @@ TEST_F(Environment, BadValuesWarnOnceAndFallBackToAuto) {
               ::testing::ExitedWithCode(0),
               std::string("umaccess: warning: UMACCESS_VARIANT=avx9000: unknown umaccess variant "
                           "'avx9000' \\(known: ") +
-                  kKnownVariants + "\\); using auto\n$");
+                  kKnownVariants + "\\); ignored: the profile's or the automatic choice applies\n$");
   unsetenv("UMACCESS_VARIANT");
   setenv("UMACCESS_NT_THRESHOLD", "12Q", 1);
   EXPECT_EXIT(_exit(0), ::testing::ExitedWithCode(0),
@@ -147,6 +150,186 @@ TEST_F(Environment, UnsupportedVariantWarnsAndFallsBack) {
     setenv("UMACCESS_VARIANT", v.name.c_str(), 1);
     EXPECT_EXIT(_exit(0), ::testing::ExitedWithCode(0), "cannot run on this CPU");
   }
+}
+
+// ---- Profiles: a machine's measured plan, loaded at start-up ------------------------------
+
+// A profile file for this CPU (or, edited, another one), removed at the end of the test.
+class ProfileFile {
+ public:
+  explicit ProfileFile(const std::string& body, const std::string& dir = "") {
+    // Named by the test, not the process: a death test's child re-runs the test body and
+    // must arrive at the same path as its parent.
+    const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
+    path_ = dir.empty() ? ::testing::TempDir() + "umaccess-profile-" + test->name() + "-" +
+                              std::to_string(counter_++)
+                        : dir + "/profile";
+    std::ofstream(path_) << body;
+  }
+  ~ProfileFile() { std::remove(path_.c_str()); }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+  static inline int counter_ = 0;
+};
+
+// This CPU's key with `choices` appended (each "KEY VALUE  # evidence" line).
+std::string profile_for_this_cpu(const std::string& choices, const std::string& replace_key = "",
+                                 const std::string& with = "") {
+  Profile p;
+  p.key = profile_key(detected_cpu());
+  std::string text = format_profile(p, "written by dispatch_test");
+  if (!replace_key.empty()) {
+    const auto at = text.find("\n" + replace_key + " ");
+    const auto end = text.find('\n', at + 1);
+    text.replace(at + 1, end - at - 1, replace_key + " " + with);
+  }
+  return text + choices;
+}
+
+using umaccess::dispatch::Source;
+
+TEST_F(Environment, ProfileForThisCpuIsLoadedAndNamedAsTheSource) {
+  ProfileFile file(profile_for_this_cpu(std::string("variant ") + kBaselineVariant +
+                                        "  # measured 0.9 x auto\nnon_temporal 5000000\n"));
+  setenv("UMACCESS_PROFILE", file.path().c_str(), 1);
+  EXPECT_EXIT(
+      {
+        const auto r = umaccess::dispatch::describe();
+        const bool ok = r.profile.status == "loaded" && r.profile.path == file.path() &&
+                        r.active == kBaselineVariant && r.active_source == Source::Profile &&
+                        r.reason == "profile " + file.path() + ": measured 0.9 x auto" &&
+                        r.thresholds.non_temporal == 5000000 &&
+                        r.non_temporal_source == Source::Profile &&
+                        r.rep_stosb_source == Source::Policy;
+        const std::string json = umaccess::dispatch::format(r, umaccess::dispatch::ReportFormat::Json);
+        _exit(ok && json.find("\"status\": \"loaded\"") != std::string::npos &&
+                      json.find("\"active_source\": \"profile\"") != std::string::npos
+                  ? 0
+                  : 1);
+      },
+      ::testing::ExitedWithCode(0), "");
+}
+
+TEST_F(Environment, EnvironmentBeatsProfileAndApiBeatsBoth) {
+  ProfileFile file(profile_for_this_cpu(std::string("variant ") + kBaselineVariant +
+                                        "\nnon_temporal 5000000\n"));
+  setenv("UMACCESS_PROFILE", file.path().c_str(), 1);
+  setenv("UMACCESS_NT_THRESHOLD", "6000000", 1);
+  EXPECT_EXIT(
+      {
+        using namespace umaccess::dispatch;
+        bool ok = thresholds().non_temporal == 6000000 &&
+                  describe().non_temporal_source == Source::Environment &&
+                  active() == kBaselineVariant;
+        set_thresholds({umaccess::dispatch::kNever, umaccess::dispatch::kNever, 7000000});
+        ok = ok && thresholds().non_temporal == 7000000 && describe().non_temporal_source == Source::Api;
+        reset_thresholds();  // back to the environment's pin, not the policy's value
+        ok = ok && thresholds().non_temporal == 6000000;
+        select(kRegistryNames.front() == kBaselineVariant ? kRegistryNames.back() : kRegistryNames.front());
+        ok = ok && describe().active_source == Source::Api;
+        select("auto");  // drops the API's choice: the profile's applies again
+        ok = ok && active() == kBaselineVariant && describe().active_source == Source::Profile;
+        _exit(ok ? 0 : 1);
+      },
+      ::testing::ExitedWithCode(0), "");
+}
+
+TEST_F(Environment, ProfileOfAnotherCpuOrVersionIsIgnoredWithOneWarning) {
+  const std::pair<std::string, std::string> edits[] = {
+      {"cpu.model", "4095"}, {"cpu.family", "1"}, {"library", "0.0.1"},
+      {"cpu.l3", "12345"}, {"cpu.features", "sse2"}};
+  for (const auto& [key, value] : edits) {
+    ProfileFile file(profile_for_this_cpu(std::string("variant ") + kBaselineVariant + "\n", key, value));
+    setenv("UMACCESS_PROFILE", file.path().c_str(), 1);
+    EXPECT_EXIT(
+        {
+          const auto r = umaccess::dispatch::describe();
+          _exit(r.profile.status.rfind("ignored: measured for ", 0) == 0 &&
+                        r.active_source == Source::Policy
+                    ? 0
+                    : 1);
+        },
+        ::testing::ExitedWithCode(0),
+        "^umaccess: warning: profile .* ignored: measured for .*; using the built-in policy\n$")
+        << key;
+  }
+}
+
+TEST_F(Environment, MalformedOrUnusableProfilesAreIgnoredWholeNeverHalfApplied) {
+  const std::pair<std::string, std::string> bad[] = {
+      {"non_temporal 5000000\nrep_movsb 12Q\n", "line [0-9]+: rep_movsb 12Q: not a byte count"},
+      {"non_temporal 5000000\nnon_temporal 6000000\n", "'non_temporal' given twice"},
+      {"non_temporal 100\n", "below the streaming kernels' minimum"},
+      {"non_temporal 5000000\nrep_movsb 2199023255553\n", "not a byte count up to 1 TiB"},
+      {"non_temporal 5000000\nvariant avx9000\n", "unknown variant 'avx9000'"},
+      {"non_temporal 5000000\ncolour blue\n", "unknown key 'colour'"},
+  };
+  for (const auto& [choices, why] : bad) {
+    ProfileFile file(profile_for_this_cpu(choices));
+    setenv("UMACCESS_PROFILE", file.path().c_str(), 1);
+    EXPECT_EXIT(
+        {
+          const auto r = umaccess::dispatch::describe();
+          _exit(r.profile.status.rfind("ignored: ", 0) == 0 && r.non_temporal_source == Source::Policy
+                    ? 0
+                    : 1);
+        },
+        ::testing::ExitedWithCode(0), "profile .* ignored: .*" + why)
+        << choices;
+  }
+  ProfileFile not_a_profile("variant sse2\n");
+  setenv("UMACCESS_PROFILE", not_a_profile.path().c_str(), 1);
+  EXPECT_EXIT(_exit(0), ::testing::ExitedWithCode(0), "not a umaccess profile");
+  setenv("UMACCESS_PROFILE", "/nonexistent/umaccess/profile", 1);
+  EXPECT_EXIT(_exit(umaccess::dispatch::describe().profile.status.rfind("ignored: cannot read it", 0) == 0 ? 0 : 1),
+              ::testing::ExitedWithCode(0), "profile /nonexistent/umaccess/profile ignored: cannot read it");
+}
+
+TEST_F(Environment, PerUserProfileIsFoundAndAnEmptyVariableTurnsProfilesOff) {
+  const std::string config = ::testing::TempDir() + "umaccess-xdg-config";
+  ASSERT_EQ(system(("mkdir -p '" + config + "/umaccess'").c_str()), 0);
+  {
+    ProfileFile file(profile_for_this_cpu("non_temporal 5000000\n"), config + "/umaccess");
+    setenv("XDG_CONFIG_HOME", config.c_str(), 1);
+    unsetenv("UMACCESS_PROFILE");
+    EXPECT_EXIT(_exit(umaccess::dispatch::describe().profile.status == "loaded" &&
+                              umaccess::dispatch::describe().profile.path == file.path() &&
+                              umaccess::dispatch::thresholds().non_temporal == 5000000
+                          ? 0
+                          : 1),
+                ::testing::ExitedWithCode(0), "");
+    setenv("UMACCESS_PROFILE", "", 1);
+    EXPECT_EXIT(_exit(umaccess::dispatch::describe().profile.status == "none" ? 0 : 1),
+                ::testing::ExitedWithCode(0), "");
+  }
+  unsetenv("XDG_CONFIG_HOME");
+  ASSERT_EQ(system(("rm -rf '" + config + "'").c_str()), 0);
+}
+
+TEST(Profile, FormatAndParseRoundTrip) {
+  Profile p;
+  p.key = profile_key(detected_cpu());
+  p.variant = {std::string(kBaselineVariant), "0.91 x auto"};
+  p.rep_movsb = {kNever, ""};
+  p.non_temporal = {std::size_t{12} << 20, "crossover measured at 12 MiB"};
+  const std::string text = format_profile(p, "line one\nline two");
+  EXPECT_EQ(text.rfind("# line one\n# line two\numaccess-profile 1\n", 0), 0u) << text;
+  Profile back;
+  std::string error;
+  ASSERT_TRUE(parse_profile(text, &back, &error)) << error << "\n" << text;
+  EXPECT_TRUE(back.key == p.key);
+  EXPECT_EQ(back.variant.value, p.variant.value);
+  EXPECT_EQ(back.variant.evidence, "0.91 x auto");
+  EXPECT_EQ(back.rep_movsb.value, kNever);
+  EXPECT_FALSE(back.rep_stosb.value.has_value());
+  EXPECT_EQ(back.non_temporal.value, std::size_t{12} << 20);
+  EXPECT_EQ(profile_mismatch(back, detected_cpu()), "");
+  EXPECT_FALSE(parse_profile("umaccess-profile 2\n", &back, &error));
+  EXPECT_NE(error.find("format 2"), std::string::npos) << error;
+  EXPECT_FALSE(parse_profile("umaccess-profile 1\nlibrary 0.1.0\n", &back, &error));
+  EXPECT_NE(error.find("'cpu.vendor' is missing"), std::string::npos) << error;
 }
 
 // ---- The plan names the kernel that really runs ------------------------------------------

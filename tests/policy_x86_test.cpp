@@ -1,6 +1,10 @@
 // tests/policy_x86_test.cpp - the x86-64 automatic choice on fabricated CPUs (glibc's
 // thresholds, the vendor gate on rep strings), and stepping down when features are missing.
+#include <cpu_features/cpu_features_cache_info.h>
+#include <cpu_features/cpuinfo_x86.h>
+
 #include "cpu.h"
+#include "cpu_source.h"
 #include "plan.h"
 #include "operations.h"
 #include "policy.h"
@@ -13,14 +17,29 @@ using namespace umaccess::detail;
 
 constexpr std::size_t MiB = std::size_t{1} << 20;
 
+// The facts each fabricated core has, as the detector's tables give them (cpu_x86.cpp).
+std::uint32_t facts_of(const std::string& uarch) {
+  if (uarch == "INTEL_SKL") return kZmmLicence | kMeshL3;
+  if (uarch == "INTEL_ICL") return kZmmFullClock | kMeshL3;
+  if (uarch == "INTEL_HSW" || uarch == "INTEL_WSM") return kSmallL3Era;
+  if (uarch == "AMD_ZEN2") return kRepStringsSlow | kPageAliasing;
+  if (uarch == "AMD_ZEN5") return kRepStringsLong | kPageAliasing | kZmmFullClock;
+  return 0;
+}
+
 CpuDescription intel(const char* uarch, std::uint32_t features, std::size_t l2, std::size_t l3,
                      unsigned sharing) {
   CpuDescription cpu;
   cpu.vendor_id = Vendor::Intel;
   cpu.vendor = "GenuineIntel";
   cpu.microarchitecture = uarch;
+  cpu.core = uarch;
+  cpu.facts = facts_of(uarch);
   cpu.features = features;
-  cpu.cache = {32 * 1024, l2, l3, false, sharing};
+  cpu.cache.l1d = 32 * 1024;
+  cpu.cache.l2 = l2;
+  cpu.cache.l3 = l3;
+  cpu.cache.l3_sharing_threads = sharing;
   return cpu;
 }
 
@@ -88,12 +107,89 @@ TEST(Policy, AmdGetsVectorsAndNoRepStringsDespiteErms) {
   EXPECT_EQ(derive_thresholds(zen2, *find_variant("erms"), &reasons).rep_movsb, 0u);
 }
 
+TEST(Policy, Zen5GetsZmmAndRepStringsInAmdsWindowGuardedAgainstPageAliasing) {
+  CpuDescription zen5 = intel("AMD_ZEN5", kAvx512All | kErms | kFsrm, MiB, 32 * MiB, 16);
+  zen5.vendor_id = Vendor::Amd;
+  zen5.vendor = "AuthenticAMD";
+  zen5.cache.l1d = 48 * 1024;
+  std::string why;
+  EXPECT_STREQ(auto_variant(zen5, &why).name, "avx512") << why;
+  ThresholdReasons reasons;
+  const Thresholds t = derive_thresholds(zen5, *find_variant("avx512"), &reasons);
+  EXPECT_EQ(t.rep_movsb, 26u * 1024) << reasons.rep_movsb;  // L1d/2 + 2 KiB
+  EXPECT_NE(reasons.rep_movsb.find("page aliasing"), std::string::npos) << reasons.rep_movsb;
+  EXPECT_EQ(t.rep_stosb, MiB) << reasons.rep_stosb;  // from L2
+  EXPECT_EQ(rep_distance_mask(zen5), 0xfffu);
+  EXPECT_EQ(rep_distance_mask(intel("INTEL_ICL", kAvx512All | kErms | kFsrm, MiB, 48 * MiB, 2)),
+            0xffffffffu);
+}
+
+TEST(Policy, AutoSaysWhichWiderVariantItPassedOverAndWhy) {
+  const CpuDescription clx = intel("INTEL_SKL", kAvx512All | kErms, MiB, 35 * MiB, 2);
+  std::string why;
+  EXPECT_STREQ(auto_variant(clx, &why).name, "evex");
+  EXPECT_NE(why.find("avx512 passed over: zmm code costs INTEL_SKL a frequency licence"),
+            std::string::npos)
+      << why;
+}
+
 TEST(Policy, UnknownCachesFallBackTo64MiB) {
   const CpuDescription cpu = intel("X86_UNKNOWN", kSse2 | kErms | kFsrm, 0, 0, 1);
   ThresholdReasons reasons;
   const Thresholds t = derive_thresholds(cpu, *find_variant("erms"), &reasons);
   EXPECT_EQ(t.non_temporal, 64 * MiB);
   EXPECT_EQ(t.rep_movsb, 0u) << "erms with FSRM: rep movsb from the first byte";
+}
+
+// Our own CPUID decoding against cpu_features' on the host, for everything both read.
+TEST(Detection, HostFeaturesAndIdentityAgreeWithCpuFeatures) {
+  const cpu_features::X86Info info = cpu_features::GetX86Info();
+  const CpuDescription cpu = detect_cpu();
+  EXPECT_EQ(cpu.vendor, info.vendor);
+  EXPECT_EQ(cpu.family, info.family);
+  EXPECT_EQ(cpu.model, info.model);
+  EXPECT_EQ(cpu.stepping, info.stepping);
+  const cpu_features::X86Features& f = info.features;
+  const std::pair<Feature, int> both[] = {{kSse2, f.sse2},         {kErms, f.erms},
+                                          {kAvx2, f.avx2},         {kAvx512f, f.avx512f},
+                                          {kAvx512bw, f.avx512bw}, {kAvx512vl, f.avx512vl},
+                                          {kBmi2, f.bmi2},         {kAvx512vbmi2, f.avx512vbmi2}};
+  for (const auto& [feature, theirs] : both)
+    EXPECT_EQ(cpu.has(feature), theirs != 0) << feature_name(feature);
+  if (cpu.vendor_id == Vendor::Intel) {  // cpu_features 0.7 reads caches on Intel only
+    const cpu_features::CacheInfo caches = cpu_features::GetX86CacheInfo();
+    for (int i = 0; i < caches.size; ++i) {
+      const auto& level = caches.levels[i];
+      const auto bytes = static_cast<std::size_t>(level.cache_size);
+      if (level.level == 1 && level.cache_type == cpu_features::CPU_FEATURE_CACHE_DATA) {
+        EXPECT_EQ(cpu.cache.l1d, bytes);
+      } else if (level.level == 2) {
+        EXPECT_EQ(cpu.cache.l2, bytes);
+      } else if (level.level == 3) {
+        EXPECT_EQ(cpu.cache.l3, bytes);
+      }
+    }
+  }
+}
+
+TEST(Detection, BrandStringsAreTrimmedAndSqueezed) {
+  // Padded before and inside, as some parts report it, in leaves 0x80000002-4 (48 bytes).
+  std::string brand = "  Intel(R) Xeon(R) CPU      E5-2680 @ 2.70GHz ";
+  ASSERT_LE(brand.size(), 48u);
+  brand.resize(48, '\0');
+  std::string text = "cpuid 0 0 d 756e6547 6c65746e 49656e69\ncpuid 80000000 0 80000008 0 0 0\n";
+  for (int leaf = 0; leaf < 3; ++leaf) {
+    char line[96];
+    std::uint32_t r[4];
+    std::memcpy(r, brand.data() + 16 * leaf, 16);
+    std::snprintf(line, sizeof line, "cpuid %x 0 %x %x %x %x\n", 0x80000002 + leaf, r[0], r[1], r[2], r[3]);
+    text += line;
+  }
+  std::string error;
+  const auto source = RecordedCpu::parse(text, &error);
+  ASSERT_NE(source, nullptr) << error;
+  EXPECT_EQ(detect_cpu(*source).brand, "Intel(R) Xeon(R) CPU E5-2680 @ 2.70GHz");
+  EXPECT_EQ(detect_cpu(*source).cache.source, "defaults");
 }
 
 TEST(Dispatch, VariantsTheCpuLacksAreRejectedAndAutoStepsDown) {

@@ -130,13 +130,22 @@ inline void set_bug_check_callback(BugCheckCallback callback, void* context = nu
 // Copies run in assembly kernels grouped in named variants (avx512, evex, avx2, sse2, erms).
 // `auto` picks the widest variant this CPU runs without penalty; thresholds then choose,
 // per operation and length, between the variant's vector kernels, rep movsb/stosb and
-// non-temporal stores. Everything here is steerable: the environment (UMACCESS_VARIANT,
-// UMACCESS_REP_MOVSB_THRESHOLD, UMACCESS_REP_STOSB_THRESHOLD, UMACCESS_NT_THRESHOLD, read
-// at load time) or these calls.
+// non-temporal stores. Each choice comes from the highest of four sources: these calls,
+// the environment (UMACCESS_VARIANT, UMACCESS_REP_MOVSB_THRESHOLD,
+// UMACCESS_REP_STOSB_THRESHOLD, UMACCESS_NT_THRESHOLD, read at load time), a profile
+// measured on this machine by umaccess-calibrate (UMACCESS_PROFILE, else
+// $XDG_CONFIG_HOME/umaccess/profile or ~/.config/umaccess/profile, else
+// /etc/umaccess/profile; UMACCESS_PROFILE= with no value turns profiles off), then the
+// built-in policy. A setuid (AT_SECURE) process ignores the environment and the per-user
+// profile.
 
 namespace dispatch {
 
 inline constexpr std::size_t kNever = SIZE_MAX;  // a size class that is never used
+
+// Where a choice came from, highest precedence last.
+enum class Source { Policy, Profile, Environment, Api };
+UMACCESS_API const char* source_name(Source s);  // "policy", "profile", "environment", "api"
 
 struct Variant {
   std::string name;
@@ -169,11 +178,20 @@ struct SizeClass {
 
 struct CpuReport {
   std::string vendor, brand, microarchitecture;
+  std::string core;                // the core's common name, e.g. "Zen 5"
+  std::vector<std::string> facts;  // what the policy knows of the core beyond its features
   int family, model, stepping;  // x86-64: CPUID; AArch64: MIDR implementer, part, variant<<4 | revision
   std::vector<std::pair<std::string, bool>> features;  // the ones kernel choice looks at
   std::size_t l1d_bytes, l2_bytes, l3_bytes;
   bool l3_inclusive;
   unsigned l3_sharing_threads;
+  std::string cache_source;  // cpuid-leaf-4, cpuid-8000001d, cpuid-legacy-amd, sysfs, defaults
+  std::string cache_note;    // a correction detection made, if any
+};
+
+struct ProfileReport {
+  std::string path;    // the profile considered ("" if none)
+  std::string status;  // "loaded", "none" or "ignored: <why>"
 };
 
 struct Report {
@@ -181,8 +199,11 @@ struct Report {
   std::vector<Variant> variants;
   std::string active;  // the active variant
   std::string reason;  // why it is active
+  Source active_source;
   Thresholds thresholds;
   std::string rep_movsb_reason, rep_stosb_reason, non_temporal_reason;
+  Source rep_movsb_source, rep_stosb_source, non_temporal_source;
+  ProfileReport profile;
   std::vector<SizeClass> plan;
 };
 
@@ -191,9 +212,10 @@ UMACCESS_API std::vector<Variant> variants();
 // The active variant's name, and why it was chosen.
 UMACCESS_API std::string active();
 UMACCESS_API std::string reason();
-// "auto" or a variant name. Throws std::invalid_argument for an unknown name or a variant
-// this CPU cannot run (never executes an unsupported instruction). Thresholds that were
-// not set explicitly are derived again for the new variant.
+// A variant name, or "auto" to drop this API's choice (the environment's, the profile's
+// or the policy's applies again). Throws std::invalid_argument for an unknown name or a
+// variant this CPU cannot run (never executes an unsupported instruction). Thresholds that
+// were not set explicitly are derived again for the new variant.
 UMACCESS_API void select(std::string_view name);
 
 UMACCESS_API Thresholds thresholds();
@@ -201,7 +223,8 @@ UMACCESS_API Thresholds thresholds();
 // threshold has no effect where the variant has no rep-string class (AArch64): thresholds()
 // then reads back kNever and the reason says the pin is unused.
 UMACCESS_API void set_thresholds(const Thresholds& t);
-// Back to the values derived from this CPU's caches and the active variant.
+// Drops the pins set_thresholds made: back to the environment's, the profile's or the
+// policy's values.
 UMACCESS_API void reset_thresholds();
 
 // The kernel that runs `operation` on `length` bytes under the current plan.
