@@ -124,7 +124,12 @@ int main(int argc, char** argv) {
     options.ceiling_bytes = (options.ceiling_bytes + (1 << 20) - 1) & ~std::size_t{(1 << 20) - 1};
   }
   ctx.ceiling_bytes = options.ceiling_bytes;
-  if (out.empty()) out = std::string(UMACCESS_SOURCE_DIR) + "/bench/results/" + slug(ctx.cpu);
+  // One directory per CPU: brand, microarchitecture and L3 size, since a hypervisor can give
+  // different hosts the same brand string and model (two 0xA7 "Xeon Processor" VMs here had
+  // a 480 MiB and a 105 MiB L3).
+  if (out.empty())
+    out = std::string(UMACCESS_SOURCE_DIR) + "/bench/results/" +
+          slug(ctx.cpu + " l3 " + std::to_string(report.cpu.l3_bytes >> 20) + "mib");
   mkdirs(out);
   std::ofstream(out + "/dispatch.txt") << ctx.dispatch;
   std::ofstream(out + "/dispatch.json") << umaccess::dispatch::format(report, umaccess::dispatch::ReportFormat::Json);
