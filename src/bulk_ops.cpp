@@ -132,65 +132,119 @@ UMA_COLD std::size_t fill_user_memory_slow(void* d, std::size_t n, unsigned char
 
 using namespace umaccess::detail;
 
-extern "C" {
+namespace {
 
-// ---- Raw entries: a range check and one jump through the active kernel ----------------------
+// ---- The raw entries' bodies ----------------------------------------------------------------
+// A range check and one jump through the active kernel. Inlined both into the exported raw
+// entries (where the jump is a tail call: no frame) and into the status functions below,
+// which would otherwise reach them through the PLT.
 
-size_t umaccess_raw_copy_from_user(void* d, const void* s, size_t n, umaccess_fault_record* r) {
+inline std::size_t raw_copy_from_user(void* d, const void* s, std::size_t n, umaccess_fault_record* r) {
   declare_kernel_side(d, n, true);
   if (!allowed(s, n)) return copy_from_user_slow(d, s, n, r);
   return active_copy()(d, s, n, r);
 }
 
-size_t umaccess_raw_copy_to_user(void* d, const void* s, size_t n, umaccess_fault_record* r) {
+inline std::size_t raw_copy_to_user(void* d, const void* s, std::size_t n, umaccess_fault_record* r) {
   declare_kernel_side(s, n, false);
   if (!allowed(d, n)) return copy_to_user_slow(d, s, n, r);
   return active_copy()(d, s, n, r);
 }
 
-size_t umaccess_raw_copy_to_user_from_user(void* d, const void* s, size_t n,
-                                           umaccess_fault_record* r) {
+inline std::size_t raw_copy_to_user_from_user(void* d, const void* s, std::size_t n,
+                                              umaccess_fault_record* r) {
   if (!allowed(s, n) || !allowed(d, n)) return copy_to_user_from_user_slow(d, s, n, r);
   return active_copy()(d, s, n, r);
 }
 
-size_t umaccess_raw_move_to_user_from_user(void* d, const void* s, size_t n,
-                                           umaccess_fault_record* r) {
+inline std::size_t raw_move_to_user_from_user(void* d, const void* s, std::size_t n,
+                                              umaccess_fault_record* r) {
   if (!allowed(s, n) || !allowed(d, n)) return move_to_user_from_user_slow(d, s, n, r);
   return (overlaps(d, s, n) ? active_move() : active_copy())(d, s, n, r);
 }
 
-size_t umaccess_raw_copy_from_user_nontemporal(void* d, const void* s, size_t n,
-                                               umaccess_fault_record* r) {
+inline std::size_t raw_copy_from_user_nontemporal(void* d, const void* s, std::size_t n,
+                                                  umaccess_fault_record* r) {
   declare_kernel_side(d, n, true);
   if (!allowed(s, n)) return copy_from_user_nontemporal_slow(d, s, n, r);
   return active_copy_nt()(d, s, n, r);
 }
 
-size_t umaccess_raw_copy_to_user_nontemporal(void* d, const void* s, size_t n,
-                                             umaccess_fault_record* r) {
+inline std::size_t raw_copy_to_user_nontemporal(void* d, const void* s, std::size_t n,
+                                                umaccess_fault_record* r) {
   declare_kernel_side(s, n, false);
   if (!allowed(d, n)) return copy_to_user_nontemporal_slow(d, s, n, r);
   return active_copy_nt()(d, s, n, r);
 }
 
-size_t umaccess_raw_fill_user_memory(void* d, size_t n, unsigned char fill,
-                                     umaccess_fault_record* r) {
+inline std::size_t raw_fill_user_memory(void* d, std::size_t n, unsigned char fill,
+                                        umaccess_fault_record* r) {
   if (!allowed(d, n)) return fill_user_memory_slow(d, n, fill, r);
   return active_fill()(d, fill, n, r);
 }
 
-umaccess_ntstatus umaccess_raw_status(umaccess_operation op, size_t len, size_t left,
-                                      const umaccess_fault_record* rec, size_t* done) {
-  const Operation& o = kOperations[op];
-  if (left == 0) {
-    report_done(done, len);
-    return STATUS_SUCCESS;
-  }
+// A failure as a status (the record was filled by the fixup or the range check).
+__attribute__((noinline, cold)) umaccess_ntstatus failure_status(const Operation& o, std::size_t len,
+                                                                 std::size_t left,
+                                                                 const umaccess_fault_record* rec,
+                                                                 std::size_t* done) {
   if (FaultInfo::signo(rec->info) == 0)
     return fail_range(o, reinterpret_cast<const void*>(rec->address),
                       FaultInfo::is_write(rec->info), done);
   return fail_fault(o, len - left, *rec, done);
+}
+
+// The status functions' common tail: success inline, failure out of line.
+inline umaccess_ntstatus status_of(umaccess_operation op, std::size_t len, std::size_t left,
+                                   const umaccess_fault_record* rec, std::size_t* done) {
+  if (__builtin_expect(left == 0, 1)) {
+    report_done(done, len);
+    return STATUS_SUCCESS;
+  }
+  return failure_status(kOperations[op], len, left, rec, done);
+}
+
+}  // namespace
+
+extern "C" {
+
+// ---- Raw entries --------------------------------------------------------------------------------
+
+size_t umaccess_raw_copy_from_user(void* d, const void* s, size_t n, umaccess_fault_record* r) {
+  return raw_copy_from_user(d, s, n, r);
+}
+size_t umaccess_raw_copy_to_user(void* d, const void* s, size_t n, umaccess_fault_record* r) {
+  return raw_copy_to_user(d, s, n, r);
+}
+size_t umaccess_raw_copy_to_user_from_user(void* d, const void* s, size_t n,
+                                           umaccess_fault_record* r) {
+  return raw_copy_to_user_from_user(d, s, n, r);
+}
+size_t umaccess_raw_move_to_user_from_user(void* d, const void* s, size_t n,
+                                           umaccess_fault_record* r) {
+  return raw_move_to_user_from_user(d, s, n, r);
+}
+size_t umaccess_raw_copy_from_user_nontemporal(void* d, const void* s, size_t n,
+                                               umaccess_fault_record* r) {
+  return raw_copy_from_user_nontemporal(d, s, n, r);
+}
+size_t umaccess_raw_copy_to_user_nontemporal(void* d, const void* s, size_t n,
+                                             umaccess_fault_record* r) {
+  return raw_copy_to_user_nontemporal(d, s, n, r);
+}
+size_t umaccess_raw_fill_user_memory(void* d, size_t n, unsigned char fill,
+                                     umaccess_fault_record* r) {
+  return raw_fill_user_memory(d, n, fill, r);
+}
+
+umaccess_ntstatus umaccess_raw_status(umaccess_operation op, size_t len, size_t left,
+                                      const umaccess_fault_record* rec, size_t* done) {
+  // A value outside the enumeration (a caller's cast or a corrupted variable) must not
+  // index past the table: it is a caller bug, reported as such.
+  if (static_cast<unsigned>(op) > UMACCESS_OP_WRITE_STRUCT_TO_MODE)
+    bug_check_in("umaccess_raw_status", PAGE_FAULT_IN_NONPAGED_AREA,
+                 static_cast<std::uintptr_t>(op), len, left, 0, "an unknown umaccess_operation");
+  return status_of(op, len, left, rec, done);
 }
 
 // Kernel mode: both buffers are the caller's own.
@@ -216,8 +270,8 @@ void umaccess_kernel_fill(void* dst, size_t len, unsigned char fill) {
 #define UMA_STATUS_COPY(name, op)                                                            \
   umaccess_ntstatus umaccess_##name(void* dst, const void* src, size_t len, size_t* done) { \
     umaccess_fault_record rec;                                                              \
-    const size_t left = umaccess_raw_##name(dst, src, len, &rec);                           \
-    return umaccess_raw_status(op, len, left, &rec, done);                                  \
+    const size_t left = raw_##name(dst, src, len, &rec);                                    \
+    return status_of(op, len, left, &rec, done);                                            \
   }
 UMA_STATUS_COPY(copy_from_user, UMACCESS_OP_COPY_FROM_USER)
 UMA_STATUS_COPY(copy_to_user, UMACCESS_OP_COPY_TO_USER)
@@ -296,8 +350,8 @@ umaccess_ntstatus umaccess_copy_to_mode_aligned(void* dst, const void* src, size
 static umaccess_ntstatus fill_status(umaccess_operation op, void* dst, size_t len,
                                      unsigned char fill, size_t* done) {
   umaccess_fault_record rec;
-  const size_t left = umaccess_raw_fill_user_memory(dst, len, fill, &rec);
-  return umaccess_raw_status(op, len, left, &rec, done);
+  const size_t left = raw_fill_user_memory(dst, len, fill, &rec);
+  return status_of(op, len, left, &rec, done);
 }
 
 umaccess_ntstatus umaccess_fill_user_memory(void* dst, size_t len, unsigned char fill,

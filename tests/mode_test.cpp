@@ -114,3 +114,23 @@ TEST(ModeDeathTest, ACallbackThatReturnsStillStops) {
 
 }  // namespace
 }  // namespace umatest
+
+namespace umatest {
+namespace {
+
+// umaccess_raw_status() indexes its operation table by the enum: a value outside it (a
+// caller's cast, a corrupted variable) is a named bug check, not a read past the table.
+TEST(RawStatusDeathTest, AnOperationOutsideTheEnumerationIsANamedBugCheck) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  umaccess_fault_record rec{};
+  std::size_t done = 0;
+  EXPECT_EQ(umaccess_raw_status(UMACCESS_OP_COPY_FROM_USER, 8, 0, &rec, &done), STATUS_SUCCESS);
+  EXPECT_EQ(done, 8u);
+  EXPECT_DEATH(umaccess_raw_status(static_cast<umaccess_operation>(1000), 8, 8, &rec, &done),
+               "BUG CHECK .* in umaccess_raw_status: an unknown umaccess_operation");
+  EXPECT_DEATH(umaccess_raw_status(static_cast<umaccess_operation>(-1), 8, 8, &rec, &done),
+               "BUG CHECK .* in umaccess_raw_status: an unknown umaccess_operation");
+}
+
+}  // namespace
+}  // namespace umatest
