@@ -9,11 +9,14 @@
 //
 // Everything else goes to the disposition that was installed before ours, the way the
 // kernel would have delivered it: SA_SIGINFO or plain handler (with its signal mask and
-// SA_NODEFER/SA_RESETHAND honoured), SIG_IGN, or SIG_DFL (restore the default and let the
-// fault happen again, so the process dies of the right signal with a core).
+// SA_NODEFER/SA_RESETHAND honoured), SIG_IGN, or SIG_DFL (restore the default and deliver
+// the same siginfo again, so the process dies of the right signal with a core, whether the
+// kernel sent it or the process forged it).
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cstring>
@@ -111,11 +114,22 @@ void restore_default(int sig) {
   sigaction(sig, &dfl, nullptr);
 }
 
-// Let the default action happen: a fault re-executes and dies; a sent signal is re-raised
-// (with the default action restored, it ends the process there and then).
+// Let the default action happen, now: with the default restored, the same signal is sent
+// again to this thread and ends the process there and then, of that signal (with a core).
+// A kernel-looking siginfo is re-sent as it is (rt_tgsigqueueinfo lets a process queue
+// itself any si_code), so a real fault dies with its own si_code and address. Returning
+// instead, to let the instruction fault again, would be wrong for a siginfo a process
+// forged for itself: nothing faults again, and the process would run on without our
+// handler (the next bad user pointer would kill it). The call returns only if the signal
+// is blocked here; then the re-executed fault ends the process as the kernel forces it.
 void take_default_action(int sig, const siginfo_t* info) {
   restore_default(sig);
-  if (!kernel_generated(info)) raise(sig);
+  if (!kernel_generated(info)) {
+    raise(sig);
+    return;
+  }
+  siginfo_t again = *info;
+  syscall(SYS_rt_tgsigqueueinfo, getpid(), static_cast<pid_t>(syscall(SYS_gettid)), sig, &again);
 }
 
 void chain_to_previous(int sig, siginfo_t* info, void* context) {

@@ -7,6 +7,7 @@
 #include <setjmp.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "support.h"
@@ -195,6 +196,53 @@ TEST_F(Chaining, SentSigsegvWithDefaultDispositionKills) {
         _exit(0);
       },
       KilledBySignal(SIGSEGV), "");
+}
+
+// A SIGSEGV with a kernel-looking siginfo that the process queues to itself, outside any
+// copy, with no handler before ours: it must end the process as SIG_DFL would, not leave it
+// running without our handler (where the next bad user pointer would kill it).
+TEST_F(Chaining, ForgedKernelLookingSigsegvEndsTheProcessAsTheDefaultWould) {
+  for (int code : {SEGV_MAPERR, SEGV_ACCERR}) {
+    EXPECT_EXIT(
+        {
+          signal(SIGSEGV, SIG_DFL);
+          expect_recovered();
+          siginfo_t forged;
+          std::memset(&forged, 0, sizeof forged);
+          forged.si_signo = SIGSEGV;
+          forged.si_code = code;
+          forged.si_addr = reinterpret_cast<void*>(0x1000);
+          syscall(SYS_rt_tgsigqueueinfo, getpid(), static_cast<pid_t>(syscall(SYS_gettid)),
+                  SIGSEGV, &forged);
+          // Reached only if the process survived the forged signal: it must not have done so
+          // by losing our handler.
+          struct sigaction now;
+          sigaction(SIGSEGV, nullptr, &now);
+          if (now.sa_handler == SIG_DFL) _exit(3);
+          expect_recovered();
+          _exit(7);
+        },
+        KilledBySignal(SIGSEGV), "")
+        << code;
+  }
+  // With a handler before ours, the forged signal goes to it and ours stays installed.
+  EXPECT_EXIT(
+      {
+        install_siginfo(SIGSEGV, [](int, siginfo_t* info, void*) {
+          if (info->si_addr != reinterpret_cast<void*>(0x1000)) _exit(1);
+        });
+        umaccess::install_fault_handler();
+        siginfo_t forged;
+        std::memset(&forged, 0, sizeof forged);
+        forged.si_signo = SIGSEGV;
+        forged.si_code = SEGV_MAPERR;
+        forged.si_addr = reinterpret_cast<void*>(0x1000);
+        syscall(SYS_rt_tgsigqueueinfo, getpid(), static_cast<pid_t>(syscall(SYS_gettid)),
+                SIGSEGV, &forged);
+        expect_recovered();
+        _exit(42);
+      },
+      ExitedWithCode(42), "");
 }
 
 TEST_F(Chaining, ForeignSigbusReachesTheAppHandler) {
