@@ -69,9 +69,17 @@ class PageLocks {
  public:
   // Counts and mlock()s the span's pages; returns 0, or the errno of the failing mlock (or
   // kNoMemoryForCounts), and then nothing new stays locked or counted.
-  int lock(PageSpan s) {
+  int lock(const MDL* mdl, PageSpan s) {
     std::lock_guard<std::mutex> guard(mutex_);
-    if (!add(s)) return kNoMemoryForCounts;
+    try {
+      spans_[mdl] = s;
+    } catch (const std::bad_alloc&) {
+      return kNoMemoryForCounts;
+    }
+    if (!add(s)) {
+      spans_.erase(mdl);
+      return kNoMemoryForCounts;
+    }
     int error = 0;
     for_each_run(s, 1, [&](std::uintptr_t start, std::size_t bytes) {  // newly counted pages
       if (mlock(reinterpret_cast<void*>(start), bytes) == 0) return true;
@@ -83,15 +91,28 @@ class PageLocks {
       // locked; the runs after it were not locked, and munlock on them changes nothing).
       munlock_runs(s);
       remove(s, s.count);
+      spans_.erase(mdl);
     }
     return error;
   }
 
-  // munlock()s the pages this span alone still holds, then uncounts the span.
-  void unlock(PageSpan s) {
+  // The span `mdl` locked (as it was then: a driver may have edited the MDL since), if any.
+  bool locked_span(const MDL* mdl, PageSpan* out) {
     std::lock_guard<std::mutex> guard(mutex_);
-    munlock_runs(s);
-    remove(s, s.count);
+    const auto it = spans_.find(mdl);
+    if (it == spans_.end()) return false;
+    *out = it->second;
+    return true;
+  }
+
+  // munlock()s the pages `mdl`'s locked span alone still holds, then uncounts it.
+  void unlock(const MDL* mdl) {
+    std::lock_guard<std::mutex> guard(mutex_);
+    const auto it = spans_.find(mdl);
+    if (it == spans_.end()) return;
+    munlock_runs(it->second);
+    remove(it->second, it->second.count);
+    spans_.erase(it);
   }
 
   // Pages locked by MDLs, for bug-check parameters.
@@ -146,6 +167,7 @@ class PageLocks {
 
   std::mutex mutex_;
   std::unordered_map<std::uintptr_t, std::size_t> counts_;
+  std::unordered_map<const MDL*, PageSpan> spans_;  // what each locked MDL locked
 };
 
 PageLocks& page_locks() {
@@ -196,7 +218,7 @@ umaccess_ntstatus probe_and_lock(MDL& mdl, bool user, bool write) {
   umaccess_ntstatus status = touch_pages(op, mdl, write);
   if (status != STATUS_SUCCESS) return status;
 
-  const int error = page_locks().lock(span_of(mdl));
+  const int error = page_locks().lock(&mdl, span_of(mdl));
   if (error != 0) {
     // ENOMEM also means "part of the range is not mapped": another thread unmapped it after
     // the touch. Touching again tells that (a fault, reported as such) from the lock limit.
@@ -279,7 +301,23 @@ VOID MmUnlockPages(PMDL Mdl) {
     bug_check_in("MmUnlockPages", PROCESS_HAS_LOCKED_PAGES, 1,
                  reinterpret_cast<std::uintptr_t>(Mdl), page_locks().pages(), 0, message);
   }
-  page_locks().unlock(span_of(*Mdl));
+  // Unlock what was locked, never what the MDL describes now: a driver that edited
+  // ByteCount, StartVa or ByteOffset in between would otherwise unlock pages it never
+  // locked (or leave some locked). That edit is a bug: report it, naming the MDL.
+  PageSpan locked{0, 0};
+  const PageSpan now = span_of(*Mdl);
+  if (!page_locks().locked_span(Mdl, &locked) || locked.first != now.first || locked.count != now.count) {
+    char message[256];
+    std::snprintf(message, sizeof message,
+                  "MDL %p was changed while its pages were locked (it now describes %zu page(s) "
+                  "at %#zx%s); StartVa, ByteOffset and ByteCount must stay as "
+                  "MmProbeAndLockPages found them until MmUnlockPages",
+                  static_cast<void*>(Mdl), now.count, static_cast<std::size_t>(now.first),
+                  page_locks().locked_span(Mdl, &locked) ? "" : ", and umaccess never locked it");
+    bug_check_in("MmUnlockPages", LOCKED_PAGES_TRACKER_CORRUPTION, 2,
+                 reinterpret_cast<std::uintptr_t>(Mdl), locked.count, now.count, message);
+  }
+  page_locks().unlock(Mdl);
   Mdl->MappedSystemVa = nullptr;
   clear_flags(*Mdl, MDL_PAGES_LOCKED | MDL_WRITE_OPERATION | MDL_MAPPED_TO_SYSTEM_VA);
 }

@@ -541,6 +541,24 @@ TEST(MdlDeathTest, MisuseIsABugCheck) {
       "BUG CHECK 0x000000D9 .* in MmProbeAndLockPages: MDL 0x[0-9a-f]+ is already locked");
   EXPECT_DEATH(MmUnlockPages(IoAllocateMdl(region.begin(), 16, FALSE, FALSE, nullptr)),
                "BUG CHECK 0x00000076 .* in MmUnlockPages: MDL 0x[0-9a-f]+ is not locked");
+  // A driver that edits a locked MDL's extent: a named bug check, not an exception thrown
+  // out of an extern "C" function, and never an unlock of pages it did not lock.
+  EXPECT_DEATH(
+      {
+        PMDL mdl = IoAllocateMdl(region.begin(), 16, FALSE, FALSE, nullptr);
+        MmProbeAndLockPages(mdl, UserMode, IoReadAccess);
+        mdl->ByteCount = static_cast<ULONG>(2 * page_size());
+        MmUnlockPages(mdl);
+      },
+      "BUG CHECK 0x000000D9 .* in MmUnlockPages: MDL 0x[0-9a-f]+ was changed while its pages "
+      "were locked \\(it now describes 2 page\\(s\\)");
+  EXPECT_DEATH(
+      {
+        PMDL mdl = IoAllocateMdl(region.begin(), 16, FALSE, FALSE, nullptr);
+        mdl->MdlFlags |= MDL_PAGES_LOCKED;  // set by hand: nothing was locked
+        MmUnlockPages(mdl);
+      },
+      "BUG CHECK 0x000000D9 .* in MmUnlockPages: .* and umaccess never locked it");
   EXPECT_DEATH(
       {
         PMDL mdl = IoAllocateMdl(region.begin() + 1, static_cast<ULONG>(page_size()), FALSE,
