@@ -87,6 +87,36 @@ __attribute__((tls_model("initial-exec"))) thread_local Chaining t_chaining = {n
 
 void on_fault_signal(int sig, siginfo_t* info, void* context);
 
+// Set while this thread runs the host's fault resolver: a fault there is the resolver's own
+// bug, and the process is told so before the fault takes its course.
+__attribute__((tls_model("initial-exec"))) thread_local const void* t_resolving = nullptr;
+
+// Async-signal-safe: write(2) of a fixed message with two addresses in hex.
+void say_resolver_faulted(int sig, const void* at, const void* resolving) {
+  char text[200];
+  std::size_t n = 0;
+  auto put = [&](const char* s) {
+    while (*s != '\0' && n < sizeof text) text[n++] = *s++;
+  };
+  auto hex = [&](const void* p) {
+    auto v = reinterpret_cast<std::uintptr_t>(p);
+    char digits[2 + 16];
+    int d = 0;
+    do digits[d++] = "0123456789abcdef"[v & 15]; while ((v >>= 4) != 0);
+    put("0x");
+    while (d > 0 && n < sizeof text) text[n++] = digits[--d];
+  };
+  put("umaccess: the fault resolver itself raised ");
+  put(sig == SIGBUS ? "SIGBUS" : "SIGSEGV");
+  put(" at ");
+  hex(at);
+  put(" while resolving a fault at ");
+  hex(resolving);
+  put("; the fault is not recovered\n");
+  const ssize_t ignored = write(2, text, n);
+  (void)ignored;
+}
+
 bool is_ours(const struct sigaction& sa) {
   return (sa.sa_flags & SA_SIGINFO) != 0 && sa.sa_sigaction == on_fault_signal;
 }
@@ -180,7 +210,11 @@ void publish_previous(int sig, const struct sigaction& sa) {
 
 void on_fault_signal(int sig, siginfo_t* info, void* context) {
   const int saved_errno = errno;
-  if (!umaccess_try_handle_signal(sig, info, context)) chain_to_previous(sig, info, context);
+  if (!umaccess_try_handle_signal(sig, info, context)) {
+    if (t_resolving != nullptr && synchronous_fault(sig, info))
+      say_resolver_faulted(sig, info->si_addr, t_resolving);
+    chain_to_previous(sig, info, context);
+  }
   errno = saved_errno;
 }
 
@@ -201,7 +235,11 @@ extern "C" int umaccess_try_handle_signal(int sig, void* siginfo, void* context)
   if (const Resolver* r = g_resolver.load(std::memory_order_acquire)) {
     // The host may make the page accessible (demand paging, dirty tracking): then the
     // instruction simply runs again.
-    if (r->function(info->si_addr, is_write ? 1 : 0, r->context) != 0) return 1;
+    const void* outer = t_resolving;
+    t_resolving = info->si_addr;
+    const int resolved = r->function(info->si_addr, is_write ? 1 : 0, r->context);
+    t_resolving = outer;
+    if (resolved != 0) return 1;
   }
   arch::redirect_to_fixup(uc, range->fixup, reinterpret_cast<std::uintptr_t>(info->si_addr),
                           FaultInfo::pack(sig, info->si_code, is_write,

@@ -356,5 +356,27 @@ TEST(FaultResolver, MakesThePageAccessibleAndTheCopySucceeds) {
   umaccess::set_fault_resolver(nullptr);
 }
 
+// A resolver with a bug of its own (it dereferences a bad pointer): the process dies of that
+// fault, as it would without umaccess, but is told why first.
+TEST_F(Chaining, AResolverThatFaultsIsNamedBeforeTheProcessDies) {
+  EXPECT_EXIT(
+      {
+        signal(SIGSEGV, SIG_DFL);
+        GuardedRegion region(page_size());
+        umaccess::set_fault_resolver(
+            [](void*, int, void*) -> int {
+              raw_fault();  // the resolver's own bug
+              return 0;
+            },
+            nullptr);
+        char dst[16];
+        CopyFromUser(dst, region.guard() - 8, 16);
+        _exit(0);
+      },
+      KilledBySignal(SIGSEGV),
+      "umaccess: the fault resolver itself raised SIGSEGV at 0x10 while resolving a fault at "
+      "0x[0-9a-f]+; the fault is not recovered");
+}
+
 }  // namespace
 }  // namespace umatest
