@@ -48,5 +48,26 @@ TEST(FaultTable, LookupFindsExactlyTheCoveredBytes) {
   EXPECT_EQ(find_fault_range(0), nullptr);
 }
 
+// The default user range admits every address the process can map, the library's own data
+// included. A "user" pointer aimed at the fault table must fault and be reported, and the
+// table must keep recovering the next bad pointer.
+TEST(FaultTable, CannotBeWrittenThroughAUserPointer) {
+  using namespace umaccess::detail;
+  char probe[8];
+  EXPECT_EQ(umaccess_copy_from_user(probe, nullptr, 8, nullptr), STATUS_ACCESS_VIOLATION);  // built
+  const FaultRange* ranges = fault_ranges();
+  const FaultRange first = ranges[0];
+  const FaultRange zeros[4] = {};
+  std::size_t done = 99;
+  EXPECT_EQ(umaccess_copy_to_user(const_cast<FaultRange*>(ranges), zeros, sizeof zeros, &done),
+            STATUS_ACCESS_VIOLATION);
+  EXPECT_EQ(done, 0u);
+  EXPECT_EQ(umaccess_fill_user_memory(const_cast<FaultRange*>(ranges), 64, 0, nullptr),
+            STATUS_ACCESS_VIOLATION);
+  EXPECT_EQ(ranges[0].begin, first.begin);
+  EXPECT_EQ(ranges[0].fixup, first.fixup);
+  EXPECT_EQ(umaccess_copy_from_user(probe, nullptr, 8, nullptr), STATUS_ACCESS_VIOLATION);
+}
+
 }  // namespace
 }  // namespace umatest
