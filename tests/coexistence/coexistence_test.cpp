@@ -469,19 +469,32 @@ TEST_F(Coexistence, AsyncSignalArrivingDuringOurHandlerCanFault) {
         set_up_handler_targets();
         umaccess::install_fault_handler();
         install_plain(SIGUSR1, copies_in_a_signal_handler);
+        // Bounded by work, not by time: the sender delivers a fixed number of signals, each
+        // after the previous one's handler has run, while this thread faults in a loop (a
+        // flood paced by nothing starved this thread under a loaded qemu). Each signal lands
+        // at a random point of the loop, often inside our handler.
+        constexpr int kSignals = 10000;
         const pthread_t self = pthread_self();
-        std::atomic<bool> stop{false};
+        std::atomic<bool> sent_all{false};
+        const int runs_before = g_handler_runs.load();
         std::thread sender([&] {
-          while (!stop.load()) pthread_kill(self, SIGUSR1);
+          for (int i = 0; i < kSignals; ++i) {
+            pthread_kill(self, SIGUSR1);
+            while (g_handler_runs.load() < runs_before + i + 1) std::this_thread::yield();
+          }
+          sent_all = true;
         });
         char dst[16];
-        int recovered = 0;
-        for (int i = 0; i < 100000; ++i)
-          recovered += umaccess_copy_from_user(dst, nullptr, 16, nullptr) ==
-                       STATUS_ACCESS_VIOLATION;
-        stop = true;
+        long faults = 0;
+        long recovered = 0;
+        while (!sent_all.load() || faults < 10000) {
+          ++faults;
+          recovered += umaccess_copy_from_user(dst, nullptr, 16, nullptr) == STATUS_ACCESS_VIOLATION;
+        }
         sender.join();
-        require(recovered == 100000 && g_handler_wrong.load() == 0, "faults recovered");
+        require(recovered == faults && g_handler_runs.load() == runs_before + kSignals &&
+                    g_handler_wrong.load() == 0,
+                "faults recovered");
         _exit(0);
       },
       ExitedWithCode(0), "");
