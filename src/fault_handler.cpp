@@ -9,14 +9,13 @@
 //
 // Everything else goes to the disposition that was installed before ours, the way the
 // kernel would have delivered it: SA_SIGINFO or plain handler (with its signal mask and
-// SA_NODEFER/SA_RESETHAND honoured), SIG_IGN, or SIG_DFL (restore the default and deliver
-// the same siginfo again, so the process dies of the right signal with a core, whether the
-// kernel sent it or the process forged it).
+// SA_NODEFER/SA_RESETHAND honoured), SIG_IGN, or SIG_DFL (once the same fault comes back,
+// restore the default and let it happen again, so the process dies of the right signal with
+// a core; a kernel-looking signal the process forged for itself never comes back and
+// changes nothing).
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <cstring>
@@ -144,22 +143,37 @@ void restore_default(int sig) {
   sigaction(sig, &dfl, nullptr);
 }
 
-// Let the default action happen, now: with the default restored, the same signal is sent
-// again to this thread and ends the process there and then, of that signal (with a core).
-// A kernel-looking siginfo is re-sent as it is (rt_tgsigqueueinfo lets a process queue
-// itself any si_code), so a real fault dies with its own si_code and address. Returning
-// instead, to let the instruction fault again, would be wrong for a siginfo a process
-// forged for itself: nothing faults again, and the process would run on without our
-// handler (the next bad user pointer would kill it). The call returns only if the signal
-// is blocked here; then the re-executed fault ends the process as the kernel forces it.
-void take_default_action(int sig, const siginfo_t* info) {
-  restore_default(sig);
-  if (!kernel_generated(info)) {
+// A kernel-looking signal we let through once without acting on it: the instruction at `pc`
+// runs again, and a real fault faults again at the same place.
+struct PendingDefault {
+  std::uintptr_t pc;
+  const void* address;
+  int sig, code;
+};
+__attribute__((tls_model("initial-exec"))) thread_local PendingDefault t_pending = {0, nullptr, 0, 0};
+
+// Let the default action happen. A sent signal (si_code <= 0) is raised again with the
+// default restored: it ends the process there and then. A kernel-looking one may still be
+// forged (rt_tgsigqueueinfo lets a process queue itself any si_code): restoring the default
+// and returning would then leave the process running without our handler. So the first
+// time we change nothing and return; a real fault re-executes and faults again at the same
+// PC with the same siginfo, and only then is the default restored, so that the third try
+// ends the process of its own signal, with its own siginfo and a core. A forged signal
+// never comes back: the process keeps its dispositions and our handler.
+void take_default_action(int sig, const siginfo_t* info, void* context) {
+  if (!kernel_generated(info) || context == nullptr) {
+    restore_default(sig);
     raise(sig);
     return;
   }
-  siginfo_t again = *info;
-  syscall(SYS_rt_tgsigqueueinfo, getpid(), static_cast<pid_t>(syscall(SYS_gettid)), sig, &again);
+  const std::uintptr_t pc = arch::context_pc(static_cast<ucontext_t*>(context));
+  const PendingDefault seen = t_pending;
+  if (seen.pc == pc && seen.address == info->si_addr && seen.sig == sig && seen.code == info->si_code) {
+    t_pending = {0, nullptr, 0, 0};
+    restore_default(sig);
+    return;
+  }
+  t_pending = {pc, info->si_addr, sig, info->si_code};
 }
 
 void chain_to_previous(int sig, siginfo_t* info, void* context) {
@@ -168,13 +182,13 @@ void chain_to_previous(int sig, siginfo_t* info, void* context) {
   char marker;
   const auto frame = reinterpret_cast<std::uintptr_t>(&marker);
   if (t_chaining.info == info && frame < t_chaining.frame) {  // led back here: a cycle
-    take_default_action(sig, info);
+    take_default_action(sig, info, context);
     return;
   }
   // SIG_DFL and SIG_IGN share storage with sa_sigaction: test them whatever the flags say
   // (the kernel itself leaves SA_SIGINFO set when SA_RESETHAND resets a handler).
   if (prev.sa_handler == SIG_DFL) {
-    take_default_action(sig, info);
+    take_default_action(sig, info, context);
     return;
   }
   if (prev.sa_handler == SIG_IGN) {

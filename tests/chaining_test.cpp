@@ -199,9 +199,15 @@ TEST_F(Chaining, SentSigsegvWithDefaultDispositionKills) {
 }
 
 // A SIGSEGV with a kernel-looking siginfo that the process queues to itself, outside any
-// copy, with no handler before ours: it must end the process as SIG_DFL would, not leave it
-// running without our handler (where the next bad user pointer would kill it).
-TEST_F(Chaining, ForgedKernelLookingSigsegvEndsTheProcessAsTheDefaultWould) {
+// copy, with no handler before ours: it must not change the process's dispositions (before,
+// umaccess restored SIG_DFL and returned: the process ran on without our handler, and the
+// next bad user pointer killed it). A real fault still kills (the test above).
+TEST_F(Chaining, ForgedKernelLookingSigsegvLeavesOurHandlerInstalled) {
+#ifdef UMACCESS_TESTS_UNDER_EMULATOR
+  // qemu-user 7.2 takes a SIGSEGV queued with a fault's si_code for its own guest fault and
+  // aborts (cpu-exec.c: assertion cpu == current_cpu). The logic is the same C++ everywhere.
+  GTEST_SKIP() << "qemu-user cannot deliver a forged SIGSEGV";
+#endif
   for (int code : {SEGV_MAPERR, SEGV_ACCERR}) {
     EXPECT_EXIT(
         {
@@ -214,12 +220,11 @@ TEST_F(Chaining, ForgedKernelLookingSigsegvEndsTheProcessAsTheDefaultWould) {
           forged.si_addr = reinterpret_cast<void*>(0x1000);
           syscall(SYS_rt_tgsigqueueinfo, getpid(), static_cast<pid_t>(syscall(SYS_gettid)),
                   SIGSEGV, &forged);
-          // Reached only if the process survived the forged signal: it must not have done so
-          // by losing our handler.
           struct sigaction now;
           sigaction(SIGSEGV, nullptr, &now);
           if (now.sa_handler == SIG_DFL) _exit(3);
           expect_recovered();
+          raw_fault();  // and a real foreign fault still ends the process
           _exit(7);
         },
         KilledBySignal(SIGSEGV), "")
