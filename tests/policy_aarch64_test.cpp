@@ -19,8 +19,12 @@ CpuDescription neoverse_n1(std::uint32_t features, std::size_t l3, unsigned shar
   cpu.vendor_id = Vendor::Arm;
   cpu.vendor = "ARM";
   cpu.microarchitecture = "ARM_NEOVERSE_N1";
+  cpu.core = "Neoverse N1";
   cpu.features = features;
-  cpu.cache = {64 * 1024, MiB, l3, false, sharing};
+  cpu.cache.l1d = 64 * 1024;
+  cpu.cache.l2 = MiB;
+  cpu.cache.l3 = l3;
+  cpu.cache.l3_sharing_threads = sharing;
   return cpu;
 }
 
