@@ -63,58 +63,6 @@ constexpr Part kParts[] = {
 
 std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
 
-// "32K", "1024K", "8M" as sysfs writes cache sizes.
-std::size_t parse_size(const std::string& text) {
-  char* end = nullptr;
-  const unsigned long long v = std::strtoull(text.c_str(), &end, 10);
-  if (end == text.c_str()) return 0;
-  if (*end == 'K') return static_cast<std::size_t>(v) << 10;
-  if (*end == 'M') return static_cast<std::size_t>(v) << 20;
-  return static_cast<std::size_t>(v);
-}
-
-// Logical CPUs in a sysfs list such as "0-3,8-11".
-unsigned count_cpus(const std::string& list) {
-  unsigned n = 0;
-  const char* p = list.c_str();
-  while (*p != '\0') {
-    char* end;
-    const unsigned long a = std::strtoul(p, &end, 10);
-    if (end == p) break;
-    unsigned long b = a;
-    if (*end == '-') b = std::strtoul(end + 1, &end, 10);
-    n += static_cast<unsigned>(b >= a ? b - a + 1 : 1);
-    p = *end == ',' ? end + 1 : end;
-    if (end[0] == '\0') break;
-  }
-  return n;
-}
-
-// /sys/devices/system/cpu/cpu0/cache/index*: filled by Linux from the firmware's cache
-// description (ACPI PPTT or the device tree); absent on some systems (qemu-user passes the
-// host's), then sizes stay 0 and the thresholds fall back as documented.
-bool read_caches(const CpuSource& src, CacheSizes* cache) {
-  bool any = false;
-  const unsigned online = std::max(1u, src.online_cpus());
-  for (int i = 0; i < 8; ++i) {
-    const std::string dir = "/sys/devices/system/cpu/cpu0/cache/index" + std::to_string(i) + "/";
-    const std::string level = first_line(src.read_file(dir + "level"));
-    if (level.empty()) break;
-    const std::string type = first_line(src.read_file(dir + "type"));
-    const std::size_t size = parse_size(first_line(src.read_file(dir + "size")));
-    if (size == 0) continue;
-    if (level == "1" && type == "Data") cache->l1d = size, any = true;
-    if (level == "2" && type != "Instruction") cache->l2 = size, any = true;
-    if (level == "3" && type != "Instruction") {
-      cache->l3 = size;
-      const unsigned sharing = count_cpus(first_line(src.read_file(dir + "shared_cpu_list")));
-      cache->l3_sharing_threads = std::max(1u, std::min(sharing > 0 ? sharing : 1u, online));
-      any = true;
-    }
-  }
-  return any;
-}
-
 struct Midr {
   int implementer = 0, variant = 0, part = 0, revision = 0;
 };
@@ -175,7 +123,7 @@ CpuDescription detect_cpu(const CpuSource& src) {
   cpu.stepping = (midr.variant << 4) | midr.revision;
   if (src.hwcap() & kHwcapAsimd) cpu.features |= kAsimd;
   if (src.hwcap() & kHwcapAtomics) cpu.features |= kAtomics;
-  if (read_caches(src, &cpu.cache)) {
+  if (read_sysfs_caches(src, &cpu.cache)) {
     cpu.cache.source = "sysfs";
   } else {
     cpu.cache = CacheSizes{};

@@ -41,6 +41,12 @@ class CpuSource {
 // The machine this process runs on.
 const CpuSource& host_cpu_source();
 
+struct CacheSizes;
+// Cache sizes from /sys/devices/system/cpu/cpu0/cache/index* as `source` reads them (Linux
+// fills them from CPUID, ACPI PPTT or the device tree): L1d, L2, L3 and the CPUs sharing
+// the L3 (capped at the online ones). False if sysfs gave no size at all.
+bool read_sysfs_caches(const CpuSource& source, CacheSizes* cache);
+
 // This machine as a RecordedCpu text (what `umaccess-info --record-cpu` prints): every
 // CPUID leaf detection may read, XCR0, HWCAPs, the online CPU count, and the sysfs and
 // /proc files it reads. `expect` lines are for the person who adds it as a fixture.

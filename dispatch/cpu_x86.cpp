@@ -211,55 +211,6 @@ bool read_amd_legacy(const CpuSource& src, std::uint32_t max_ext, const ZenGener
   return true;
 }
 
-// "32K", "1024K", "8M" as sysfs writes cache sizes.
-std::size_t parse_sysfs_size(const std::string& text) {
-  char* end = nullptr;
-  const unsigned long long v = std::strtoull(text.c_str(), &end, 10);
-  if (end == text.c_str()) return 0;
-  if (*end == 'K') return static_cast<std::size_t>(v) * KiB;
-  if (*end == 'M') return static_cast<std::size_t>(v) * MiB;
-  return static_cast<std::size_t>(v);
-}
-
-// Logical CPUs in a sysfs list such as "0-3,8-11".
-unsigned count_cpus(const std::string& list) {
-  unsigned n = 0;
-  const char* p = list.c_str();
-  while (*p >= '0' && *p <= '9') {
-    char* end;
-    const unsigned long a = std::strtoul(p, &end, 10);
-    unsigned long b = a;
-    if (*end == '-') b = std::strtoul(end + 1, &end, 10);
-    n += static_cast<unsigned>(b >= a ? b - a + 1 : 1);
-    if (*end != ',') break;
-    p = end + 1;
-  }
-  return n;
-}
-
-std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
-
-bool read_sysfs(const CpuSource& src, unsigned online, CacheSizes* cache) {
-  bool any = false;
-  for (int i = 0; i < 8; ++i) {
-    const std::string dir = "/sys/devices/system/cpu/cpu0/cache/index" + std::to_string(i) + "/";
-    const std::string level = first_line(src.read_file(dir + "level"));
-    if (level.empty()) break;
-    const std::string type = first_line(src.read_file(dir + "type"));
-    const std::size_t size = parse_sysfs_size(first_line(src.read_file(dir + "size")));
-    if (size == 0) continue;
-    if (level == "1" && type == "Data") cache->l1d = size, any = true;
-    if (level == "2" && type != "Instruction") cache->l2 = size, any = true;
-    if (level == "3" && type != "Instruction") {
-      cache->l3 = size;
-      const unsigned sharing = count_cpus(first_line(src.read_file(dir + "shared_cpu_list")));
-      cache->l3_sharing_threads = std::max(1u, std::min(sharing > 0 ? sharing : 1u, online));
-      any = true;
-    }
-  }
-  return any;
-}
-
 void read_caches(const CpuSource& src, const CpuDescription& cpu, std::uint32_t max_leaf,
                  std::uint32_t max_ext, const ZenGeneration* zen, CacheSizes* cache) {
   const unsigned online = std::max(1u, src.online_cpus());
@@ -282,7 +233,7 @@ void read_caches(const CpuSource& src, const CpuDescription& cpu, std::uint32_t 
     }
   }
   *cache = CacheSizes{};
-  if (read_sysfs(src, online, cache)) {
+  if (read_sysfs_caches(src, cache)) {
     cache->source = "sysfs";
     return;
   }

@@ -202,6 +202,17 @@ TEST_F(Chaining, SentSigsegvWithDefaultDispositionKills) {
 // copy, with no handler before ours: it must not change the process's dispositions (before,
 // umaccess restored SIG_DFL and returned: the process ran on without our handler, and the
 // next bad user pointer killed it). A real fault still kills (the test above).
+// Queues this thread a SIGSEGV that looks like the kernel's: a fault's si_code, address 0x1000.
+void forge_sigsegv(int code) {
+  siginfo_t forged;
+  std::memset(&forged, 0, sizeof forged);
+  forged.si_signo = SIGSEGV;
+  forged.si_code = code;
+  forged.si_addr = reinterpret_cast<void*>(0x1000);
+  syscall(SYS_rt_tgsigqueueinfo, getpid(), static_cast<pid_t>(syscall(SYS_gettid)), SIGSEGV,
+          &forged);
+}
+
 TEST_F(Chaining, ForgedKernelLookingSigsegvLeavesOurHandlerInstalled) {
 #ifdef UMACCESS_TESTS_UNDER_EMULATOR
   // qemu-user 7.2 takes a SIGSEGV queued with a fault's si_code for its own guest fault and
@@ -213,13 +224,7 @@ TEST_F(Chaining, ForgedKernelLookingSigsegvLeavesOurHandlerInstalled) {
         {
           signal(SIGSEGV, SIG_DFL);
           expect_recovered();
-          siginfo_t forged;
-          std::memset(&forged, 0, sizeof forged);
-          forged.si_signo = SIGSEGV;
-          forged.si_code = code;
-          forged.si_addr = reinterpret_cast<void*>(0x1000);
-          syscall(SYS_rt_tgsigqueueinfo, getpid(), static_cast<pid_t>(syscall(SYS_gettid)),
-                  SIGSEGV, &forged);
+          forge_sigsegv(code);
           struct sigaction now;
           sigaction(SIGSEGV, nullptr, &now);
           if (now.sa_handler == SIG_DFL) _exit(3);
@@ -237,13 +242,7 @@ TEST_F(Chaining, ForgedKernelLookingSigsegvLeavesOurHandlerInstalled) {
           if (info->si_addr != reinterpret_cast<void*>(0x1000)) _exit(1);
         });
         umaccess::install_fault_handler();
-        siginfo_t forged;
-        std::memset(&forged, 0, sizeof forged);
-        forged.si_signo = SIGSEGV;
-        forged.si_code = SEGV_MAPERR;
-        forged.si_addr = reinterpret_cast<void*>(0x1000);
-        syscall(SYS_rt_tgsigqueueinfo, getpid(), static_cast<pid_t>(syscall(SYS_gettid)),
-                SIGSEGV, &forged);
+        forge_sigsegv(SEGV_MAPERR);
         expect_recovered();
         _exit(42);
       },
