@@ -326,18 +326,29 @@ extern "C" VOID WdfObjectDelete(WDFOBJECT Object) {
     }
   }
   if (object == nullptr) invalid_handle("WdfObjectDelete", "WDFOBJECT", handle);
-  if (object->cleanup != nullptr) object->cleanup(Object);  // the handle still works here
-  {
-    std::lock_guard<std::mutex> lock(g_mutex);
-    const auto index = static_cast<std::uint32_t>((handle >> kIndexShift) & kIndexMask);
-    Slot& slot = g_slots[index];  // still ours: `deleting` kept other deletes out
-    slot.object = nullptr;
-    slot.deleting = false;
-    ++slot.generation;  // every copy of the handle is dead from here on
-    g_free_slots.push_back(index);
-    --object->references;  // the handle's (this call's is still held: not the last)
+  // The deletion completes however the cleanup callback leaves: a bug check raised in it
+  // (an exception, where a bug-check callback throws) must not leave the object half
+  // deleted, its handle neither alive nor reusable and its memory never freed.
+  auto retire = [&] {
+    {
+      std::lock_guard<std::mutex> lock(g_mutex);
+      const auto index = static_cast<std::uint32_t>((handle >> kIndexShift) & kIndexMask);
+      Slot& slot = g_slots[index];  // still ours: `deleting` kept other deletes out
+      slot.object = nullptr;
+      slot.deleting = false;
+      ++slot.generation;  // every copy of the handle is dead from here on
+      g_free_slots.push_back(index);
+      --object->references;  // the handle's (this call's is still held: not the last)
+    }
+    release(object);
+  };
+  try {
+    if (object->cleanup != nullptr) object->cleanup(Object);  // the handle still works here
+  } catch (...) {
+    retire();
+    throw;
   }
-  release(object);
+  retire();
 }
 
 extern "C" BOOLEAN UmaWdfMemoryGetPoolInfo(WDFMEMORY Memory, POOL_TYPE* PoolType,

@@ -215,6 +215,31 @@ TEST(WdfMemory, AttributesInitSetsTheDefaults) {
 std::vector<std::string> g_events;
 WDFMEMORY g_expected_handle;
 
+// A bug check raised inside EvtCleanupCallback (here an exception, as a host's bug-check
+// callback may throw) still completes the deletion: the handle dies, the memory is freed,
+// EvtDestroyCallback runs, and the object count goes back.
+TEST(WdfMemory, ABugCheckInCleanupStillCompletesTheDeletion) {
+  ThrowingBugChecks throwing;
+  g_events.clear();
+  const std::size_t before = UmaWdfObjectCount();
+  WDF_OBJECT_ATTRIBUTES attributes;
+  WDF_OBJECT_ATTRIBUTES_INIT(&attributes);
+  attributes.EvtCleanupCallback = [](WDFOBJECT object) {
+    WdfMemoryGetBuffer(reinterpret_cast<WDFMEMORY>(reinterpret_cast<std::uintptr_t>(object) ^ 0x100),
+                       nullptr);  // a stale handle: bug check
+  };
+  attributes.EvtDestroyCallback = [](WDFOBJECT) { g_events.push_back("destroy"); };
+  WDFMEMORY memory = nullptr;
+  ASSERT_EQ(WdfMemoryCreate(&attributes, NonPagedPoolNx, 0, 24, &memory, nullptr), STATUS_SUCCESS);
+  EXPECT_EQ(UmaWdfObjectCount(), before + 1);
+  const BugCheckCaught caught = expect_bug_check([&] { WdfObjectDelete(memory); });
+  EXPECT_EQ(caught.operation, "WdfMemoryGetBuffer");
+  EXPECT_EQ(g_events, std::vector<std::string>{"destroy"});
+  EXPECT_EQ(UmaWdfObjectCount(), before);
+  // The handle is dead, not half alive: using or deleting it again is the usual bug check.
+  EXPECT_EQ(expect_bug_check([&] { WdfObjectDelete(memory); }).operation, "WdfObjectDelete");
+}
+
 TEST(WdfMemory, DeleteCallsCleanupWithALiveHandleThenDestroy) {
   g_events.clear();
   WDF_OBJECT_ATTRIBUTES attributes;
