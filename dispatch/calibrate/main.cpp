@@ -322,34 +322,34 @@ int main(int argc, char** argv) {
     const std::size_t top = std::min<std::size_t>(chosen_policy_t.non_temporal / 2, o.quick ? 2 * MiB : 8 * MiB);
     const auto lengths = band(2 * KiB, std::max<std::size_t>(top, 4 * KiB));
     progress.stage(stage++, stages, "rep movsb, " + bytes_text(lengths.front()) + " .. " + bytes_text(lengths.back()));
-    std::vector<RoutePoint> points;
-    for (std::size_t n : lengths)
-      for (const Placement& p : kCopyPlacements) {
-        const std::size_t reps =
-            reps_for([&](std::size_t k) { return time_copy(buffers, p, n, k); }, sample_ns);
-        const auto m = interleaved(
-            2, rounds,
-            [&](std::size_t c) { dispatch::set_thresholds({c == 0 ? kNever : 0, kNever, kNever}); },
-            [&](std::size_t) { return time_copy(buffers, p, n, reps); });
-        points.push_back({n, p.name, m[0], m[1]});
-      }
-    movsb = choose_threshold(points, candidates_of(lengths, chosen_policy_t.rep_movsb),
+    // Both routes at every length and placement: `pin(true)` the rep route, `pin(false)` the
+    // vector one; `timer` times `reps` operations.
+    using Timer = double (*)(const Buffers&, const Placement&, std::size_t, std::size_t);
+    auto route_points = [&](const auto& placements, Timer timer, auto pin) {
+      std::vector<RoutePoint> out;
+      for (std::size_t n : lengths)
+        for (const Placement& p : placements) {
+          const std::size_t reps =
+              reps_for([&](std::size_t k) { return timer(buffers, p, n, k); }, sample_ns);
+          const auto m = interleaved(
+              2, rounds, [&](std::size_t c) { pin(c == 1); },
+              [&](std::size_t) { return timer(buffers, p, n, reps); });
+          out.push_back({n, p.name, m[0], m[1]});
+        }
+      return out;
+    };
+    const auto movsb_points = route_points(kCopyPlacements, time_copy, [](bool rep) {
+      dispatch::set_thresholds({rep ? 0 : kNever, kNever, kNever});
+    });
+    movsb = choose_threshold(movsb_points, candidates_of(lengths, chosen_policy_t.rep_movsb),
                              chosen_policy_t.rep_movsb, "rep movsb", noise);
     profile.rep_movsb = {movsb.value, movsb.evidence};
 
     progress.stage(stage++, stages, "rep stosb, " + bytes_text(lengths.front()) + " .. " + bytes_text(lengths.back()));
-    std::vector<RoutePoint> fills;
-    for (std::size_t n : lengths)
-      for (const Placement& p : kFillPlacements) {
-        const std::size_t reps =
-            reps_for([&](std::size_t k) { return time_fill(buffers, p, n, k); }, sample_ns);
-        const auto m = interleaved(
-            2, rounds,
-            [&](std::size_t c) { dispatch::set_thresholds({kNever, c == 0 ? kNever : 0, kNever}); },
-            [&](std::size_t) { return time_fill(buffers, p, n, reps); });
-        fills.push_back({n, p.name, m[0], m[1]});
-      }
-    stosb = choose_threshold(fills, candidates_of(lengths, chosen_policy_t.rep_stosb),
+    const auto stosb_points = route_points(kFillPlacements, time_fill, [](bool rep) {
+      dispatch::set_thresholds({kNever, rep ? 0 : kNever, kNever});
+    });
+    stosb = choose_threshold(stosb_points, candidates_of(lengths, chosen_policy_t.rep_stosb),
                              chosen_policy_t.rep_stosb, "rep stosb", noise);
     profile.rep_stosb = {stosb.value, stosb.evidence};
   }
