@@ -399,15 +399,17 @@ int main(int argc, char** argv) {
   const std::string text = umaccess::detail::format_profile(profile, header);
   if (!write_file(o.output, text, o.force)) return 1;
 
-  std::printf("variant       %-10s %s\n", variant.name.c_str(), variant.departs ? "(measured)" : "(policy)");
+  // The summary goes to stderr when the profile itself goes to stdout.
+  FILE* summary = o.output == "-" ? stderr : stdout;
+  std::fprintf(summary, "variant       %-10s %s\n", variant.name.c_str(), variant.departs ? "(measured)" : "(policy)");
 #if defined(__x86_64__)
   if (has_rep) {
-    std::printf("rep movsb     %-10s %s\n", bytes_text(movsb.value).c_str(), movsb.departs ? "(measured)" : "(policy)");
-    std::printf("rep stosb     %-10s %s\n", bytes_text(stosb.value).c_str(), stosb.departs ? "(measured)" : "(policy)");
+    std::fprintf(summary, "rep movsb     %-10s %s\n", bytes_text(movsb.value).c_str(), movsb.departs ? "(measured)" : "(policy)");
+    std::fprintf(summary, "rep stosb     %-10s %s\n", bytes_text(stosb.value).c_str(), stosb.departs ? "(measured)" : "(policy)");
   }
 #endif
-  std::printf("non-temporal  %-10s %s\n", bytes_text(nt.value).c_str(), nt.departs ? "(measured)" : "(policy)");
+  std::fprintf(summary, "non-temporal  %-10s %s\n", bytes_text(nt.value).c_str(), nt.departs ? "(measured)" : "(policy)");
   if (o.output != "-")
-    std::printf("profile written to %s (%.0f s)\n", o.output.c_str(), progress.seconds());
+    std::fprintf(summary, "profile written to %s (%.0f s)\n", o.output.c_str(), progress.seconds());
   return 0;
 }
