@@ -87,7 +87,8 @@ Choice choose_threshold(const std::vector<RoutePoint>& points,
                                                 bytes_text(points.back().length) + ", " +
                                                 std::to_string(points.size()) + " points";
   if (best.departs) {
-    best.evidence = name + " from " + bytes_text(best.value) + ": " + fixed(best.gain) +
+    best.evidence = name + (best.value == kNeverValue ? " never" : " from " + bytes_text(best.value)) +
+                    ": " + fixed(best.gain) +
                     " x the policy's " + bytes_text(policy) + " (geomean, " + band +
                     "); worst point " + fixed(best.worst) + " at " + best.worst_at;
   } else {

@@ -150,6 +150,10 @@ double time_copy_then_read(const Buffers& b, std::size_t n, std::size_t reps) {
 
 // Runs `rounds` rounds; in each, every candidate once (rotating the order), and returns
 // each candidate's median. `setup(c)` switches to candidate c, `measure(c)` times it.
+// Every point's largest spread (interquartile range / median of its rounds) in the current
+// stage: a stage's decisions need a margin above its own noise, not only the idle machine's.
+std::vector<double> g_stage_spreads;
+
 std::vector<double> interleaved(std::size_t candidates, int rounds,
                                 const std::function<void(std::size_t)>& setup,
                                 const std::function<double(std::size_t)>& measure) {
@@ -161,8 +165,22 @@ std::vector<double> interleaved(std::size_t candidates, int rounds,
       samples[c].push_back(measure(c));
     }
   std::vector<double> medians;
-  for (auto& s : samples) medians.push_back(spread_of(s).median);
+  double widest = 0;
+  for (auto& s : samples) {
+    const Spread sp = spread_of(s);
+    medians.push_back(sp.median);
+    widest = std::max(widest, sp.spread);
+  }
+  g_stage_spreads.push_back(widest);
   return medians;
+}
+
+// The noise a stage's decision must beat: the idle machine's, or the stage's own median
+// point spread if larger. Starts the next stage's record.
+double stage_noise(double idle) {
+  const double own = spread_of(g_stage_spreads).median;
+  g_stage_spreads.clear();
+  return std::max(idle, own);
 }
 
 [[noreturn]] void refuse(const std::string& why) {
@@ -270,6 +288,7 @@ int main(int argc, char** argv) {
   progress.stage(1, stages, "noise of identical rounds");
   const double noise = measure_noise(buffers, rounds);
   if (noise > kNoiseLimit) refuse("identical rounds spread by " + fixed(100 * noise) + " %");
+  g_stage_spreads.clear();
 
   // ---- Variant: the vector code alone (no rep strings, no streaming) ------------------------
   progress.stage(2, stages, "variants, 1 B .. 16 KiB");
@@ -293,7 +312,8 @@ int main(int argc, char** argv) {
           [&](std::size_t) { return time_copy(buffers, p, n, reps); });
       for (std::size_t c = 0; c < names.size(); ++c) variant_medians[names[c]].push_back(m[c]);
     }
-  const VariantChoice variant = choose_variant(variant_medians, point_names, policy_variant.name, noise);
+  const VariantChoice variant =
+      choose_variant(variant_medians, point_names, policy_variant.name, stage_noise(noise));
   const auto* chosen = umaccess::detail::find_variant(variant.name);
   umaccess::detail::ThresholdReasons chosen_reasons;
   const auto chosen_policy_t = umaccess::detail::derive_thresholds(cpu, *chosen, &chosen_reasons);
@@ -342,7 +362,7 @@ int main(int argc, char** argv) {
       dispatch::set_thresholds({rep ? 0 : kNever, kNever, kNever});
     });
     movsb = choose_threshold(movsb_points, candidates_of(lengths, chosen_policy_t.rep_movsb),
-                             chosen_policy_t.rep_movsb, "rep movsb", noise);
+                             chosen_policy_t.rep_movsb, "rep movsb", stage_noise(noise));
     profile.rep_movsb = {movsb.value, movsb.evidence};
 
     progress.stage(stage++, stages, "rep stosb, " + bytes_text(lengths.front()) + " .. " + bytes_text(lengths.back()));
@@ -350,7 +370,7 @@ int main(int argc, char** argv) {
       dispatch::set_thresholds({kNever, rep ? 0 : kNever, kNever});
     });
     stosb = choose_threshold(stosb_points, candidates_of(lengths, chosen_policy_t.rep_stosb),
-                             chosen_policy_t.rep_stosb, "rep stosb", noise);
+                             chosen_policy_t.rep_stosb, "rep stosb", stage_noise(noise));
     profile.rep_stosb = {stosb.value, stosb.evidence};
   }
 #endif
@@ -373,7 +393,7 @@ int main(int argc, char** argv) {
     nt_points.push_back({n, "copy, then read", m[0], m[1]});
   }
   const Choice nt = choose_threshold(nt_points, candidates_of(nt_lengths, chosen_policy_t.non_temporal),
-                                     chosen_policy_t.non_temporal, "streaming", noise);
+                                     chosen_policy_t.non_temporal, "streaming", stage_noise(noise));
   profile.non_temporal = {nt.value, nt.evidence};
   progress.done();
   dispatch::reset_thresholds();
