@@ -1,8 +1,6 @@
 // dispatch/cpu_source.cpp - the host CpuSource and the recorded machines tests feed in.
 #include "cpu_source.h"
 
-#include "cpu.h"
-
 #include <sys/auxv.h>
 #include <unistd.h>
 
@@ -11,6 +9,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <sstream>
+
+#include "cpu.h"
 
 #if defined(__x86_64__)
 #include <cpuid.h>
@@ -135,8 +135,9 @@ const CpuSource& host_cpu_source() {
 
 std::string record_host_cpu() {
   const CpuSource& host = host_cpu_source();
-  std::string out = "# Recorded by umaccess-info --record-cpu. Add `expect` lines (see\n"
-                    "# tests/cpu_fixture_test.cpp) and save it under tests/fixtures/cpu/<arch>/.\n";
+  std::string out =
+      "# Recorded by umaccess-info --record-cpu. Add `expect` lines (see\n"
+      "# tests/cpu_fixture_test.cpp) and save it under tests/fixtures/cpu/<arch>/.\n";
   char line[160];
 #if defined(__x86_64__)
   auto leaf = [&](std::uint32_t l, std::uint32_t sub) {
@@ -222,8 +223,10 @@ std::unique_ptr<RecordedCpu> RecordedCpu::parse(const std::string& text, std::st
       for (int i = 0; i < 6; ++i)
         if (!(words >> w[i]) || !parse_hex(w[i], &v[i]) || v[i] > 0xffffffffu)
           return fail("cpuid wants LEAF SUBLEAF EAX EBX ECX EDX in hexadecimal");
-      const auto key = std::make_pair(static_cast<std::uint32_t>(v[0]), static_cast<std::uint32_t>(v[1]));
-      if (cpu->leaves_.count(key)) return fail("leaf " + w[0] + " subleaf " + w[1] + " given twice");
+      const auto key =
+          std::make_pair(static_cast<std::uint32_t>(v[0]), static_cast<std::uint32_t>(v[1]));
+      if (cpu->leaves_.count(key))
+        return fail("leaf " + w[0] + " subleaf " + w[1] + " given twice");
       cpu->leaves_[key] = {static_cast<std::uint32_t>(v[2]), static_cast<std::uint32_t>(v[3]),
                            static_cast<std::uint32_t>(v[4]), static_cast<std::uint32_t>(v[5])};
     } else if (item == "xcr0" || item == "hwcap" || item == "hwcap2") {

@@ -125,14 +125,16 @@ struct ZenGeneration {
 // Zen 1-4: glibc >= 2.40 never uses rep movsb on AMD (BZ 30994) nor rep stosb on Zen 3+
 // (glibc 272708884cb7); Zen 5: AMD's AOCL-LibMem uses both on long copies and fills.
 constexpr std::uint32_t kZenRep = kRepStringsSlow | kPageAliasing;
-constexpr ZenGeneration kZen = {"AMD_ZEN", "Zen", 32 * KiB, 512 * KiB, 8 * MiB, 8, kZenRep};
-constexpr ZenGeneration kZenPlus = {"AMD_ZEN_PLUS", "Zen+", 32 * KiB, 512 * KiB, 8 * MiB, 8, kZenRep};
-constexpr ZenGeneration kZen2 = {"AMD_ZEN2", "Zen 2", 32 * KiB, 512 * KiB, 16 * MiB, 8, kZenRep};
-constexpr ZenGeneration kZen3 = {"AMD_ZEN3", "Zen 3", 32 * KiB, 512 * KiB, 32 * MiB, 16, kZenRep};
-constexpr ZenGeneration kZen4 = {"AMD_ZEN4", "Zen 4", 32 * KiB, 1 * MiB, 32 * MiB, 16,
-                                 kZenRep | kZmmFullClock};
-constexpr ZenGeneration kZen5 = {"AMD_ZEN5", "Zen 5", 48 * KiB, 1 * MiB, 32 * MiB, 16,
-                                 kRepStringsLong | kPageAliasing | kZmmFullClock};
+// clang-format off
+constexpr ZenGeneration kZen     = {"AMD_ZEN",      "Zen",   32 * KiB, 512 * KiB,  8 * MiB,  8, kZenRep};
+constexpr ZenGeneration kZenPlus = {"AMD_ZEN_PLUS", "Zen+",  32 * KiB, 512 * KiB,  8 * MiB,  8, kZenRep};
+constexpr ZenGeneration kZen2    = {"AMD_ZEN2",     "Zen 2", 32 * KiB, 512 * KiB, 16 * MiB,  8, kZenRep};
+constexpr ZenGeneration kZen3    = {"AMD_ZEN3",     "Zen 3", 32 * KiB, 512 * KiB, 32 * MiB, 16, kZenRep};
+constexpr ZenGeneration kZen4    = {"AMD_ZEN4",     "Zen 4", 32 * KiB,   1 * MiB, 32 * MiB, 16,
+                                    kZenRep | kZmmFullClock};
+constexpr ZenGeneration kZen5    = {"AMD_ZEN5",     "Zen 5", 48 * KiB,   1 * MiB, 32 * MiB, 16,
+                                    kRepStringsLong | kPageAliasing | kZmmFullClock};
+// clang-format on
 
 const ZenGeneration* zen_generation(int family, int model, bool avx512f) {
   switch (family) {
@@ -201,7 +203,8 @@ bool read_amd_legacy(const CpuSource& src, std::uint32_t max_ext, const ZenGener
   cache->l3 = std::size_t{l23.edx >> 18} * 512 * KiB;
   if (cache->l1d == 0 && cache->l2 == 0) return false;
   cache->l3_inclusive = false;  // AMD's L3 is a victim cache of the L2s
-  cache->l3_sharing_threads = std::max(1u, std::min(zen != nullptr ? zen->ccx_threads : online, online));
+  cache->l3_sharing_threads =
+      std::max(1u, std::min(zen != nullptr ? zen->ccx_threads : online, online));
   if (zen != nullptr && cache->l3 > zen->ccx_l3) {
     cache->note = "the legacy leaf's L3 (" + std::to_string(cache->l3 >> 20) +
                   " MiB) is package-wide; one " + zen->core + " core complex shares " +
@@ -214,7 +217,8 @@ bool read_amd_legacy(const CpuSource& src, std::uint32_t max_ext, const ZenGener
 void read_caches(const CpuSource& src, const CpuDescription& cpu, std::uint32_t max_leaf,
                  std::uint32_t max_ext, const ZenGeneration* zen, CacheSizes* cache) {
   const unsigned online = std::max(1u, src.online_cpus());
-  if (cpu.vendor_id == Vendor::Intel && max_leaf >= 4 && read_deterministic(src, 4, online, cache)) {
+  if (cpu.vendor_id == Vendor::Intel && max_leaf >= 4 &&
+      read_deterministic(src, 4, online, cache)) {
     cache->source = "cpuid-leaf-4";
     return;
   }
@@ -227,8 +231,9 @@ void read_caches(const CpuSource& src, const CpuDescription& cpu, std::uint32_t 
     *cache = CacheSizes{};
     if (read_amd_legacy(src, max_ext, zen, online, cache)) {
       cache->source = "cpuid-legacy-amd";
-      if (topoext) cache->note += std::string(cache->note.empty() ? "" : "; ") +
-                                  "leaf 0x8000001D reads zero (a hypervisor's doing)";
+      if (topoext)
+        cache->note += std::string(cache->note.empty() ? "" : "; ") +
+                       "leaf 0x8000001D reads zero (a hypervisor's doing)";
       return;
     }
   }
@@ -240,7 +245,12 @@ void read_caches(const CpuSource& src, const CpuDescription& cpu, std::uint32_t 
   *cache = CacheSizes{};
   cache->source = "defaults";
   if (zen != nullptr) {
-    *cache = {zen->l1d, zen->l2, zen->ccx_l3, false, std::min(zen->ccx_threads, online), "defaults",
+    *cache = {zen->l1d,
+              zen->l2,
+              zen->ccx_l3,
+              false,
+              std::min(zen->ccx_threads, online),
+              "defaults",
               std::string("no cache leaf or sysfs answered: ") + zen->core + "'s sizes"};
   } else {
     cache->l1d = 32 * KiB;  // every x86-64 core since Core 2; L2 and L3 left unknown
@@ -261,7 +271,7 @@ CpuDescription detect_cpu(const CpuSource& src) {
     vendor[8 + i] = static_cast<char>(leaf0.ecx >> (8 * i));
   }
   cpu.vendor = vendor;
-  cpu.vendor_id = cpu.vendor == "GenuineIntel" ? Vendor::Intel
+  cpu.vendor_id = cpu.vendor == "GenuineIntel"                                     ? Vendor::Intel
                   : (cpu.vendor == "AuthenticAMD" || cpu.vendor == "HygonGenuine") ? Vendor::Amd
                                                                                    : Vendor::Other;
   const CpuidRegs leaf1 = max_leaf >= 1 ? src.cpuid(1, 0) : CpuidRegs{};
@@ -276,8 +286,8 @@ CpuDescription detect_cpu(const CpuSource& src) {
   // Features: the CPUID bit, and for AVX state the OS's consent in XCR0.
   const CpuidRegs leaf7 = max_leaf >= 7 ? src.cpuid(7, 0) : CpuidRegs{};
   const std::uint64_t xcr0 = bit(leaf1.ecx, 27) ? src.xcr0() : 0;  // OSXSAVE
-  const bool os_avx = (xcr0 & 0x6) == 0x6;                           // XMM | YMM
-  const bool os_avx512 = os_avx && (xcr0 & 0xe0) == 0xe0;            // opmask | ZMM_Hi256 | Hi16_ZMM
+  const bool os_avx = (xcr0 & 0x6) == 0x6;                         // XMM | YMM
+  const bool os_avx512 = os_avx && (xcr0 & 0xe0) == 0xe0;          // opmask | ZMM_Hi256 | Hi16_ZMM
   if (bit(leaf1.edx, 26)) cpu.features |= kSse2;
   if (bit(leaf7.ebx, 9)) cpu.features |= kErms;
   if (bit(leaf7.edx, 4)) cpu.features |= kFsrm;
@@ -296,19 +306,24 @@ CpuDescription detect_cpu(const CpuSource& src) {
     for (std::uint32_t i = 0; i < 3; ++i) {
       const CpuidRegs r = src.cpuid(0x80000002 + i, 0);
       const std::uint32_t regs[4] = {r.eax, r.ebx, r.ecx, r.edx};
-      for (int j = 0; j < 16; ++j) brand[16 * i + j] = static_cast<char>(regs[j / 4] >> (8 * (j % 4)));
+      for (int j = 0; j < 16; ++j)
+        brand[16 * i + j] = static_cast<char>(regs[j / 4] >> (8 * (j % 4)));
     }
     cpu.brand = trimmed(brand);
   }
 
-  const ZenGeneration* zen =
-      cpu.vendor_id == Vendor::Amd ? zen_generation(cpu.family, cpu.model, cpu.has(kAvx512f)) : nullptr;
+  const ZenGeneration* zen = cpu.vendor_id == Vendor::Amd
+                                 ? zen_generation(cpu.family, cpu.model, cpu.has(kAvx512f))
+                                 : nullptr;
   cpu.microarchitecture = "X86_UNKNOWN";
   if (cpu.vendor_id == Vendor::Intel && cpu.family == 6) {
     for (const IntelModel& m : kIntelModels)
-      if (m.model == cpu.model) cpu.microarchitecture = m.uarch, cpu.core = m.core, cpu.facts = m.facts;
+      if (m.model == cpu.model)
+        cpu.microarchitecture = m.uarch, cpu.core = m.core, cpu.facts = m.facts;
     if (cpu.model == 0x55)  // one model number, three generations told apart by stepping
-      cpu.core = cpu.stepping >= 10 ? "Cooper Lake" : cpu.stepping >= 5 ? "Cascade Lake" : "Skylake-SP";
+      cpu.core = cpu.stepping >= 10  ? "Cooper Lake"
+                 : cpu.stepping >= 5 ? "Cascade Lake"
+                                     : "Skylake-SP";
   } else if (zen != nullptr) {
     cpu.microarchitecture = cpu.family == 0x18 ? "HYGON_DHYANA" : zen->uarch;
     cpu.core = cpu.family == 0x18 ? "Dhyana" : zen->core;
@@ -323,7 +338,8 @@ CpuDescription detect_cpu(const CpuSource& src) {
   if (cpu.core.empty()) cpu.core = "unknown";
   // A model the tables do not list yet: AVX-512 VBMI2 came with Ice Lake, the first Intel
   // core to run zmm code without a frequency licence; before it, assume the licence.
-  if (cpu.vendor_id == Vendor::Intel && cpu.has(kAvx512f) && !(cpu.facts & (kZmmFullClock | kZmmLicence)))
+  if (cpu.vendor_id == Vendor::Intel && cpu.has(kAvx512f) &&
+      !(cpu.facts & (kZmmFullClock | kZmmLicence)))
     cpu.facts |= cpu.has(kAvx512vbmi2) ? kZmmFullClock : kZmmLicence;
 
   read_caches(src, cpu, max_leaf, max_ext, zen, &cpu.cache);

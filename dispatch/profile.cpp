@@ -100,7 +100,8 @@ bool parse_profile(const std::string& text, Profile* out, std::string* error) {
     const std::string value = space == std::string::npos ? "" : trim(line.substr(space));
     if (value.empty()) return fail("'" + key + "' has no value");
     if (!have_format) {
-      if (key != "umaccess-profile") return fail("not a umaccess profile (no 'umaccess-profile' line first)");
+      if (key != "umaccess-profile")
+        return fail("not a umaccess profile (no 'umaccess-profile' line first)");
       if (value != std::to_string(kProfileFormat))
         return fail("profile format " + value + ", this library reads format " +
                     std::to_string(kProfileFormat));
@@ -109,19 +110,27 @@ bool parse_profile(const std::string& text, Profile* out, std::string* error) {
     }
     if (!seen.insert(key).second) return fail("'" + key + "' given twice");
     bool ok = true;
-    if (key == "library") p.key.library = value;
-    else if (key == "cpu.vendor") p.key.vendor = value;
-    else if (key == "cpu.family") ok = parse_int(value, &p.key.family);
-    else if (key == "cpu.model") ok = parse_int(value, &p.key.model);
-    else if (key == "cpu.stepping") ok = parse_int(value, &p.key.stepping);
+    if (key == "library")
+      p.key.library = value;
+    else if (key == "cpu.vendor")
+      p.key.vendor = value;
+    else if (key == "cpu.family")
+      ok = parse_int(value, &p.key.family);
+    else if (key == "cpu.model")
+      ok = parse_int(value, &p.key.model);
+    else if (key == "cpu.stepping")
+      ok = parse_int(value, &p.key.stepping);
     else if (key == "cpu.features") {
       std::istringstream words(value);
       std::string w, joined;
       while (words >> w) joined += (joined.empty() ? "" : " ") + w;
       p.key.features = joined;
-    } else if (key == "cpu.l1d") ok = parse_count(value, &p.key.l1d, false);
-    else if (key == "cpu.l2") ok = parse_count(value, &p.key.l2, false);
-    else if (key == "cpu.l3") ok = parse_count(value, &p.key.l3, false);
+    } else if (key == "cpu.l1d")
+      ok = parse_count(value, &p.key.l1d, false);
+    else if (key == "cpu.l2")
+      ok = parse_count(value, &p.key.l2, false);
+    else if (key == "cpu.l3")
+      ok = parse_count(value, &p.key.l3, false);
     else if (key == "variant") {
       if (value.find_first_of(" \t") != std::string::npos) return fail("variant: one name");
       p.variant = {value, evidence};
@@ -161,17 +170,22 @@ std::string profile_mismatch(const Profile& profile, const CpuDescription& cpu) 
   if (a.library != b.library) return differs("umaccess", a.library, b.library);
   if (a.vendor != b.vendor) return differs("vendor", a.vendor, b.vendor);
   if (a.family != b.family || a.model != b.model || a.stepping != b.stepping)
-    return differs("family/model/stepping",
-                   std::to_string(a.family) + "/" + std::to_string(a.model) + "/" + std::to_string(a.stepping),
-                   std::to_string(b.family) + "/" + std::to_string(b.model) + "/" + std::to_string(b.stepping));
-  if (a.features != b.features) return differs("features", "'" + a.features + "'", "'" + b.features + "'");
+    return differs(
+        "family/model/stepping",
+        std::to_string(a.family) + "/" + std::to_string(a.model) + "/" + std::to_string(a.stepping),
+        std::to_string(b.family) + "/" + std::to_string(b.model) + "/" +
+            std::to_string(b.stepping));
+  if (a.features != b.features)
+    return differs("features", "'" + a.features + "'", "'" + b.features + "'");
   if (a.l1d != b.l1d || a.l2 != b.l2 || a.l3 != b.l3)
-    return differs("caches", format_bytes(a.l1d) + "/" + format_bytes(a.l2) + "/" + format_bytes(a.l3),
+    return differs("caches",
+                   format_bytes(a.l1d) + "/" + format_bytes(a.l2) + "/" + format_bytes(a.l3),
                    format_bytes(b.l1d) + "/" + format_bytes(b.l2) + "/" + format_bytes(b.l3));
   if (profile.variant.value) {
     const VariantDef* v = find_variant(*profile.variant.value);
     if (v == nullptr) return "unknown variant '" + *profile.variant.value + "'";
-    if (!cpu.has(v->required)) return "variant '" + *profile.variant.value + "' cannot run on this CPU";
+    if (!cpu.has(v->required))
+      return "variant '" + *profile.variant.value + "' cannot run on this CPU";
   }
   return "";
 }
@@ -197,8 +211,10 @@ std::string format_profile(const Profile& p, const std::string& header) {
     out << "\n";
   };
   if (p.variant.value) choice("variant", *p.variant.value, p.variant.evidence);
-  if (p.rep_movsb.value) choice("rep_movsb", threshold_text(*p.rep_movsb.value), p.rep_movsb.evidence);
-  if (p.rep_stosb.value) choice("rep_stosb", threshold_text(*p.rep_stosb.value), p.rep_stosb.evidence);
+  if (p.rep_movsb.value)
+    choice("rep_movsb", threshold_text(*p.rep_movsb.value), p.rep_movsb.evidence);
+  if (p.rep_stosb.value)
+    choice("rep_stosb", threshold_text(*p.rep_stosb.value), p.rep_stosb.evidence);
   if (p.non_temporal.value)
     choice("non_temporal", threshold_text(*p.non_temporal.value), p.non_temporal.evidence);
   return out.str();

@@ -18,7 +18,8 @@ std::vector<RoutePoint> band(std::size_t crossover, double rep_ratio, double rep
   std::vector<RoutePoint> points;
   for (std::size_t n = 2048; n <= (1u << 20); n *= 2) {
     const double vector_ns = static_cast<double>(n) / 32;
-    points.push_back({n, "aligned", vector_ns, vector_ns * (n >= crossover ? rep_ratio : rep_below)});
+    points.push_back(
+        {n, "aligned", vector_ns, vector_ns * (n >= crossover ? rep_ratio : rep_below)});
   }
   return points;
 }
@@ -44,7 +45,8 @@ TEST(CalibrateDecide, ASmallGainKeepsThePolicy) {
   const Choice c = choose_threshold(band(16384, 0.98), candidates(), kNever, "rep movsb", 0.01);
   EXPECT_FALSE(c.departs);
   EXPECT_EQ(c.value, kNever);
-  EXPECT_EQ(c.evidence.rfind("policy kept (never): the best alternative, 16 KiB, measured 0.99", 0), 0u)
+  EXPECT_EQ(c.evidence.rfind("policy kept (never): the best alternative, 16 KiB, measured 0.99", 0),
+            0u)
       << c.evidence;
 }
 
@@ -79,7 +81,8 @@ TEST(CalibrateDecide, VariantsByGeometricMeanWithTheSameMargin) {
   VariantChoice v = choose_variant(m, points, "evex", 0.01);
   EXPECT_TRUE(v.departs);
   EXPECT_EQ(v.name, "avx512");
-  EXPECT_NE(v.evidence.find("avx512 measured 0.75 x evex (the policy's)"), std::string::npos) << v.evidence;
+  EXPECT_NE(v.evidence.find("avx512 measured 0.75 x evex (the policy's)"), std::string::npos)
+      << v.evidence;
   // One point 20 % worse: not a clear win, whatever the mean.
   m["avx512"][0] = 2.4;
   v = choose_variant(m, points, "evex", 0.01);

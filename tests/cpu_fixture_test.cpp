@@ -55,9 +55,12 @@ bool parse_number(const std::string& text, std::size_t* out) {
   const unsigned long long v = std::strtoull(text.c_str(), &end, 0);
   if (end == text.c_str()) return false;
   unsigned shift = 0;
-  if (*end == 'K') shift = 10, ++end;
-  else if (*end == 'M') shift = 20, ++end;
-  else if (*end == 'G') shift = 30, ++end;
+  if (*end == 'K')
+    shift = 10, ++end;
+  else if (*end == 'M')
+    shift = 20, ++end;
+  else if (*end == 'G')
+    shift = 30, ++end;
   if (*end != '\0') return false;
   *out = static_cast<std::size_t>(v) << shift;
   return true;
@@ -71,17 +74,22 @@ std::string features_of(const CpuDescription& cpu) {
 }
 
 bool operation_named(const std::string& name, Operation* op) {
-  if (name == "copy") *op = Operation::Copy;
-  else if (name == "move") *op = Operation::Move;
-  else if (name == "copy_nt") *op = Operation::CopyNonTemporal;
-  else if (name == "fill") *op = Operation::Fill;
-  else return false;
+  if (name == "copy")
+    *op = Operation::Copy;
+  else if (name == "move")
+    *op = Operation::Move;
+  else if (name == "copy_nt")
+    *op = Operation::CopyNonTemporal;
+  else if (name == "fill")
+    *op = Operation::Fill;
+  else
+    return false;
   return true;
 }
 
 // Keys every fixture must assert: the description and the plan.
-const char* const kRequiredKeys[] = {"vendor",  "family",    "model",     "l1d",
-                                     "l2",      "l3",        "cache_source", "variant",
+const char* const kRequiredKeys[] = {"vendor",    "family",    "model",        "l1d",
+                                     "l2",        "l3",        "cache_source", "variant",
                                      "rep_movsb", "rep_stosb", "non_temporal", "kernel"};
 
 class RecordedMachine : public ::testing::TestWithParam<std::string> {};
@@ -98,8 +106,8 @@ TEST_P(RecordedMachine, DescriptionAndPlanAreAsExpected) {
   ThresholdReasons reasons;
   const Thresholds t = derive_thresholds(cpu, variant, &reasons);
   const std::vector<umaccess::dispatch::SizeClass> plan = plan_for(variant, t);
-  const std::string context = "\n  fixture " + GetParam() + "\n  variant " + variant.name +
-                              " (" + why + ")\n  rep movsb: " + reasons.rep_movsb +
+  const std::string context = "\n  fixture " + GetParam() + "\n  variant " + variant.name + " (" +
+                              why + ")\n  rep movsb: " + reasons.rep_movsb +
                               "\n  rep stosb: " + reasons.rep_stosb +
                               "\n  non-temporal: " + reasons.non_temporal +
                               "\n  caches: " + cpu.cache.source + " " + cpu.cache.note;
@@ -113,24 +121,42 @@ TEST_P(RecordedMachine, DescriptionAndPlanAreAsExpected) {
       ASSERT_TRUE(parse_number(value, &n)) << "not a number: " << value;
       EXPECT_EQ(actual, n);
     };
-    if (key == "vendor") EXPECT_EQ(cpu.vendor, value);
-    else if (key == "brand") EXPECT_EQ(cpu.brand, value);
-    else if (key == "microarchitecture") EXPECT_EQ(cpu.microarchitecture, value);
-    else if (key == "core") EXPECT_EQ(cpu.core, value);
-    else if (key == "family") number(static_cast<std::size_t>(cpu.family));
-    else if (key == "model") number(static_cast<std::size_t>(cpu.model));
-    else if (key == "stepping") number(static_cast<std::size_t>(cpu.stepping));
-    else if (key == "features") EXPECT_EQ(features_of(cpu), value);
-    else if (key == "l1d") number(cpu.cache.l1d);
-    else if (key == "l2") number(cpu.cache.l2);
-    else if (key == "l3") number(cpu.cache.l3);
-    else if (key == "l3_inclusive") EXPECT_EQ(cpu.cache.l3_inclusive ? "true" : "false", value);
-    else if (key == "l3_sharing_threads") number(cpu.cache.l3_sharing_threads);
-    else if (key == "cache_source") EXPECT_EQ(cpu.cache.source, value);
-    else if (key == "variant") EXPECT_EQ(std::string(variant.name), value);
-    else if (key == "rep_movsb") number(t.rep_movsb);
-    else if (key == "rep_stosb") number(t.rep_stosb);
-    else if (key == "non_temporal") number(t.non_temporal);
+    if (key == "vendor")
+      EXPECT_EQ(cpu.vendor, value);
+    else if (key == "brand")
+      EXPECT_EQ(cpu.brand, value);
+    else if (key == "microarchitecture")
+      EXPECT_EQ(cpu.microarchitecture, value);
+    else if (key == "core")
+      EXPECT_EQ(cpu.core, value);
+    else if (key == "family")
+      number(static_cast<std::size_t>(cpu.family));
+    else if (key == "model")
+      number(static_cast<std::size_t>(cpu.model));
+    else if (key == "stepping")
+      number(static_cast<std::size_t>(cpu.stepping));
+    else if (key == "features")
+      EXPECT_EQ(features_of(cpu), value);
+    else if (key == "l1d")
+      number(cpu.cache.l1d);
+    else if (key == "l2")
+      number(cpu.cache.l2);
+    else if (key == "l3")
+      number(cpu.cache.l3);
+    else if (key == "l3_inclusive")
+      EXPECT_EQ(cpu.cache.l3_inclusive ? "true" : "false", value);
+    else if (key == "l3_sharing_threads")
+      number(cpu.cache.l3_sharing_threads);
+    else if (key == "cache_source")
+      EXPECT_EQ(cpu.cache.source, value);
+    else if (key == "variant")
+      EXPECT_EQ(std::string(variant.name), value);
+    else if (key == "rep_movsb")
+      number(t.rep_movsb);
+    else if (key == "rep_stosb")
+      number(t.rep_stosb);
+    else if (key == "non_temporal")
+      number(t.non_temporal);
     else if (key == "kernel") {
       // kernel OPERATION LENGTH NAME
       std::istringstream words(value);

@@ -21,7 +21,8 @@ std::string fixed(double v, const char* format = "%.2f") {
 
 std::string bytes_text(std::size_t n) {
   if (n == kNeverValue) return "never";
-  if (n >= (std::size_t{1} << 20) && n % (std::size_t{1} << 20) == 0) return std::to_string(n >> 20) + " MiB";
+  if (n >= (std::size_t{1} << 20) && n % (std::size_t{1} << 20) == 0)
+    return std::to_string(n >> 20) + " MiB";
   if (n >= 1024 && n % 1024 == 0) return std::to_string(n >> 10) + " KiB";
   return std::to_string(n) + " B";
 }
@@ -87,22 +88,22 @@ Choice choose_threshold(const std::vector<RoutePoint>& points,
                                                 bytes_text(points.back().length) + ", " +
                                                 std::to_string(points.size()) + " points";
   if (best.departs) {
-    best.evidence = name + (best.value == kNeverValue ? " never" : " from " + bytes_text(best.value)) +
-                    ": " + fixed(best.gain) +
-                    " x the policy's " + bytes_text(policy) + " (geomean, " + band +
-                    "); worst point " + fixed(best.worst) + " at " + best.worst_at;
+    best.evidence =
+        name + (best.value == kNeverValue ? " never" : " from " + bytes_text(best.value)) + ": " +
+        fixed(best.gain) + " x the policy's " + bytes_text(policy) + " (geomean, " + band +
+        "); worst point " + fixed(best.worst) + " at " + best.worst_at;
   } else {
     best.evidence = "policy kept (" + bytes_text(policy) + "): the best alternative, " +
                     bytes_text(runner) + ", measured " +
-                    fixed(runner_log < 1e8 ? std::exp(runner_log) : 1.0) +
-                    " x (geomean, " + band + "; needs <= " + fixed(needed) + ")";
+                    fixed(runner_log < 1e8 ? std::exp(runner_log) : 1.0) + " x (geomean, " + band +
+                    "; needs <= " + fixed(needed) + ")";
   }
   return best;
 }
 
 VariantChoice choose_variant(const std::map<std::string, std::vector<double>>& medians,
-                             const std::vector<std::string>& point_names,
-                             const std::string& policy, double noise) {
+                             const std::vector<std::string>& point_names, const std::string& policy,
+                             double noise) {
   const double needed = gain_needed(noise);
   VariantChoice best;
   best.name = policy;
@@ -131,8 +132,8 @@ VariantChoice choose_variant(const std::map<std::string, std::vector<double>>& m
                       (worst_i < point_names.size() ? point_names[worst_i] : "?");
     }
   }
-  const std::string lead = best.departs ? best.name + " measured " + fixed(best.gain) + " x " + policy +
-                                              " (the policy's); " + best.evidence
+  const std::string lead = best.departs ? best.name + " measured " + fixed(best.gain) + " x " +
+                                              policy + " (the policy's); " + best.evidence
                                         : "policy kept (" + policy + ")";
   best.evidence = lead + "; geomean x " + policy + ": " + table;
   return best;

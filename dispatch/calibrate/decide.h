@@ -32,12 +32,12 @@ struct RoutePoint {
 };
 
 struct Choice {
-  bool departs = false;    // the measured value differs from the policy's
-  std::size_t value = 0;   // the threshold chosen (kNever: never)
-  double gain = 1;         // geometric mean of chosen / policy over the band
-  double worst = 1;        // the largest chosen / policy at one point
-  std::string worst_at;    // where
-  std::string evidence;    // one line for the profile
+  bool departs = false;   // the measured value differs from the policy's
+  std::size_t value = 0;  // the threshold chosen (kNever: never)
+  double gain = 1;        // geometric mean of chosen / policy over the band
+  double worst = 1;       // the largest chosen / policy at one point
+  std::string worst_at;   // where
+  std::string evidence;   // one line for the profile
 };
 
 // The gain a departure needs: kGainNeeded, or more where the machine's noise (the spread
@@ -59,8 +59,8 @@ struct VariantChoice {
   std::string evidence;
 };
 VariantChoice choose_variant(const std::map<std::string, std::vector<double>>& medians,
-                             const std::vector<std::string>& point_names,
-                             const std::string& policy, double noise);
+                             const std::vector<std::string>& point_names, const std::string& policy,
+                             double noise);
 
 // "26 KiB", "2112 B", "never".
 std::string bytes_text(std::size_t n);

@@ -59,10 +59,14 @@ class Progress {
   Progress() : tty_(isatty(2) != 0), start_(now_ns()) {}
   void stage(int index, int count, const std::string& what) {
     const double s = (now_ns() - start_) / 1e9;
-    if (tty_) std::fprintf(stderr, "\r\033[K[%d/%d %5.1f s] %s", index, count, s, what.c_str());
-    else std::fprintf(stderr, "[%d/%d %5.1f s] %s\n", index, count, s, what.c_str());
+    if (tty_)
+      std::fprintf(stderr, "\r\033[K[%d/%d %5.1f s] %s", index, count, s, what.c_str());
+    else
+      std::fprintf(stderr, "[%d/%d %5.1f s] %s\n", index, count, s, what.c_str());
   }
-  void done() { if (tty_) std::fprintf(stderr, "\n"); }
+  void done() {
+    if (tty_) std::fprintf(stderr, "\n");
+  }
   double seconds() const { return (now_ns() - start_) / 1e9; }
 
  private:
@@ -97,9 +101,12 @@ struct Placement {
 };
 // Aligned, misaligned, and (dst - src) mod 4096 = 1, 0x801 (±2^k + 1) and 4095: the
 // distances that make rep movsb collapse on Zen 3/4 (BZ 30994; microsoft/STL#5658).
-const Placement kCopyPlacements[] = {{"aligned", 0, 0},          {"src+33 dst+17", 33, 17},
-                                     {"dst+1", 0, 1},            {"(dst-src)%4096=1", 64, 65},
-                                     {"(dst-src)%4096=0x801", 0, 0x801}, {"(dst-src)%4096=4095", 1, 0}};
+const Placement kCopyPlacements[] = {{"aligned", 0, 0},
+                                     {"src+33 dst+17", 33, 17},
+                                     {"dst+1", 0, 1},
+                                     {"(dst-src)%4096=1", 64, 65},
+                                     {"(dst-src)%4096=0x801", 0, 0x801},
+                                     {"(dst-src)%4096=4095", 1, 0}};
 const Placement kFillPlacements[] = {{"aligned", 0, 0}, {"dst+3", 0, 3}};
 
 // Repetitions so that one sample of `time_per_op(reps)` lasts about `target_ns`, from a
@@ -137,7 +144,8 @@ double time_copy_then_read(const Buffers& b, std::size_t n, std::size_t reps) {
   return (now_ns() - t0) / static_cast<double>(reps);
 }
 
-[[maybe_unused]] double time_fill(const Buffers& b, const Placement& p, std::size_t n, std::size_t reps) {
+[[maybe_unused]] double time_fill(const Buffers& b, const Placement& p, std::size_t n,
+                                  std::size_t reps) {
   umaccess_fault_record rec;
   unsigned char* d = b.dst + p.dst_offset;
   const double t0 = now_ns();
@@ -184,8 +192,10 @@ double stage_noise(double idle) {
 }
 
 [[noreturn]] void refuse(const std::string& why) {
-  std::fprintf(stderr, "\numaccess-calibrate: %s: the machine is too noisy to decide; nothing "
-                       "written. Try again on an idle machine.\n", why.c_str());
+  std::fprintf(stderr,
+               "\numaccess-calibrate: %s: the machine is too noisy to decide; nothing "
+               "written. Try again on an idle machine.\n",
+               why.c_str());
   std::exit(3);
 }
 
@@ -194,9 +204,10 @@ double measure_noise(const Buffers& b, int rounds) {
   double best = 1e9;
   for (int attempt = 0; attempt < 3 && best > kNoiseLimit; ++attempt) {
     std::vector<double> samples;
-    const std::size_t reps =
-        reps_for([&](std::size_t k) { return time_copy(b, kCopyPlacements[0], 4 * KiB, k); }, 50000);
-    for (int r = 0; r < rounds * 3; ++r) samples.push_back(time_copy(b, kCopyPlacements[0], 4 * KiB, reps));
+    const std::size_t reps = reps_for(
+        [&](std::size_t k) { return time_copy(b, kCopyPlacements[0], 4 * KiB, k); }, 50000);
+    for (int r = 0; r < rounds * 3; ++r)
+      samples.push_back(time_copy(b, kCopyPlacements[0], 4 * KiB, reps));
     best = std::min(best, spread_of(samples).spread);
   }
   return best;
@@ -222,7 +233,8 @@ bool write_file(const std::string& path, const std::string& text, bool force) {
   const std::string tmp = path + ".tmp";
   std::ofstream(tmp) << text;
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::fprintf(stderr, "umaccess-calibrate: cannot write %s: %s\n", path.c_str(), std::strerror(errno));
+    std::fprintf(stderr, "umaccess-calibrate: cannot write %s: %s\n", path.c_str(),
+                 std::strerror(errno));
     return false;
   }
   return true;
@@ -244,14 +256,19 @@ int main(int argc, char** argv) {
   Options o;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
-    if (a == "--quick") o.quick = true;
-    else if (a == "--force") o.force = true;
-    else if (a == "--output" && i + 1 < argc) o.output = argv[++i];
-    else return usage(argv[0]);
+    if (a == "--quick")
+      o.quick = true;
+    else if (a == "--force")
+      o.force = true;
+    else if (a == "--output" && i + 1 < argc)
+      o.output = argv[++i];
+    else
+      return usage(argv[0]);
   }
   if (o.output.empty()) o.output = umaccess::detail::user_profile_path();
   if (o.output.empty()) {
-    std::fprintf(stderr, "umaccess-calibrate: neither XDG_CONFIG_HOME nor HOME is set: use --output\n");
+    std::fprintf(stderr,
+                 "umaccess-calibrate: neither XDG_CONFIG_HOME nor HOME is set: use --output\n");
     return 2;
   }
   if (o.output != "-" && !o.force && access(o.output.c_str(), F_OK) == 0) {
@@ -282,7 +299,8 @@ int main(int argc, char** argv) {
 
   const std::size_t l2 = cpu.cache.l2 != 0 ? cpu.cache.l2 : MiB;
   const std::size_t l3 = cpu.cache.l3 != 0 ? cpu.cache.l3 : 32 * MiB;
-  const std::size_t nt_top = std::min<std::size_t>(std::max(4 * l3, 64 * MiB), o.quick ? 64 * MiB : 256 * MiB);
+  const std::size_t nt_top =
+      std::min<std::size_t>(std::max(4 * l3, 64 * MiB), o.quick ? 64 * MiB : 256 * MiB);
   Buffers buffers(nt_top + 8 * KiB);
 
   progress.stage(1, stages, "noise of identical rounds");
@@ -297,7 +315,8 @@ int main(int argc, char** argv) {
     if (v.supported && v.name != "erms") names.push_back(v.name);  // erms: rep at every length
   std::map<std::string, std::vector<double>> variant_medians;
   std::vector<std::string> point_names;
-  const std::size_t variant_lengths[] = {1, 7, 16, 31, 64, 100, 256, 512, 1024, 2048, 4096, 8192, 16384};
+  const std::size_t variant_lengths[] = {1,   7,    16,   31,   64,   100,  256,
+                                         512, 1024, 2048, 4096, 8192, 16384};
   for (std::size_t n : variant_lengths)
     for (const Placement& p : {kCopyPlacements[0], kCopyPlacements[1]}) {
       point_names.push_back(bytes_text(n) + " " + p.name);
@@ -339,9 +358,12 @@ int main(int argc, char** argv) {
   int stage = 3;
 #if defined(__x86_64__)
   if (has_rep) {
-    const std::size_t top = std::min<std::size_t>(chosen_policy_t.non_temporal / 2, o.quick ? 2 * MiB : 8 * MiB);
+    const std::size_t top =
+        std::min<std::size_t>(chosen_policy_t.non_temporal / 2, o.quick ? 2 * MiB : 8 * MiB);
     const auto lengths = band(2 * KiB, std::max<std::size_t>(top, 4 * KiB));
-    progress.stage(stage++, stages, "rep movsb, " + bytes_text(lengths.front()) + " .. " + bytes_text(lengths.back()));
+    progress.stage(
+        stage++, stages,
+        "rep movsb, " + bytes_text(lengths.front()) + " .. " + bytes_text(lengths.back()));
     // Both routes at every length and placement: `pin(true)` the rep route, `pin(false)` the
     // vector one; `timer` times `reps` operations.
     using Timer = double (*)(const Buffers&, const Placement&, std::size_t, std::size_t);
@@ -365,7 +387,9 @@ int main(int argc, char** argv) {
                              chosen_policy_t.rep_movsb, "rep movsb", stage_noise(noise));
     profile.rep_movsb = {movsb.value, movsb.evidence};
 
-    progress.stage(stage++, stages, "rep stosb, " + bytes_text(lengths.front()) + " .. " + bytes_text(lengths.back()));
+    progress.stage(
+        stage++, stages,
+        "rep stosb, " + bytes_text(lengths.front()) + " .. " + bytes_text(lengths.back()));
     const auto stosb_points = route_points(kFillPlacements, time_fill, [](bool rep) {
       dispatch::set_thresholds({kNever, rep ? 0 : kNever, kNever});
     });
@@ -377,12 +401,15 @@ int main(int argc, char** argv) {
 
   // ---- Non-temporal: temporal against streaming, from the L2 size to 4 x L3 -----------------
   const auto nt_lengths = band(std::max<std::size_t>(l2, 256 * KiB), nt_top);
-  progress.stage(stage++, stages, "non-temporal, " + bytes_text(nt_lengths.front()) + " .. " + bytes_text(nt_lengths.back()));
+  progress.stage(
+      stage++, stages,
+      "non-temporal, " + bytes_text(nt_lengths.front()) + " .. " + bytes_text(nt_lengths.back()));
   std::vector<RoutePoint> nt_points;
   const std::size_t rep_keep = movsb.value;  // the rep window stays as chosen meanwhile
   for (std::size_t n : nt_lengths) {
     const std::size_t reps = std::max<std::size_t>(
-        1, static_cast<std::size_t>(sample_ns * 8 / std::max(1.0, time_copy_then_read(buffers, n, 1))));
+        1, static_cast<std::size_t>(sample_ns * 8 /
+                                    std::max(1.0, time_copy_then_read(buffers, n, 1))));
     const auto m = interleaved(
         2, std::max(3, rounds / 2),
         [&](std::size_t c) {
@@ -392,8 +419,9 @@ int main(int argc, char** argv) {
         [&](std::size_t) { return time_copy_then_read(buffers, n, reps); });
     nt_points.push_back({n, "copy, then read", m[0], m[1]});
   }
-  const Choice nt = choose_threshold(nt_points, candidates_of(nt_lengths, chosen_policy_t.non_temporal),
-                                     chosen_policy_t.non_temporal, "streaming", stage_noise(noise));
+  const Choice nt =
+      choose_threshold(nt_points, candidates_of(nt_lengths, chosen_policy_t.non_temporal),
+                       chosen_policy_t.non_temporal, "streaming", stage_noise(noise));
   profile.non_temporal = {nt.value, nt.evidence};
   progress.done();
   dispatch::reset_thresholds();
@@ -403,32 +431,35 @@ int main(int argc, char** argv) {
   char date[64];
   const std::time_t t = std::time(nullptr);
   std::strftime(date, sizeof date, "%Y-%m-%d %H:%M UTC", std::gmtime(&t));
-  std::string header = std::string("umaccess profile, measured by umaccess-calibrate ") +
-                       umaccess::detail::library_version() + (o.quick ? " --quick" : "") +
-                       " on " + date + "\n" + "CPU: " + cpu.brand + " (" + cpu.core + ", " +
-                       cpu.microarchitecture + "), caches from " + cpu.cache.source + "\n" +
-                       "noise of identical rounds " + fixed(100 * noise) + " %; " +
-                       std::to_string(rounds) + " interleaved rounds per point; " +
-                       fixed(progress.seconds()) + " s\n" +
-                       "The built-in policy: variant " + policy_variant.name + ", rep movsb " +
-                       bytes_text(policy_t.rep_movsb) + ", rep stosb " + bytes_text(policy_t.rep_stosb) +
-                       ", non-temporal " + bytes_text(policy_t.non_temporal) + "\n" +
-                       "A value departs from it only where it measured >= 5 % faster over its band\n"
-                       "and nowhere > 10 % slower. Load it with UMACCESS_PROFILE=<this file>, or keep\n"
-                       "it at $XDG_CONFIG_HOME/umaccess/profile or /etc/umaccess/profile.";
+  std::string header =
+      std::string("umaccess profile, measured by umaccess-calibrate ") +
+      umaccess::detail::library_version() + (o.quick ? " --quick" : "") + " on " + date + "\n" +
+      "CPU: " + cpu.brand + " (" + cpu.core + ", " + cpu.microarchitecture + "), caches from " +
+      cpu.cache.source + "\n" + "noise of identical rounds " + fixed(100 * noise) + " %; " +
+      std::to_string(rounds) + " interleaved rounds per point; " + fixed(progress.seconds()) +
+      " s\n" + "The built-in policy: variant " + policy_variant.name + ", rep movsb " +
+      bytes_text(policy_t.rep_movsb) + ", rep stosb " + bytes_text(policy_t.rep_stosb) +
+      ", non-temporal " + bytes_text(policy_t.non_temporal) + "\n" +
+      "A value departs from it only where it measured >= 5 % faster over its band\n"
+      "and nowhere > 10 % slower. Load it with UMACCESS_PROFILE=<this file>, or keep\n"
+      "it at $XDG_CONFIG_HOME/umaccess/profile or /etc/umaccess/profile.";
   const std::string text = umaccess::detail::format_profile(profile, header);
   if (!write_file(o.output, text, o.force)) return 1;
 
   // The summary goes to stderr when the profile itself goes to stdout.
   FILE* summary = o.output == "-" ? stderr : stdout;
-  std::fprintf(summary, "variant       %-10s %s\n", variant.name.c_str(), variant.departs ? "(measured)" : "(policy)");
+  std::fprintf(summary, "variant       %-10s %s\n", variant.name.c_str(),
+               variant.departs ? "(measured)" : "(policy)");
 #if defined(__x86_64__)
   if (has_rep) {
-    std::fprintf(summary, "rep movsb     %-10s %s\n", bytes_text(movsb.value).c_str(), movsb.departs ? "(measured)" : "(policy)");
-    std::fprintf(summary, "rep stosb     %-10s %s\n", bytes_text(stosb.value).c_str(), stosb.departs ? "(measured)" : "(policy)");
+    std::fprintf(summary, "rep movsb     %-10s %s\n", bytes_text(movsb.value).c_str(),
+                 movsb.departs ? "(measured)" : "(policy)");
+    std::fprintf(summary, "rep stosb     %-10s %s\n", bytes_text(stosb.value).c_str(),
+                 stosb.departs ? "(measured)" : "(policy)");
   }
 #endif
-  std::fprintf(summary, "non-temporal  %-10s %s\n", bytes_text(nt.value).c_str(), nt.departs ? "(measured)" : "(policy)");
+  std::fprintf(summary, "non-temporal  %-10s %s\n", bytes_text(nt.value).c_str(),
+               nt.departs ? "(measured)" : "(policy)");
   if (o.output != "-")
     std::fprintf(summary, "profile written to %s (%.0f s)\n", o.output.c_str(), progress.seconds());
   return 0;
