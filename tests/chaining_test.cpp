@@ -363,6 +363,11 @@ TEST(FaultResolver, MakesThePageAccessibleAndTheCopySucceeds) {
 // A resolver with a bug of its own (it dereferences a bad pointer): the process dies of that
 // fault, as it would without umaccess, but is told why first.
 TEST_F(Chaining, AResolverThatFaultsIsNamedBeforeTheProcessDies) {
+#if defined(__SANITIZE_THREAD__)
+  // TSan runs our handler from its wrapper with SIGSEGV blocked and without SA_NODEFER, so
+  // the resolver's own fault kills the process before our handler sees it.
+  GTEST_SKIP() << "ThreadSanitizer delivers SIGSEGV with SIGSEGV blocked";
+#endif
   EXPECT_EXIT(
       {
         signal(SIGSEGV, SIG_DFL);
