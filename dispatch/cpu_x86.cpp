@@ -123,7 +123,10 @@ struct ZenGeneration {
   std::uint32_t facts;
 };
 // Zen 1-4: glibc >= 2.40 never uses rep movsb on AMD (BZ 30994) nor rep stosb on Zen 3+
-// (glibc 272708884cb7); Zen 5: AMD's AOCL-LibMem uses both on long copies and fills.
+// (glibc 272708884cb7), and rep movsb collapses there when (dst - src) mod 4096 is small.
+// Zen 5: AMD's AOCL-LibMem uses both on long copies and fills, and no placement collapses
+// (measured on an EPYC Zen 5 VM, docs/dispatch.md "Short distance and page aliasing"), so
+// no page-aliasing guard: it would send every page-aligned copy to the slower vector loop.
 constexpr std::uint32_t kZenRep = kRepStringsSlow | kPageAliasing;
 // clang-format off
 constexpr ZenGeneration kZen     = {"AMD_ZEN",      "Zen",   32 * KiB, 512 * KiB,  8 * MiB,  8, kZenRep};
@@ -133,7 +136,7 @@ constexpr ZenGeneration kZen3    = {"AMD_ZEN3",     "Zen 3", 32 * KiB, 512 * KiB
 constexpr ZenGeneration kZen4    = {"AMD_ZEN4",     "Zen 4", 32 * KiB,   1 * MiB, 32 * MiB, 16,
                                     kZenRep | kZmmFullClock};
 constexpr ZenGeneration kZen5    = {"AMD_ZEN5",     "Zen 5", 48 * KiB,   1 * MiB, 32 * MiB, 16,
-                                    kRepStringsLong | kPageAliasing | kZmmFullClock};
+                                    kRepStringsLong | kZmmFullClock};
 // clang-format on
 
 const ZenGeneration* zen_generation(int family, int model, bool avx512f) {

@@ -8,9 +8,10 @@
 //   rep-strings-long      L1d/2 + 2 KiB              the L2 size         AMD AOCL-LibMem, Zen 5
 //   rep-strings-slow      never                      never               glibc >= 2.40 (BZ 30994)
 //   other vendors         never                      never               unmeasured
-// page-aliasing (AMD): rep movsb is skipped when (dst - src) mod 4096 is within 63 of 0,
-// where it collapses 10-20x on Zen 3/4 (BZ 30994); elsewhere the guard is modulo 2^32
-// (short forward distances, glibc BZ 27130).
+// page-aliasing (AMD Zen 1-4): rep movsb, when a profile or the environment turns it on
+// there, is skipped when (dst - src) mod 4096 is within 63 of 0, where it collapses 10-20x
+// (BZ 30994); elsewhere (Zen 5 included: measured) the guard is modulo 2^32 (short
+// distances, glibc BZ 27130).
 #include <algorithm>
 
 #include "policy.h"
