@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "baselines.h"
+#include "headline.h"
 #include "report.h"
 #include "suite.h"
 #include "umaccess/umaccess.hpp"
@@ -96,6 +97,7 @@ std::string plan_in_force(const umaccess::dispatch::Report& r) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  headline_child_main_if_asked(argc, argv);  // a measuring child of measure_headline()
   Options options;
   std::string out;
   std::vector<std::string> passthrough = {argv[0]};
@@ -138,6 +140,14 @@ int main(int argc, char** argv) {
   // are ours; everything else chains to the guards).
   install_guard_handler();
   umaccess::install_fault_handler();
+
+  // The headline first, in fresh processes, before this one has run anything else.
+  ctx.headline_options.max_length = options.max_length;
+  if (options.quick) ctx.headline_options.rounds = 5;
+  std::fprintf(stderr, "umaccess-bench-report: headline, %d processes x %d interleaved rounds\n",
+               ctx.headline_options.processes, ctx.headline_options.rounds);
+  const Headline headline = measure_headline(ctx.headline_options);
+  ctx.headline = &headline;
 
   const std::size_t total = register_suite(options);
   std::string json = "--benchmark_out=" + out + "/benchmarks.json";

@@ -95,27 +95,80 @@ struct Target {
   bool met;
 };
 
+// The worst few ratios of a series, for a missed target's "why".
+std::string worst_of(const std::map<std::size_t, double>& v, const char* placement, int count) {
+  std::vector<std::pair<double, std::size_t>> sorted;
+  for (const auto& [n, x] : v) sorted.push_back({x, n});
+  std::sort(sorted.rbegin(), sorted.rend());
+  std::string out;
+  for (int i = 0; i < count && i < static_cast<int>(sorted.size()); ++i)
+    out += std::string(out.empty() ? "" : ", ") + human(sorted[i].second) + " " + placement + " " +
+           fmt("%.2f", sorted[i].first);
+  return out;
+}
+
+std::map<std::size_t, double> headline_ratios(const Headline& h, const std::string& placement,
+                                              Ratio HeadlinePoint::*which) {
+  std::map<std::size_t, double> out;
+  const auto it = h.find(placement);
+  if (it != h.end())
+    for (const auto& [n, point] : it->second) out[n] = (point.*which).median;
+  return out;
+}
+
+std::string missed_by(double measured, double target) {
+  return measured <= target ? "" : "; missed by " + fmt("%.3f", measured - target);
+}
+
 std::vector<Target> check_targets(const Results& r, const ReportContext& ctx) {
   std::vector<Target> t;
-  const auto headline = ratios(r, "copy_from_user", "auto", "a0", "hot");
-  const double gm = geomean(headline);
-  t.push_back({"auto CopyFromUser / memcpy: geometric mean over all lengths <= 1.00 (aligned, hot)",
-               fmt("%.3f", gm), gm <= 1.00});
-  std::size_t worst_n = 0;
-  double worst = 0;
-  for (const auto& [n, x] : headline)
-    if (x > worst) worst = x, worst_n = n;
-  t.push_back({"no length above 1.15", fmt("%.2f", worst) + " at " + human(worst_n), worst <= 1.15});
-  double worst_diff = -1e9;
-  std::size_t diff_n = 0;
-  for (std::size_t n : report_lengths()) {
-    if (n > 64) break;
-    const Result* ours = find(r, "copy_from_user", "auto", "a0", "hot", n);
-    const Result* base = find(r, "copy_from_user", "memcpy", "a0", "hot", n);
-    if (ours && base && ours->ns - base->ns > worst_diff) worst_diff = ours->ns - base->ns, diff_n = n;
+  if (ctx.headline != nullptr) {
+    const Headline& h = *ctx.headline;
+    const auto aligned = headline_ratios(h, "aligned", &HeadlinePoint::cxx);
+    const auto misaligned = headline_ratios(h, "misaligned", &HeadlinePoint::cxx);
+    double log_sum = 0;
+    int count = 0;
+    for (const auto* v : {&aligned, &misaligned})
+      for (const auto& [n, x] : *v) log_sum += std::log(x), ++count;
+    const double both = count ? std::exp(log_sum / count) : NAN;
+    const std::string worst =
+        "; worst: " + worst_of(aligned, "aligned", 3) + ", " + worst_of(misaligned, "misaligned", 2);
+    t.push_back({"auto CopyFromUser / memcpy: geometric mean over every length, aligned and "
+                 "misaligned <= 0.90",
+                 fmt("%.3f", both) + missed_by(both, 0.90) + (both > 0.90 ? worst : ""),
+                 both <= 0.90});
+    const double gm = geomean(aligned);
+    t.push_back({"auto CopyFromUser / memcpy: geometric mean over every length, aligned <= 1.00",
+                 fmt("%.3f", gm) + missed_by(gm, 1.00), gm <= 1.00});
+    double top = 0;
+    std::string top_at;
+    for (const auto& [placement, v] : {std::pair<const char*, const std::map<std::size_t, double>*>{"aligned", &aligned},
+                                       {"misaligned", &misaligned}})
+      for (const auto& [n, x] : *v)
+        if (x > top) top = x, top_at = human(n) + " " + placement;
+    t.push_back({"no length above 1.10", fmt("%.2f", top) + " at " + top_at + missed_by(top, 1.10),
+                 top <= 1.10});
+    const auto mix = h.find("mix");
+    if (mix != h.end() && !mix->second.empty()) {
+      const double m = mix->second.begin()->second.cxx.median;
+      t.push_back({"random-size mix (SPEC2017 sizes and alignments) <= 0.95",
+                   fmt("%.3f", m) + missed_by(m, 0.95), m <= 0.95});
+    }
+    double c_top = 0;
+    std::string c_at;
+    for (const auto& [placement, by_length] : h)
+      for (const auto& [n, point] : by_length)
+        if (point.c_over_cxx.median > c_top)
+          c_top = point.c_over_cxx.median,
+          c_at = placement == "mix" ? std::string("the mix") : human(n) + " " + placement;
+    t.push_back({"C status API <= 1.10 x CopyFromUser at every length",
+                 fmt("%.2f", c_top) + " at " + c_at + missed_by(c_top, 1.10), c_top <= 1.10});
+  } else {
+    const auto headline = ratios(r, "copy_from_user", "auto", "a0", "hot");
+    const double gm = geomean(headline);
+    t.push_back({"auto CopyFromUser / memcpy: geometric mean over all lengths <= 1.00 (aligned, hot)",
+                 fmt("%.3f", gm), gm <= 1.00});
   }
-  t.push_back({"lengths <= 64 within +1.5 ns of memcpy", fmt("%+.2f ns", worst_diff) + " worst, at " + human(diff_n),
-               worst_diff <= 1.5});
   if (ctx.ceiling_bytes != 0) {
     const std::size_t n = ctx.ceiling_bytes;
     const Result* ours = find(r, "ceiling", "copy_nt_auto", "a0", "cold", n);
@@ -169,6 +222,45 @@ std::string headline_table(const Results& r) {
       << " |\n";
   }
   return o.str();
+}
+
+std::string ratio_cell(const Ratio& x) {
+  return fmt("%.2f", x.median) + " (" + fmt("%.2f", x.q1) + "-" + fmt("%.2f", x.q3) + "; " +
+         fmt("%.2f", x.process_min) + "-" + fmt("%.2f", x.process_max) + ")";
+}
+
+std::string interleaved_table(const Headline& h, const std::string& placement) {
+  std::ostringstream o;
+  o << "| length | memcpy ns | CopyFromUser / memcpy | C status API / memcpy | C API / CopyFromUser |\n"
+       "|---:|---:|---:|---:|---:|\n";
+  const auto it = h.find(placement);
+  if (it == h.end()) return o.str();
+  for (const auto& [n, p] : it->second)
+    o << "| " << (placement == "mix" ? std::string("mix") : human(n)) << " | "
+      << fmt("%.2f", p.memcpy_ns) << " | " << ratio_cell(p.cxx) << " | " << ratio_cell(p.c)
+      << " | " << ratio_cell(p.c_over_cxx) << " |\n";
+  if (placement != "mix") {
+    const auto v = headline_ratios(h, placement, &HeadlinePoint::cxx);
+    o << "\nCopyFromUser / memcpy, geometric mean per size band:";
+    for (const Band& b : kBands) o << " " << b.name << " " << fmt("%.2f", geomean(v, b.from, b.to)) << ";";
+    o << " all " << fmt("%.3f", geomean(v)) << ".\n";
+  }
+  return o.str();
+}
+
+std::string headline_section(const ReportContext& ctx) {
+  const HeadlineOptions& o = ctx.headline_options;
+  std::ostringstream s;
+  s << "Medians of the per-round ratios over " << o.rounds << " interleaved rounds in each of "
+    << o.processes << " processes (every round times memcpy, CopyFromUser and the C status "
+       "API `umaccess_copy_from_user` back to back at one length and placement, in a rotating "
+       "order); in brackets the interquartile range of every round's ratio, then the range "
+       "of the per-process medians. Hot caches; `aligned` is page-aligned, `misaligned` "
+       "source +1 and destination +3.\n\n### Aligned\n\n"
+    << interleaved_table(*ctx.headline, "aligned") << "\n### Misaligned\n\n"
+    << interleaved_table(*ctx.headline, "misaligned") << "\n### Random-size mix\n\n"
+    << mix_description() << "; time per copy.\n\n" << interleaved_table(*ctx.headline, "mix");
+  return s.str();
 }
 
 std::string band_table(const Results& r) {
@@ -290,7 +382,10 @@ void write_plot(const Results& r, const std::string& dir, const std::string& fam
 std::string write_report(const Results& r, const ReportContext& ctx, const std::string& dir) {
   const auto targets = check_targets(r, ctx);
   std::ostringstream summary;
-  summary << "## Plan in force\n\n" << ctx.plan << "\n## Targets\n\n" << targets_table(targets) << "\n## CopyFromUser (auto) vs glibc memcpy, aligned, hot\n\n"
+  summary << "## Plan in force\n\n" << ctx.plan << "\n## Targets\n\n" << targets_table(targets);
+  if (ctx.headline != nullptr)
+    summary << "\n## Headline: CopyFromUser (auto) beside glibc memcpy\n\n" << headline_section(ctx);
+  summary << "\n## CopyFromUser (auto) vs glibc memcpy, aligned, hot: Google Benchmark, one process\n\n"
           << headline_table(r);
   const auto headline = ratios(r, "copy_from_user", "auto", "a0", "hot");
   summary << "\nGeometric mean per size band:";

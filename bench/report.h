@@ -7,6 +7,7 @@
 #include <string>
 #include <tuple>
 
+#include "headline.h"
 #include "suite.h"
 
 namespace umabench {
@@ -27,6 +28,9 @@ struct ReportContext {
   std::string plan;          // the plan in force and where each choice came from
   std::size_t ceiling_bytes = 0;
   std::size_t llc_bytes = 0;
+  // The interleaved multi-process measurement the headline and its targets come from.
+  const Headline* headline = nullptr;
+  HeadlineOptions headline_options;
 };
 
 // Writes report.md, plot data and (with gnuplot) PNGs into `dir`; returns the summary that

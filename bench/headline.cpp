@@ -1,0 +1,268 @@
+// bench/headline.cpp - see headline.h.
+//
+// A child measures; the parent only starts children and pools. A child prints one line per
+// sample, "S <placement> <length> <round> <memcpy ns> <CopyFromUser ns> <C API ns>", and
+// "R <round>" as each round ends, so the parent can show progress.
+#include "headline.h"
+
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <random>
+#include <stdexcept>
+
+#include "arena.h"
+#include "spec2017_memcpy_sizes.h"
+#include "suite.h"
+#include "umaccess/umaccess.hpp"
+#include "umaccess/usermode_accessors.h"
+
+namespace umabench {
+namespace {
+
+constexpr const char* kChildFlag = "--headline-child";
+constexpr std::size_t kMixRegion = 256 * 1024;  // offsets of the mix's copies: L2-resident
+constexpr int kMixCopies = 8192;
+
+double now_ns() {
+  timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return static_cast<double>(t.tv_sec) * 1e9 + static_cast<double>(t.tv_nsec);
+}
+
+// The three series, each inlined into its own loop.
+enum Series { kMemcpy, kCxx, kC, kSeriesCount };
+
+template <typename Op>
+double per_call_ns(std::size_t reps, Op op) {
+  const double t0 = now_ns();
+  for (std::size_t i = 0; i < reps; ++i) {
+    op();
+    __asm__ volatile("" ::: "memory");
+  }
+  return (now_ns() - t0) / static_cast<double>(reps);
+}
+
+double time_fixed(Series s, unsigned char* d, const unsigned char* src, std::size_t n,
+                  std::size_t reps) {
+  switch (s) {
+    case kMemcpy: return per_call_ns(reps, [&] { std::memcpy(d, src, n); });
+    case kCxx: return per_call_ns(reps, [&] { CopyFromUser(d, src, n); });
+    default:
+      return per_call_ns(reps, [&] {
+        if (umaccess_copy_from_user(d, src, n, nullptr) != STATUS_SUCCESS) std::abort();
+      });
+  }
+}
+
+struct MixCopy {
+  std::uint32_t src, dst, len;
+};
+
+// kMixCopies copies drawn from the SPEC2017 distribution (sizes and both alignments), at
+// random offsets in the region; the same set in every process (fixed seed).
+std::vector<MixCopy> draw_mix() {
+  std::vector<std::uint16_t> sizes;
+  for (const auto& f : spec2017::kSizes) sizes.insert(sizes.end(), f.frequency, f.size);
+  auto alignments = [](const auto& table) {
+    std::vector<std::uint8_t> out;
+    for (const auto& f : table) out.insert(out.end(), f.frequency, f.alignment);
+    return out;
+  };
+  const auto src_align = alignments(spec2017::kSourceAlignments);
+  const auto dst_align = alignments(spec2017::kDestinationAlignments);
+  std::mt19937 rng(0x12345678);
+  std::vector<MixCopy> copies(kMixCopies);
+  for (MixCopy& c : copies) {
+    c.dst = static_cast<std::uint32_t>(rng() & (kMixRegion - 1)) & ~(dst_align[rng() % dst_align.size()] - 1u);
+    c.src = static_cast<std::uint32_t>(rng() & (kMixRegion - 1)) & ~(src_align[rng() % src_align.size()] - 1u);
+    c.len = sizes[rng() % sizes.size()];
+  }
+  return copies;
+}
+
+double time_mix(Series s, unsigned char* d, const unsigned char* src, const std::vector<MixCopy>& mix) {
+  const double t0 = now_ns();
+  for (const MixCopy& c : mix) {
+    switch (s) {
+      case kMemcpy: std::memcpy(d + c.dst, src + c.src, c.len); break;
+      case kCxx: CopyFromUser(d + c.dst, src + c.src, c.len); break;
+      default:
+        if (umaccess_copy_from_user(d + c.dst, src + c.src, c.len, nullptr) != STATUS_SUCCESS)
+          std::abort();
+    }
+    __asm__ volatile("" ::: "memory");
+  }
+  return (now_ns() - t0) / static_cast<double>(mix.size());
+}
+
+struct Placement {
+  const char* name;
+  std::size_t src_offset, dst_offset;
+};
+// As the Google Benchmark tables: page-aligned, and source +1 / destination +3.
+constexpr Placement kPlacements[] = {{"aligned", 0, 0}, {"misaligned", 1, 3}};
+
+[[noreturn]] void run_child(int rounds, double sample_ns, std::size_t max_length) {
+  umaccess::install_fault_handler();
+  std::vector<std::size_t> lengths;
+  for (std::size_t n : report_lengths())
+    if (n <= max_length) lengths.push_back(n);
+  const std::size_t capacity = lengths.back();
+  Mapping src(capacity + 8192), dst(capacity + 8192);
+  std::memset(src.data(), 0x3c, src.size());
+  Mapping mix_src(kMixRegion + 8192), mix_dst(kMixRegion + 8192);
+  std::memset(mix_src.data(), 0x5a, mix_src.size());
+  const std::vector<MixCopy> mix = draw_mix();
+
+  // Repetitions per sample, from a pilot memcpy at each length.
+  std::vector<std::size_t> reps;
+  for (std::size_t n : lengths) {
+    time_fixed(kMemcpy, dst.data(), src.data(), n, 2);
+    const double one = std::max(0.5, time_fixed(kMemcpy, dst.data(), src.data(), n, 8));
+    reps.push_back(std::clamp<std::size_t>(static_cast<std::size_t>(sample_ns / one), 1, 2000000));
+  }
+  const std::size_t mix_reps = 1;  // one pass of 8192 copies: about 50-100 us
+
+  for (int r = 0; r < rounds; ++r) {
+    int slot = 0;
+    for (const Placement& p : kPlacements)
+      for (std::size_t i = 0; i < lengths.size(); ++i, ++slot) {
+        double t[kSeriesCount];
+        for (int k = 0; k < kSeriesCount; ++k) {
+          const auto s = static_cast<Series>((k + r + slot) % kSeriesCount);
+          t[s] = time_fixed(s, dst.data() + p.dst_offset, src.data() + p.src_offset, lengths[i],
+                            reps[i]);
+        }
+        std::printf("S %s %zu %d %.4f %.4f %.4f\n", p.name, lengths[i], r, t[kMemcpy], t[kCxx], t[kC]);
+      }
+    double t[kSeriesCount] = {};
+    for (std::size_t rep = 0; rep < 4 * mix_reps; ++rep)  // four passes, rotating the order
+      for (int k = 0; k < kSeriesCount; ++k) {
+        const auto s = static_cast<Series>((k + r + static_cast<int>(rep)) % kSeriesCount);
+        t[s] += time_mix(s, mix_dst.data(), mix_src.data(), mix) / 4;
+      }
+    std::printf("S mix 0 %d %.4f %.4f %.4f\n", r, t[kMemcpy], t[kCxx], t[kC]);
+    std::printf("R %d\n", r);
+    std::fflush(stdout);
+  }
+  std::fflush(stdout);
+  std::_Exit(0);
+}
+
+struct Sample {
+  int process;
+  double t[kSeriesCount];
+};
+
+double quantile(std::vector<double> v, double q) {
+  std::sort(v.begin(), v.end());
+  const double pos = q * static_cast<double>(v.size() - 1);
+  const auto lo = static_cast<std::size_t>(pos);
+  const std::size_t hi = std::min(lo + 1, v.size() - 1);
+  return v[lo] + (v[hi] - v[lo]) * (pos - static_cast<double>(lo));
+}
+
+Ratio ratio_of(const std::vector<Sample>& samples, Series num, Series den, int processes) {
+  Ratio out;
+  std::vector<double> all;
+  std::vector<std::vector<double>> per(static_cast<std::size_t>(processes));
+  for (const Sample& s : samples) {
+    const double x = s.t[num] / s.t[den];
+    all.push_back(x);
+    per[static_cast<std::size_t>(s.process)].push_back(x);
+  }
+  if (all.empty()) return out;
+  out.median = quantile(all, 0.5);
+  out.q1 = quantile(all, 0.25);
+  out.q3 = quantile(all, 0.75);
+  out.samples = all.size();
+  out.process_min = 1e300;
+  out.process_max = 0;
+  for (const auto& p : per)
+    if (!p.empty()) {
+      const double m = quantile(p, 0.5);
+      out.process_min = std::min(out.process_min, m);
+      out.process_max = std::max(out.process_max, m);
+    }
+  return out;
+}
+
+std::string self_path() {
+  char buf[4096];
+  const ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+  if (n <= 0) throw std::runtime_error("headline: cannot read /proc/self/exe");
+  buf[n] = '\0';
+  return buf;
+}
+
+}  // namespace
+
+void headline_child_main_if_asked(int argc, char** argv) {
+  if (argc != 5 || std::strcmp(argv[1], kChildFlag) != 0) return;
+  run_child(std::atoi(argv[2]), std::atof(argv[3]), std::strtoull(argv[4], nullptr, 10));
+}
+
+Headline measure_headline(const HeadlineOptions& o) {
+  std::map<std::string, std::map<std::size_t, std::vector<Sample>>> samples;
+  const std::string self = self_path();
+  const bool tty = isatty(2) != 0;
+  for (int p = 0; p < o.processes; ++p) {
+    const std::string cmd = "'" + self + "' " + kChildFlag + " " + std::to_string(o.rounds) + " " +
+                            std::to_string(o.sample_ns) + " " + std::to_string(o.max_length);
+    FILE* child = popen(cmd.c_str(), "r");
+    if (child == nullptr) throw std::runtime_error("headline: cannot start " + cmd);
+    char line[256];
+    int rounds_done = 0;
+    while (std::fgets(line, sizeof line, child) != nullptr) {
+      char placement[32];
+      std::size_t length;
+      int round;
+      Sample s{p, {}};
+      if (std::sscanf(line, "S %31s %zu %d %lf %lf %lf", placement, &length, &round, &s.t[kMemcpy],
+                      &s.t[kCxx], &s.t[kC]) == 6) {
+        samples[placement][length].push_back(s);
+      } else if (std::sscanf(line, "R %d", &round) == 1) {
+        rounds_done = round + 1;
+        if (tty)
+          std::fprintf(stderr, "\r[headline] process %d/%d, round %d/%d   ", p + 1, o.processes,
+                       rounds_done, o.rounds);
+      }
+    }
+    const int status = pclose(child);
+    if (status != 0 || rounds_done != o.rounds)
+      throw std::runtime_error("headline: a measuring process failed (" + cmd + ")");
+  }
+  if (tty) std::fputc('\n', stderr);
+
+  Headline out;
+  for (const auto& [placement, by_length] : samples)
+    for (const auto& [length, s] : by_length) {
+      HeadlinePoint& h = out[placement][length];
+      std::vector<double> t[kSeriesCount];
+      for (const Sample& x : s)
+        for (int k = 0; k < kSeriesCount; ++k) t[k].push_back(x.t[k]);
+      h.memcpy_ns = quantile(t[kMemcpy], 0.5);
+      h.cxx_ns = quantile(t[kCxx], 0.5);
+      h.c_ns = quantile(t[kC], 0.5);
+      h.cxx = ratio_of(s, kCxx, kMemcpy, o.processes);
+      h.c = ratio_of(s, kC, kMemcpy, o.processes);
+      h.c_over_cxx = ratio_of(s, kC, kCxx, o.processes);
+    }
+  return out;
+}
+
+std::string mix_description() {
+  return std::to_string(kMixCopies) +
+         " copies of 0-4095 bytes with the sizes and source/destination alignments of memcpy "
+         "calls in SPEC CPU2017 (the distribution of Arm optimized-routines' "
+         "string/bench/memcpy.c and glibc's bench-memcpy-random), at random offsets in a " +
+         std::to_string(kMixRegion / 1024) + " KiB region";
+}
+
+}  // namespace umabench

@@ -1,0 +1,52 @@
+// bench/headline.h - the report's headline figures, measured so that they can be trusted on a
+// shared, noisy machine: CopyFromUser (C++), the C status API and glibc memcpy timed in
+// interleaved rounds (every round times all three at one length and placement, in a
+// rotating order), in several fresh processes (code and buffer placement differ between
+// processes), and reported as medians of the per-round ratios with their spread. Beside the
+// fixed lengths, a random-size mix drawn from a published distribution of real memcpy calls.
+#pragma once
+
+#include <cstddef>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace umabench {
+
+struct HeadlineOptions {
+  int processes = 3;
+  int rounds = 15;              // per process
+  double sample_ns = 200000;    // each timed sample lasts about this long (or one call)
+  std::size_t max_length = std::size_t{256} << 20;
+};
+
+// One measured point: the ratio of a series to memcpy (or of the C API to the C++ path),
+// as the median of every round of every process, with its spread.
+struct Ratio {
+  double median = 0;
+  double q1 = 0, q3 = 0;                     // quartiles of the per-round ratios
+  double process_min = 0, process_max = 0;   // the per-process medians' range
+  std::size_t samples = 0;
+};
+
+struct HeadlinePoint {
+  double memcpy_ns = 0, cxx_ns = 0, c_ns = 0;  // medians over every round
+  Ratio cxx;         // CopyFromUser / memcpy
+  Ratio c;           // umaccess_copy_from_user / memcpy
+  Ratio c_over_cxx;  // umaccess_copy_from_user / CopyFromUser
+};
+
+// Keyed by placement ("aligned", "misaligned", "mix"), then length (0 for the mix).
+using Headline = std::map<std::string, std::map<std::size_t, HeadlinePoint>>;
+
+// If argv asks for it, runs as one measuring child and exits; returns otherwise.
+void headline_child_main_if_asked(int argc, char** argv);
+
+// Runs `processes` children of this executable (/proc/self/exe) one after the other and
+// pools what they measured. Shows a progress line on a terminal.
+Headline measure_headline(const HeadlineOptions& options);
+
+// The size distribution of the random mix, for the report's text.
+std::string mix_description();
+
+}  // namespace umabench
