@@ -464,6 +464,14 @@ TEST_F(Coexistence, SignalHandlersCanUseTheStatusApi) {
 // delivered blocked and the kernel would kill the process.
 TEST_F(Coexistence, AsyncSignalArrivingDuringOurHandlerCanFault) {
   UMATEST_SKIP_UNDER_TSAN();
+#ifdef UMACCESS_TESTS_UNDER_EMULATOR
+  // qemu-user (Debian 12's 7.2) deadlocks here about once in twelve runs on a loaded machine,
+  // with 2 000 faults and a paced sender as with 20 000: the forked child's two threads both
+  // wait on futexes inside the emulator, and the test passes in 0.2 s alone. Signals that
+  // arrive while a synchronous SIGSEGV is being delivered are the emulator's to relay, so
+  // this checks qemu rather than us; it runs natively, under ASan and on ARM64 hardware.
+  GTEST_SKIP() << "qemu-user deadlocks relaying signals during a SIGSEGV delivery under load";
+#endif
   EXPECT_EXIT(
       {
         set_up_handler_targets();
