@@ -193,6 +193,7 @@ std::vector<Target> check_targets(const Results& r, const ReportContext& ctx) {
       const Result* other = find(r, "copy_from_user", base, "a0", "hot", n);
       if (ours && other && other->ns / ours->ns < least) least = other->ns / ours->ns, at = n;
     }
+    if (at == 0) continue;  // not measured (a --benchmark_filter left it out)
     const std::string who = base == "sigsetjmp1" ? "a sigsetjmp(buf, 1) guard" : "process_vm_readv";
     t.push_back({">= " + fmt("%.0f", factor) + "x faster than " + who + " at every length <= 4 KiB",
                  fmt("%.1fx", least) + " least, at " + human(at), least >= factor});

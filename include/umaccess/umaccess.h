@@ -403,4 +403,70 @@ UMACCESS_API __attribute__((noreturn)) void umaccess_bug_check(uint32_t code,
 }
 #endif
 
+/* ---- The status functions' success path, inline ---------------------------------------
+ * A call such as umaccess_copy_from_user(dst, src, len, &done) compiles into the raw entry
+ * and one test, in the caller's frame: on success it costs what CopyFromUser costs in C++
+ * (a call of the exported function would add its own frame and a second call). A failure
+ * goes to umaccess_raw_status(), which returns the same status, count and
+ * umaccess_last_failure() record as the exported function. The exported functions remain
+ * (&umaccess_copy_from_user, dlsym, other languages, and a call written
+ * (umaccess_copy_from_user)(...)); define UMACCESS_NO_INLINE before including this header to
+ * call them everywhere. The library itself (UMACCESS_BUILDING) defines them. */
+#if !defined(UMACCESS_BUILDING) && !defined(UMACCESS_NO_INLINE)
+#if defined(__GNUC__)
+#define UMACCESS_LIKELY_(x) __builtin_expect(!!(x), 1)
+#else
+#define UMACCESS_LIKELY_(x) (x)
+#endif
+
+#define UMACCESS_INLINE_COPY_(name, op)                                                       \
+  static inline umaccess_ntstatus umaccess_inline_##name(void *dst, const void *src, size_t len, \
+                                                         size_t *bytes_copied) {              \
+    umaccess_fault_record record;                                                             \
+    const size_t left = umaccess_raw_##name(dst, src, len, &record);                          \
+    if (UMACCESS_LIKELY_(left == 0)) {                                                        \
+      if (bytes_copied != NULL) *bytes_copied = len;                                          \
+      return STATUS_SUCCESS;                                                                  \
+    }                                                                                         \
+    return umaccess_raw_status(op, len, left, &record, bytes_copied);                         \
+  }
+UMACCESS_INLINE_COPY_(copy_from_user, UMACCESS_OP_COPY_FROM_USER)
+UMACCESS_INLINE_COPY_(copy_to_user, UMACCESS_OP_COPY_TO_USER)
+UMACCESS_INLINE_COPY_(copy_to_user_from_user, UMACCESS_OP_COPY_TO_USER_FROM_USER)
+UMACCESS_INLINE_COPY_(move_to_user_from_user, UMACCESS_OP_MOVE_TO_USER_FROM_USER)
+UMACCESS_INLINE_COPY_(copy_from_user_nontemporal, UMACCESS_OP_COPY_FROM_USER_NONTEMPORAL)
+UMACCESS_INLINE_COPY_(copy_to_user_nontemporal, UMACCESS_OP_COPY_TO_USER_NONTEMPORAL)
+#undef UMACCESS_INLINE_COPY_
+
+static inline umaccess_ntstatus umaccess_inline_fill_(umaccess_operation op, void *dst,
+                                                      size_t len, unsigned char fill,
+                                                      size_t *bytes_filled) {
+  umaccess_fault_record record;
+  const size_t left = umaccess_raw_fill_user_memory(dst, len, fill, &record);
+  if (UMACCESS_LIKELY_(left == 0)) {
+    if (bytes_filled != NULL) *bytes_filled = len;
+    return STATUS_SUCCESS;
+  }
+  return umaccess_raw_status(op, len, left, &record, bytes_filled);
+}
+
+/* Function-like macros: only calls are redirected, never the names themselves. */
+#define umaccess_copy_from_user(d, s, n, done) umaccess_inline_copy_from_user(d, s, n, done)
+#define umaccess_copy_to_user(d, s, n, done) umaccess_inline_copy_to_user(d, s, n, done)
+#define umaccess_copy_to_user_from_user(d, s, n, done) \
+  umaccess_inline_copy_to_user_from_user(d, s, n, done)
+#define umaccess_move_to_user_from_user(d, s, n, done) \
+  umaccess_inline_move_to_user_from_user(d, s, n, done)
+#define umaccess_copy_from_user_nontemporal(d, s, n, done) \
+  umaccess_inline_copy_from_user_nontemporal(d, s, n, done)
+#define umaccess_copy_to_user_nontemporal(d, s, n, done) \
+  umaccess_inline_copy_to_user_nontemporal(d, s, n, done)
+#define umaccess_fill_user_memory(d, n, fill, done) \
+  umaccess_inline_fill_(UMACCESS_OP_FILL_USER_MEMORY, d, n, fill, done)
+#define umaccess_set_user_memory(d, fill, n, done) \
+  umaccess_inline_fill_(UMACCESS_OP_SET_USER_MEMORY, d, n, fill, done)
+#define umaccess_zero_user_memory(d, n, done) \
+  umaccess_inline_fill_(UMACCESS_OP_ZERO_USER_MEMORY, d, n, 0, done)
+#endif
+
 #endif /* UMACCESS_UMACCESS_H */
