@@ -402,6 +402,36 @@ static void test_interlocked(char *p, char *guard, char *read_only) {
   CHECK(*(const int64_t *)(const void *)(read_only + 8) == 42);
 }
 
+/* The header's inline success path and the exported functions give the same status, count
+ * and last failure: a call written (name)(...) or through a pointer reaches the export. */
+typedef umaccess_ntstatus (*copy_status_fn)(void *, const void *, size_t, size_t *);
+static void test_inline_and_exported_agree(char *p, char *guard) {
+  copy_status_fn exported = umaccess_copy_to_user; /* no call: the exported function */
+  char src[32];
+  size_t done_inline = 99, done_exported = 99;
+  umaccess_failure a, b;
+  memset(src, 'q', sizeof src);
+  CHECK(umaccess_copy_to_user(guard - 5, src, 12, &done_inline) == STATUS_ACCESS_VIOLATION);
+  CHECK(umaccess_last_failure(&a) == 1);
+  CHECK(exported(guard - 5, src, 12, &done_exported) == STATUS_ACCESS_VIOLATION);
+  CHECK(umaccess_last_failure(&b) == 1);
+  CHECK(done_inline == 5 && done_exported == 5);
+  CHECK(a.address == b.address && a.is_write == b.is_write && a.bytes_done == b.bytes_done);
+  CHECK(strcmp(a.operation, "CopyToUser") == 0 && strcmp(b.operation, "CopyToUser") == 0);
+  CHECK((umaccess_copy_from_user)(src, p, 16, &done_exported) == STATUS_SUCCESS &&
+        done_exported == 16);
+  CHECK((umaccess_zero_user_memory)(guard - 2, 4, &done_exported) == STATUS_ACCESS_VIOLATION &&
+        done_exported == 2);
+  CHECK(umaccess_zero_user_memory(guard - 2, 4, &done_inline) == STATUS_ACCESS_VIOLATION &&
+        done_inline == 2);
+  CHECK_LAST_FAILURE(STATUS_ACCESS_VIOLATION, guard, 1, "ZeroUserMemory");
+  /* A bad range is refused before anything is touched, by both paths. */
+  CHECK(umaccess_copy_from_user_nontemporal(src, (void *)-64, 8, &done_inline) ==
+        STATUS_ACCESS_VIOLATION && done_inline == 0);
+  CHECK((umaccess_copy_from_user_nontemporal)(src, (void *)-64, 8, &done_exported) ==
+        STATUS_ACCESS_VIOLATION && done_exported == 0);
+}
+
 int main(void) {
   const size_t page = (size_t)sysconf(_SC_PAGESIZE);
   char *p = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -463,6 +493,7 @@ int main(void) {
   test_strings(p, guard);
   test_interlocked(p, guard, read_only);
   test_mdl_and_wdf_memory(p, guard);
+  test_inline_and_exported_agree(p, guard);
 
   if (failures == 0) printf("C API: all checks passed\n");
   return failures == 0 ? 0 : 1;
