@@ -14,7 +14,7 @@
 namespace umabench {
 
 struct HeadlineOptions {
-  int processes = 3;
+  int processes = 4;            // each with its timed loops at another offset in a cache line
   int rounds = 15;              // per process
   double sample_ns = 200000;    // each timed sample lasts about this long (or one call)
   std::size_t max_length = std::size_t{256} << 20;
