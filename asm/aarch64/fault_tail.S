@@ -19,9 +19,16 @@
  * Otherwise the loop goes on through FADDR and finds the fault itself: exact, for a second
  * signal, in the rare case of a buffer starting inside an inaccessible page.
  *
+ * A mapping that changed since the first fault (as in asm/x86_64/fault_tail.asm): a write
+ * fault in the byte loop before FADDR means another thread took away bytes the kernel's
+ * stores may already have written. The routines then read the destination back and count
+ * every byte that already holds its final value, resume writing at the first that does not,
+ * and stop only at a byte that neither holds its value nor can be written.
+ *
  * Registers: x0 = dst, x1 = src (fill: w1 = byte), x2 = remaining, x3 = rec, x14 = FADDR,
  * x15 = FINFO. x4 counts what follows FADDR (0 when retrying everything); w5 says whether
- * the loop stopped at FADDR (1) or ran to the end (0).
+ * the loop stopped at FADDR (1) or ran to the end (0). The scan keeps its start in x8 and
+ * the fault it may report in x9/x10.
  */
 #include "umaccess.h"
 
@@ -50,6 +57,64 @@ FAULT_TABLE fault_tail
   b.hs \fallback
 .endm
 
+/* On a fault in the byte loop at x0 (x2 bytes left before FADDR): if it is a write fault
+ * before a FADDR we stopped at (w5 = 1), scan the bytes that already hold their value with
+ * \check (sets the flags: eq = holds it; may fault) and \next, then resume at \resume or
+ * let the fault stand at \stands. */
+.macro SCAN_WRITTEN check, next, resume, stands, rewind=
+  cbz w5, \stands
+  tbz FINFO, #FINFO_WRITE_BIT, \stands
+  \rewind
+  mov x8, x0
+  mov x9, FADDR
+  mov x10, FINFO
+10:
+  \check
+  b.ne 12f
+  \next
+  sub x2, x2, #1
+  cbnz x2, 10b
+11:
+  FAULT_RANGE 10b, 11b, 12f
+  ldr FADDR, [REC, #REC_ADDRESS]  /* every byte up to FADDR holds its value: as before */
+  ldr FINFO, [REC, #REC_INFO]
+  REPORT_OR_CONTINUE \resume
+12:                               /* a byte that does not hold its value, or cannot be read */
+  mov FADDR, x9
+  mov FINFO, x10
+  cmp x8, x0
+  b.ne \resume
+.endm
+
+/* The copy's check: does the destination byte hold the source byte? */
+.macro SAME_AS_SOURCE
+  ldrb w6, [x1]
+  ldrb w7, [x0]
+  cmp w6, w7
+.endm
+/* A store fault in the copy loop comes after its load advanced x1 past the byte. */
+.macro REWIND_SOURCE
+  sub x1, x1, #1
+.endm
+.macro NEXT_COPY_BYTE
+  add x0, x0, #1
+  add x1, x1, #1
+.endm
+.macro SAME_AS_FILL
+  ldrb w7, [x0]
+  cmp w7, w1, uxtb
+.endm
+.macro NEXT_FILL_BYTE
+  add x0, x0, #1
+.endm
+
+/* Where the loop stops at FADDR, the original fault is kept in the record: later faults
+ * overwrite FADDR/FINFO, and a scan that reaches FADDR reports it. */
+.macro KEEP_FAULT
+  str FADDR, [REC, #REC_ADDRESS]
+  str FINFO, [REC, #REC_INFO]
+.endm
+
 /* uma_tail_copy: returns the bytes not copied in x0. */
 HELPER uma_tail_copy
   tbnz FINFO, #FINFO_WRITE_BIT, 1f
@@ -61,6 +126,7 @@ HELPER uma_tail_copy
   sub x4, x2, x6                /* from FADDR to the end: reported at the end */
   mov x2, x6
   mov w5, #1
+  KEEP_FAULT
   b .Lcopy_bytes
 .Lcopy_retry_all:
   mov x4, #0
@@ -77,7 +143,9 @@ HELPER uma_tail_copy
 .Lcopy_finish:
   cbz w5, .Lsuccess
   REPORT_OR_CONTINUE .Lcopy_bytes
-.Lcopy_fault:                   /* a byte before FADDR (on either side) faulted: it stands */
+.Lcopy_fault:                   /* a byte before FADDR (on either side) faulted */
+  SCAN_WRITTEN SAME_AS_SOURCE, NEXT_COPY_BYTE, .Lcopy_bytes, .Lcopy_stands, REWIND_SOURCE
+.Lcopy_stands:
   add x2, x2, x4
   b uma_fault_return
 END uma_tail_copy
@@ -88,6 +156,7 @@ HELPER uma_tail_fill
   sub x4, x2, x6
   mov x2, x6
   mov w5, #1
+  KEEP_FAULT
   b .Lfill_bytes
 .Lfill_retry_all:
   mov x4, #0
@@ -104,6 +173,8 @@ HELPER uma_tail_fill
   cbz w5, .Lsuccess
   REPORT_OR_CONTINUE .Lfill_bytes
 .Lfill_fault:
+  SCAN_WRITTEN SAME_AS_FILL, NEXT_FILL_BYTE, .Lfill_bytes, .Lfill_stands
+.Lfill_stands:
   add x2, x2, x4
   b uma_fault_return
 END uma_tail_fill

@@ -8,7 +8,18 @@
 ; the original fault without touching FADDR: exact progress for the price of one signal.
 ;
 ; A fault on the other side of a copy during those bytes (a separate hole in the
-; destination, say) faults here again, precisely, and is reported instead. When FADDR says
+; destination, say) faults here again, precisely, and is reported instead.
+;
+; A mapping that changed since the first fault: another thread may have write-protected or
+; unmapped destination bytes before FADDR that the kernel's vector stores had already
+; written (issue 16). The byte loop then faults on a write before FADDR, where those bytes
+; may already hold the copy. So on such a write fault the routines read the destination back
+; from there and count every byte that already holds its final value (the source's byte, or
+; the fill byte), then resume copying at the first one that does not; only a byte that
+; neither holds its value nor can be written ends the operation. The count stays exact:
+; every byte before it holds its final value, none after it was written (the kernel's
+; stores cover a contiguous run from the safe point, and nothing at or past FADDR).
+; The scan is covered too: a byte it cannot read back ends it. When FADDR says
 ; nothing usable (a general-protection fault has no address) or lies outside what remains,
 ; the routines fall back to retrying every remaining byte until one faults; if none does
 ; (the mapping changed in between), the operation simply succeeds.
@@ -41,6 +52,44 @@ FAULT_TABLE fault_tail
     sub     r8, rax
     mov     rdx, rax
     mov     ecx, 1
+    mov     [REC + REC_ADDRESS], FADDR  ; kept for a scan that reaches it (later faults
+    mov     [REC + REC_INFO], FINFO     ; overwrite FADDR/FINFO)
+%endmacro
+
+; On a fault in the byte loop at rdi (rdx bytes left before the original FADDR, r8 after
+; it, ecx = 1 if there is such a FADDR): %1 compares the byte at rdi with its final value
+; (setting ZF), %2 advances to the next byte, %3 resumes the byte loop. Falls through when
+; the fault stands.
+%macro SCAN_WRITTEN 3
+    test    ecx, ecx
+    jz      %%stands                ; retrying everything: no earlier fault, nothing stored past rdi
+    bt      FINFO, FINFO_WRITE_BIT
+    jnc     %%stands                ; a read fault: the kernel read this byte before any store past it
+    push    FADDR                   ; this fault, reported if nothing changes below
+    push    FINFO
+    mov     rax, rdi
+    FAULT_BEGIN %%scan_stop
+%%scan:
+    %1
+    jne     %%scan_stop
+    %2
+    dec     rdx
+    jnz     %%scan
+    FAULT_END
+    add     rsp, 16                 ; every byte up to FADDR holds its value: the original
+    mov     FADDR, [REC + REC_ADDRESS]  ; fault stands, as if nothing had changed
+    mov     FINFO, [REC + REC_INFO]
+    jmp     %%finish
+%%scan_stop:                        ; a byte that does not hold its value, or cannot be read
+    pop     FINFO
+    pop     FADDR
+    cmp     rax, rdi
+    jne     %3                      ; progress: try writing from there
+%%stands:
+    add     rdx, r8
+    jmp     uma_fault_return
+%%finish:
+    FINISH
 %endmacro
 %macro RETRY_ALL 0
     xor     r8d, r8d
@@ -54,6 +103,17 @@ FAULT_TABLE fault_tail
 %%success:
     xor     eax, eax
     ret
+%endmacro
+
+; The copy's scan: does the destination byte hold the source byte? (r11 is free while the
+; scan runs: SCAN_WRITTEN saved the fault it held.)
+%macro SAME_AS_SOURCE 0
+    movzx   r11d, byte [rsi]
+    cmp     [rdi], r11b
+%endmacro
+%macro NEXT_COPY_BYTE 0
+    inc     rdi
+    inc     rsi
 %endmacro
 
 ; uma_tail_copy: rdi = dst, rsi = src, rdx = remaining, r9 = rec. Returns bytes not copied.
@@ -83,9 +143,8 @@ HELPER uma_tail_copy
     FAULT_END
 .finish:
     FINISH
-.fault:                             ; a byte before FADDR (on either side) faulted: it stands
-    add     rdx, r8
-    jmp     uma_fault_return
+.fault:                             ; a byte before FADDR (on either side) faulted
+    SCAN_WRITTEN {SAME_AS_SOURCE}, {NEXT_COPY_BYTE}, .copy
 
 ; uma_tail_fill: rdi = dst, esi = fill byte, rdx = remaining, r9 = rec. A fill only writes,
 ; so the fault is always on the destination.
@@ -108,8 +167,7 @@ HELPER uma_tail_fill
 .finish:
     FINISH
 .fault:
-    add     rdx, r8
-    jmp     uma_fault_return
+    SCAN_WRITTEN {cmp [rdi], sil}, {inc rdi}, .fill
 
 ; uma_fault_return: store the fault held in FADDR/FINFO into the record and return rdx as
 ; the count not done. Used directly by kernels whose fault point is already exact (probes)
