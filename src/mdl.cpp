@@ -1,6 +1,14 @@
 // src/mdl.cpp - memory descriptor lists over one address space (umaccess/wdm.h):
 // IoAllocateMdl, MmProbeAndLockPages (a fault-safe touch of every page, then mlock),
-// MmGetSystemAddressForMdlSafe, MmUnlockPages and IoFreeMdl.
+// MmGetSystemAddressForMdlSafe, MmUnlockPages, IoFreeMdl, and the MDLs drivers build
+// themselves: MmBuildMdlForNonPagedPool, IoBuildPartialMdl, MmGetMdlPfnArray.
+//
+// MmProbeAndLockPages decides by the address, as Windows does: a range inside the thread's
+// user range is probed as user memory whatever AccessMode says (a write probe for
+// IoWriteAccess/IoModifyAccess, a bad page raises STATUS_ACCESS_VIOLATION), because
+// drivers such as fastfat and classpnp lock user buffers with KernelMode
+// (https://learn.microsoft.com/en-us/windows-hardware/drivers/ddi/wdm/nf-wdm-mmprobeandlockpages).
+// Only a range outside the user range is the caller's own memory, read without recovery.
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -175,6 +183,13 @@ PageLocks& page_locks() {
   return *locks;
 }
 
+// Pages of PAGE_SIZE (4 KiB, Windows' page, whatever the host's) that [va, va + length)
+// spans: ADDRESS_AND_SIZE_TO_SPAN_PAGES, the length of an MDL's PFN array.
+std::size_t windows_pages(const void* va, std::size_t length) {
+  const auto offset = reinterpret_cast<std::uintptr_t>(va) & (PAGE_SIZE - 1);
+  return (offset + length + PAGE_SIZE - 1) / PAGE_SIZE;
+}
+
 void require_mdl(const MDL* mdl, const char* operation) {
   if (mdl == nullptr)
     bug_check_in(operation, PAGE_FAULT_IN_NONPAGED_AREA, 0, 0, 0, 0,
@@ -201,19 +216,24 @@ umaccess_ntstatus touch_pages(const Operation& op, const MDL& mdl, bool write) {
   return STATUS_SUCCESS;
 }
 
-umaccess_ntstatus probe_and_lock(MDL& mdl, bool user, bool write) {
-  const Operation& op = user ? kUserLock : kKernelLock;
+umaccess_ntstatus probe_and_lock(MDL& mdl, bool user_mode, bool write) {
   const std::uintptr_t va = mdl_address(mdl);
-  if (user) {
+  // A KernelMode lock of a range inside the user range treats it as user memory: probed,
+  // write-probed for writes, faults become statuses (Windows decides by the address).
+  const bool user =
+      user_mode || (mdl.ByteCount != 0 && user_range_allows(reinterpret_cast<void*>(va),
+                                                            mdl.ByteCount));
+  const Operation& op = user ? kUserLock : kKernelLock;
+  if (user_mode) {
     // ReactOS: an empty range, one past the user range or one that wraps raises before
     // anything is touched.
     if (mdl.ByteCount == 0)
       return fail_check(op, STATUS_ACCESS_VIOLATION, reinterpret_cast<void*>(va), write);
     if (!user_range_allows(reinterpret_cast<void*>(va), mdl.ByteCount))
       return fail_range(op, reinterpret_cast<void*>(va), write, nullptr);
-  } else {
+  } else if (!user) {
     ensure_initialized();  // the fault handler, for the bug check on a bad kernel buffer
-    write = false;         // kernel pointers get no write probe (as in ReactOS)
+    write = false;         // kernel addresses get no write probe
   }
   umaccess_ntstatus status = touch_pages(op, mdl, write);
   if (status != STATUS_SUCCESS) return status;
@@ -239,7 +259,9 @@ extern "C" {
 PMDL IoAllocateMdl(PVOID VirtualAddress, ULONG Length, BOOLEAN SecondaryBuffer,
                    BOOLEAN /*ChargeQuota*/, PIRP Irp) {
   if (Length == 0 || Length > (std::uint64_t{1} << 32) - page_size()) return nullptr;
-  auto* mdl = static_cast<PMDL>(std::calloc(1, sizeof(MDL)));
+  // Room for the PFN array after the header, as Windows allocates it (MmGetMdlPfnArray).
+  auto* mdl = static_cast<PMDL>(
+      std::calloc(1, sizeof(MDL) + windows_pages(VirtualAddress, Length) * sizeof(PFN_NUMBER)));
   if (mdl == nullptr) return nullptr;
   const auto va = reinterpret_cast<std::uintptr_t>(VirtualAddress);
   mdl->Size = static_cast<CSHORT>(sizeof(MDL));
@@ -285,10 +307,65 @@ PVOID MmGetSystemAddressForMdlSafe(PMDL Mdl, ULONG /*Priority*/) {
   require_mdl(Mdl, "MmGetSystemAddressForMdlSafe");
   if ((Mdl->MdlFlags & (MDL_MAPPED_TO_SYSTEM_VA | MDL_SOURCE_IS_NONPAGED_POOL)) != 0)
     return Mdl->MappedSystemVa;
-  if ((Mdl->MdlFlags & MDL_PAGES_LOCKED) == 0) return nullptr;
+  // A partial MDL's pages are locked by its source MDL.
+  const bool partial = (Mdl->MdlFlags & MDL_PARTIAL) != 0;
+  if ((Mdl->MdlFlags & MDL_PAGES_LOCKED) == 0 && !partial) return nullptr;
   Mdl->MappedSystemVa = reinterpret_cast<PVOID>(mdl_address(*Mdl));
-  set_flags(*Mdl, MDL_MAPPED_TO_SYSTEM_VA);
+  set_flags(*Mdl, MDL_MAPPED_TO_SYSTEM_VA | (partial ? MDL_PARTIAL_HAS_BEEN_MAPPED : 0));
   return Mdl->MappedSystemVa;
+}
+
+VOID MmBuildMdlForNonPagedPool(PMDL MemoryDescriptorList) {
+  require_mdl(MemoryDescriptorList, "MmBuildMdlForNonPagedPool");
+  // The pages are the caller's own, resident memory: nothing to lock. The system address is
+  // the buffer (one address space), so MmGetSystemAddressForMdlSafe returns it.
+  MemoryDescriptorList->Process = nullptr;
+  MemoryDescriptorList->MappedSystemVa =
+      reinterpret_cast<PVOID>(mdl_address(*MemoryDescriptorList));
+  set_flags(*MemoryDescriptorList, MDL_SOURCE_IS_NONPAGED_POOL);
+}
+
+VOID IoBuildPartialMdl(PMDL SourceMdl, PMDL TargetMdl, PVOID VirtualAddress, ULONG Length) {
+  require_mdl(SourceMdl, "IoBuildPartialMdl");
+  require_mdl(TargetMdl, "IoBuildPartialMdl");
+  const std::uintptr_t source = mdl_address(*SourceMdl);
+  const auto va = reinterpret_cast<std::uintptr_t>(VirtualAddress);
+  const std::uintptr_t offset = va - source;
+  if (va < source || offset > SourceMdl->ByteCount ||
+      (Length != 0 && Length > SourceMdl->ByteCount - offset)) {
+    char message[192];
+    std::snprintf(message, sizeof message,
+                  "[%#zx, +%u) is not inside the source MDL %p's buffer [%#zx, +%u)",
+                  static_cast<std::size_t>(va), static_cast<unsigned>(Length),
+                  static_cast<void*>(SourceMdl), static_cast<std::size_t>(source),
+                  static_cast<unsigned>(SourceMdl->ByteCount));
+    bug_check_in("IoBuildPartialMdl", DRIVER_VERIFIER_DETECTED_VIOLATION, 0,
+                 reinterpret_cast<std::uintptr_t>(SourceMdl), va, Length, message);
+  }
+  if (Length == 0) Length = static_cast<ULONG>(SourceMdl->ByteCount - offset);
+  TargetMdl->StartVa = reinterpret_cast<PVOID>(va & ~(page_size() - 1));
+  TargetMdl->ByteOffset = static_cast<ULONG>(va & (page_size() - 1));
+  TargetMdl->ByteCount = Length;
+  TargetMdl->Process = SourceMdl->Process;
+  constexpr int kInherited =
+      MDL_IO_PAGE_READ | MDL_SOURCE_IS_NONPAGED_POOL | MDL_MAPPED_TO_SYSTEM_VA | MDL_IO_SPACE;
+  TargetMdl->MdlFlags = static_cast<CSHORT>((TargetMdl->MdlFlags & MDL_ALLOCATED_FIXED_SIZE) |
+                                            (SourceMdl->MdlFlags & kInherited) | MDL_PARTIAL);
+  TargetMdl->MappedSystemVa =
+      (SourceMdl->MdlFlags & (MDL_MAPPED_TO_SYSTEM_VA | MDL_SOURCE_IS_NONPAGED_POOL)) != 0
+          ? static_cast<char*>(SourceMdl->MappedSystemVa) + offset
+          : nullptr;
+}
+
+PPFN_NUMBER UmaMmGetMdlPfnArray(PMDL Mdl) {
+  require_mdl(Mdl, "MmGetMdlPfnArray");
+  // One address space: a page's "frame number" is its virtual page number (4 KiB pages).
+  // Written on each call into the array that follows the header, as on Windows.
+  auto* pfns = reinterpret_cast<PPFN_NUMBER>(Mdl + 1);
+  const std::uintptr_t first = mdl_address(*Mdl) / PAGE_SIZE;
+  const std::size_t count = windows_pages(reinterpret_cast<void*>(mdl_address(*Mdl)), Mdl->ByteCount);
+  for (std::size_t i = 0; i < count; ++i) pfns[i] = first + i;
+  return pfns;
 }
 
 VOID MmUnlockPages(PMDL Mdl) {

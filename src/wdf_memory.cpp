@@ -28,6 +28,11 @@
 #include "failure.h"
 
 namespace umaccess::detail {
+
+// Deletes a framework object of umaccess/wdf.h (src/wdf_request.cpp); false if the handle is
+// not one that WdfObjectDelete may delete.
+bool wdf_delete_framework_object(WDFOBJECT handle);
+
 namespace {
 
 static_assert(sizeof(void*) == 8, "handle layout assumes 64-bit pointers");
@@ -325,7 +330,11 @@ extern "C" VOID WdfObjectDelete(WDFOBJECT Object) {
       ++object->references;  // this call's
     }
   }
-  if (object == nullptr) invalid_handle("WdfObjectDelete", "WDFOBJECT", handle);
+  if (object == nullptr) {
+    // Not a memory object: a framework device or queue (umaccess/wdf.h), or a bad handle.
+    if (wdf_delete_framework_object(Object)) return;
+    invalid_handle("WdfObjectDelete", "WDFOBJECT", handle);
+  }
   // The deletion completes however the cleanup callback leaves: a bug check raised in it
   // (an exception, where a bug-check callback throws) must not leave the object half
   // deleted, its handle neither alive nor reusable and its memory never freed.

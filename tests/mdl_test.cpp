@@ -577,8 +577,12 @@ TEST(MdlDeathTest, KernelModeFaultIsABugCheck) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
   GuardedRegion region(2 * page_size());
   region.protect(page_size(), page_size(), PROT_NONE);
+  // Outside the user range, so a kernel address (inside it, KernelMode probes like UserMode:
+  // wdk_vocabulary_test.cpp).
+  GuardedRegion elsewhere(page_size());
   EXPECT_DEATH(
       {
+        umaccess::ScopedUserRange scope({addr(elsewhere.begin()), addr(elsewhere.guard())});
         PMDL mdl = IoAllocateMdl(region.begin(), static_cast<ULONG>(2 * page_size()), FALSE,
                                  FALSE, nullptr);
         MmProbeAndLockPages(mdl, KernelMode, IoReadAccess);

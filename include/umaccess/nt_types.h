@@ -1,7 +1,7 @@
 /* umaccess/nt_types.h - the Windows base types, status codes and processor modes that the
  * C API (umaccess.h) and the Windows-named C++ API (usermode_accessors.h) share.
  *
- * Values follow ntstatus.h / wdm.h (see shared reference api.md §13, §17). Code that
+ * Values follow ntstatus.h / wdm.h. Code that
  * already has its own Windows type definitions can define UMACCESS_NO_WINDOWS_TYPES before
  * including any umaccess header; then only the UMACCESS_-prefixed names are defined here.
  */
@@ -71,6 +71,39 @@ typedef size_t SIZE_T;
 typedef intptr_t SSIZE_T;
 typedef umaccess_ntstatus NTSTATUS;
 
+/* The pointer and short names driver code uses (ntdef.h, basetsd.h, minwindef.h). */
+typedef int INT;
+typedef unsigned int UINT;
+typedef uint8_t BYTE;
+typedef uint16_t WORD;
+typedef uint32_t DWORD; /* 32-bit, as on Windows (Linux's unsigned long is 64-bit) */
+typedef short CSHORT;
+typedef UCHAR KIRQL;
+typedef CHAR *PCHAR, *PCH;
+typedef const CHAR *PCCH;
+typedef UCHAR *PUCHAR;
+typedef BYTE *PBYTE;
+typedef SHORT *PSHORT;
+typedef USHORT *PUSHORT;
+typedef WORD *PWORD;
+typedef LONG *PLONG;
+typedef ULONG *PULONG;
+typedef DWORD *PDWORD;
+typedef LONG64 *PLONG64;
+typedef ULONG64 *PULONG64;
+typedef LONGLONG *PLONGLONG;
+typedef ULONGLONG *PULONGLONG;
+typedef BOOLEAN *PBOOLEAN;
+typedef KIRQL *PKIRQL;
+typedef WCHAR *PWCHAR, *PWCH;
+typedef const WCHAR *PCWCH;
+typedef SIZE_T *PSIZE_T;
+typedef ULONG_PTR *PULONG_PTR;
+typedef LONG_PTR *PLONG_PTR;
+typedef HANDLE *PHANDLE;
+typedef NTSTATUS *PNTSTATUS;
+typedef const void *PCVOID;
+
 /* 64-bit integers with 32-bit halves (little-endian: LowPart first). */
 typedef union _LARGE_INTEGER {
   __extension__ struct { /* anonymous: standard C11, a GNU extension in C++ */
@@ -128,6 +161,25 @@ typedef enum _MODE { KernelMode = 0, UserMode = 1, MaximumMode = 2 } MODE;
 #define STATUS_INVALID_USER_BUFFER    UMACCESS_STATUS(0xC00000E8u)
 #define STATUS_INVALID_BUFFER_SIZE    UMACCESS_STATUS(0xC0000206u)
 #define STATUS_WORKING_SET_QUOTA      UMACCESS_STATUS(0xC00000A1u)
+/* Statuses driver code returns and tests (ntstatus.h values; see
+ * https://learn.microsoft.com/en-us/openspecs/windows_protocols/ms-erref/596a1078-e883-4972-9bbc-49e60bebca55). */
+#define STATUS_PENDING                UMACCESS_STATUS(0x00000103u)
+#define STATUS_BUFFER_OVERFLOW        UMACCESS_STATUS(0x80000005u)
+#define STATUS_UNSUCCESSFUL           UMACCESS_STATUS(0xC0000001u)
+#define STATUS_NOT_IMPLEMENTED        UMACCESS_STATUS(0xC0000002u)
+#define STATUS_END_OF_FILE            UMACCESS_STATUS(0xC0000011u)
+#define STATUS_MORE_PROCESSING_REQUIRED UMACCESS_STATUS(0xC0000016u)
+#define STATUS_ILLEGAL_INSTRUCTION    UMACCESS_STATUS(0xC000001Du)
+#define STATUS_ACCESS_DENIED          UMACCESS_STATUS(0xC0000022u)
+#define STATUS_OBJECT_NAME_INVALID    UMACCESS_STATUS(0xC0000033u)
+#define STATUS_OBJECT_NAME_NOT_FOUND  UMACCESS_STATUS(0xC0000034u)
+#define STATUS_OBJECT_NAME_COLLISION  UMACCESS_STATUS(0xC0000035u)
+#define STATUS_INSTRUCTION_MISALIGNMENT UMACCESS_STATUS(0xC00000AAu)
+#define STATUS_NOT_SUPPORTED          UMACCESS_STATUS(0xC00000BBu)
+#define STATUS_INTERNAL_ERROR         UMACCESS_STATUS(0xC00000E5u)
+#define STATUS_CANCELLED              UMACCESS_STATUS(0xC0000120u)
+#define STATUS_INVALID_DEVICE_STATE   UMACCESS_STATUS(0xC0000184u)
+#define STATUS_ASSERTION_FAILURE      UMACCESS_STATUS(0xC0000420u)
 
 /* Exception filter results (excpt.h). */
 #define EXCEPTION_EXECUTE_HANDLER     1
@@ -141,6 +193,36 @@ typedef enum _MODE { KernelMode = 0, UserMode = 1, MaximumMode = 2 } MODE;
 #define DRIVER_VERIFIER_DETECTED_VIOLATION 0x000000C4u
 
 #endif /* UMACCESS_NO_WINDOWS_TYPES */
+
+/* The exception record GetExceptionInformation() gives inside UMA_EXCEPT (umaccess.hpp),
+ * laid out as wdm.h's EXCEPTION_RECORD and EXCEPTION_POINTERS
+ * (https://learn.microsoft.com/en-us/windows/win32/api/winnt/ns-winnt-exception_record).
+ * For STATUS_ACCESS_VIOLATION and STATUS_IN_PAGE_ERROR, NumberParameters is 2:
+ * ExceptionInformation[0] is 0 for a read and 1 for a write, [1] the inaccessible address.
+ * ExceptionAddress (the faulting instruction on Windows) is NULL: the instruction is one of
+ * the library's kernels, not the driver's code. ContextRecord is NULL. */
+#define UMACCESS_EXCEPTION_MAXIMUM_PARAMETERS 15
+typedef struct umaccess_exception_record {
+  umaccess_ntstatus ExceptionCode;
+  uint32_t ExceptionFlags;
+  struct umaccess_exception_record *ExceptionRecord;
+  void *ExceptionAddress;
+  uint32_t NumberParameters;
+  uintptr_t ExceptionInformation[UMACCESS_EXCEPTION_MAXIMUM_PARAMETERS];
+} umaccess_exception_record;
+struct umaccess_context; /* opaque: no register context is captured */
+typedef struct umaccess_exception_pointers {
+  umaccess_exception_record *ExceptionRecord;
+  struct umaccess_context *ContextRecord;
+} umaccess_exception_pointers;
+
+#ifndef UMACCESS_NO_WINDOWS_TYPES
+#define EXCEPTION_MAXIMUM_PARAMETERS UMACCESS_EXCEPTION_MAXIMUM_PARAMETERS
+typedef umaccess_exception_record EXCEPTION_RECORD, *PEXCEPTION_RECORD;
+typedef umaccess_exception_pointers EXCEPTION_POINTERS, *PEXCEPTION_POINTERS;
+typedef struct umaccess_context CONTEXT, *PCONTEXT;
+#define EXCEPTION_NONCONTINUABLE 0x1
+#endif
 
 #define UMACCESS_KERNEL_MODE ((umaccess_processor_mode)0)
 #define UMACCESS_USER_MODE   ((umaccess_processor_mode)1)

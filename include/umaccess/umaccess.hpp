@@ -261,6 +261,31 @@ inline void check_raw(umaccess_operation op, std::size_t len, std::size_t left,
 [[noreturn]] UMACCESS_API void raise_access_failure(const char* operation,
                                                     const umaccess_fault_record& record);
 
+// The exception record of a caught StructuredException, as GetExceptionInformation() gives
+// it inside UMA_EXCEPT's filter and block (see nt_types.h for the fields). Lives as long as
+// the catch block that declares it.
+class ExceptionPointers {
+ public:
+  explicit ExceptionPointers(const StructuredException& e) noexcept : record_(), pointers_() {
+    record_.ExceptionCode = e.code();
+    record_.ExceptionFlags = 0;
+    const std::uint32_t code = static_cast<std::uint32_t>(e.code());
+    if (code == 0xC0000005u || code == 0xC0000006u) {  // access violation, in-page error
+      record_.NumberParameters = 2;
+      record_.ExceptionInformation[0] = e.is_write() ? 1 : 0;
+      record_.ExceptionInformation[1] = e.address();
+    }
+    pointers_.ExceptionRecord = &record_;
+  }
+  ExceptionPointers(const ExceptionPointers&) = delete;
+  ExceptionPointers& operator=(const ExceptionPointers&) = delete;
+  umaccess_exception_pointers* get() noexcept { return &pointers_; }
+
+ private:
+  umaccess_exception_record record_;
+  umaccess_exception_pointers pointers_;
+};
+
 // Exception filter result: > 0 handle, 0 keep searching (rethrow). Resuming at the faulting
 // instruction (EXCEPTION_CONTINUE_EXECUTION, -1) has no C++ equivalent: fatal.
 UMACCESS_API bool filter_accepts(long filter_result);
@@ -280,8 +305,10 @@ UMACCESS_API bool filter_accepts(long filter_result);
 // Windows); a filter returning EXCEPTION_CONTINUE_SEARCH rethrows to the next handler. Unlike
 // SEH, the filter runs after the stack unwound: it cannot inspect the faulting frame.
 #define UMA_TRY try
-#define UMA_EXCEPT(filter)                                             \
-  catch (const ::umaccess::StructuredException& uma_exception_) {      \
+#define UMA_EXCEPT(filter)                                                      \
+  catch (const ::umaccess::StructuredException& uma_exception_) {               \
+    ::umaccess::detail::ExceptionPointers uma_exception_pointers_(uma_exception_); \
+    (void)uma_exception_pointers_;                                              \
     if (::umaccess::detail::filter_accepts(static_cast<long>(filter))) {
 #define UMA_END_EXCEPT \
   }                    \
@@ -291,3 +318,6 @@ UMACCESS_API bool filter_accepts(long filter_result);
 #define UMA_EXCEPTION_CODE() (uma_exception_.code())
 // The exception object itself (address(), is_write(), bytes_copied()).
 #define UMA_EXCEPTION() (uma_exception_)
+// The exception record (EXCEPTION_POINTERS*), inside UMA_EXCEPT's filter or block: what
+// GetExceptionInformation() names in usermode_accessors.h.
+#define UMA_EXCEPTION_INFORMATION() (uma_exception_pointers_.get())

@@ -35,6 +35,9 @@ inline const void* bare(const volatile void* p) { return const_cast<const void*>
 
 #ifndef UMACCESS_NO_SEH_NAMES
 #define GetExceptionCode() UMA_EXCEPTION_CODE()
+// PEXCEPTION_POINTERS: ExceptionRecord->ExceptionCode, ->ExceptionInformation[0] (1: write),
+// [1] (the address) for access violations and in-page errors (nt_types.h).
+#define GetExceptionInformation() UMA_EXCEPTION_INFORMATION()
 #endif
 
 // Kernel-mode faults are bugs and must propagate; any other mode's are handled.
@@ -734,8 +737,19 @@ inline void write_struct_object(volatile D* destination, const volatile S* sourc
 }
 }  // namespace umaccess::detail
 
-#define UMACCESS_MODE_CHECK_(Mode) \
-  static_assert(sizeof(Mode) == sizeof(KPROCESSOR_MODE), "Mode must be a KPROCESSOR_MODE")
+// The WDK checks sizeof(Mode) == sizeof(KPROCESSOR_MODE). In C++ the enumerators KernelMode
+// and UserMode have the type MODE (int-sized), and drivers pass them directly, so the check
+// is by type: a KPROCESSOR_MODE value or a MODE enumerator (cv-qualified or not); anything
+// else (an int, a BOOLEAN, a pointer) does not compile.
+namespace umaccess::detail {
+template <class M>
+inline constexpr bool is_processor_mode_v =
+    std::is_same_v<std::remove_cv_t<std::remove_reference_t<M>>, KPROCESSOR_MODE> ||
+    std::is_same_v<std::remove_cv_t<std::remove_reference_t<M>>, MODE>;
+}  // namespace umaccess::detail
+#define UMACCESS_MODE_CHECK_(Mode)                                                  \
+  static_assert(::umaccess::detail::is_processor_mode_v<decltype(Mode)>,            \
+                "Mode must be a KPROCESSOR_MODE (or KernelMode/UserMode)")
 
 #define ReadStructFromUser(Destination, Source)                                           \
   do {                                                                                    \
@@ -755,7 +769,7 @@ inline void write_struct_object(volatile D* destination, const volatile S* sourc
   do {                                                                                    \
     RtlTypesCompatible(Destination, Source);                                              \
     UMACCESS_MODE_CHECK_(Mode);                                                           \
-    ::umaccess::detail::read_struct_object((Destination), (Source), (Mode), true,         \
+    ::umaccess::detail::read_struct_object((Destination), (Source), static_cast<KPROCESSOR_MODE>(Mode), true,         \
                                            nullptr, 0);                                   \
   } while (0)
 
@@ -763,7 +777,7 @@ inline void write_struct_object(volatile D* destination, const volatile S* sourc
   do {                                                                                    \
     RtlTypesCompatible(Destination, Source);                                              \
     UMACCESS_MODE_CHECK_(Mode);                                                           \
-    ::umaccess::detail::read_struct_object((Destination), (Source), (Mode), true,         \
+    ::umaccess::detail::read_struct_object((Destination), (Source), static_cast<KPROCESSOR_MODE>(Mode), true,         \
                                            "ReadStructFromModeAligned", (Alignment));     \
   } while (0)
 
@@ -785,7 +799,7 @@ inline void write_struct_object(volatile D* destination, const volatile S* sourc
   do {                                                                                    \
     RtlTypesCompatible(Destination, Source);                                              \
     UMACCESS_MODE_CHECK_(Mode);                                                           \
-    ::umaccess::detail::write_struct_object((Destination), (Source), (Mode), true,        \
+    ::umaccess::detail::write_struct_object((Destination), (Source), static_cast<KPROCESSOR_MODE>(Mode), true,        \
                                             nullptr, 0);                                  \
   } while (0)
 
@@ -793,7 +807,7 @@ inline void write_struct_object(volatile D* destination, const volatile S* sourc
   do {                                                                                    \
     RtlTypesCompatible(Destination, Source);                                              \
     UMACCESS_MODE_CHECK_(Mode);                                                           \
-    ::umaccess::detail::write_struct_object((Destination), (Source), (Mode), true,        \
+    ::umaccess::detail::write_struct_object((Destination), (Source), static_cast<KPROCESSOR_MODE>(Mode), true,        \
                                             "WriteStructToModeAligned", (Alignment));     \
   } while (0)
 

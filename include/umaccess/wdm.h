@@ -1,6 +1,15 @@
 /* umaccess/wdm.h - memory descriptor lists (MDLs): IoAllocateMdl, MmProbeAndLockPages,
- * MmGetSystemAddressForMdlSafe, MmUnlockPages, IoFreeMdl, with the Windows names and types
- * (shared reference api.md §16).
+ * MmGetSystemAddressForMdlSafe, MmUnlockPages, IoFreeMdl, MmBuildMdlForNonPagedPool,
+ * IoBuildPartialMdl, MmGetMdlPfnArray; and the I/O request packets and driver objects a WDM
+ * driver's dispatch routines use (IRP, IO_STACK_LOCATION, DEVICE_OBJECT, DRIVER_OBJECT,
+ * IoCompleteRequest, IoCreateDevice, ...), served by umaccess's I/O manager
+ * (src/io_manager.cpp; the host side is umaccess/iohost.h). Windows names and types, after
+ * https://learn.microsoft.com/en-us/windows-hardware/drivers/ddi/wdm/. A driver port includes
+ * umaccess/ntddk.h, which includes this header with the rest of the WDK vocabulary.
+ *
+ * Code with its own IRP type (a host written before this header had one) defines
+ * UMACCESS_NO_IRP before including it: then only the MDL part is declared, struct _IRP stays
+ * incomplete, and IoAllocateMdl must be given a NULL Irp.
  *
  * On Linux a driver and the "user" buffers it serves share one address space, so an MDL
  * here describes a virtual range and nothing more: there is no PFN array, and the "system
@@ -41,7 +50,6 @@
 extern "C" {
 #endif
 
-typedef short CSHORT;
 #ifndef TRUE /* BOOLEAN values (ntdef.h), for IoAllocateMdl's arguments */
 #define TRUE 1
 #endif
@@ -50,7 +58,25 @@ typedef short CSHORT;
 #endif
 struct _EPROCESS; /* opaque: MDL.Process is always NULL here */
 
-/* The MDL header, field for field as in wdm.h. Size is sizeof(MDL): no PFN array follows. */
+/* Windows' page: 4 KiB whatever the host's page size (ARM64 hosts may use 16 or 64 KiB).
+ * The macros drivers size things with (wdm.h). */
+#ifndef PAGE_SIZE
+#define PAGE_SIZE 0x1000
+#endif
+#ifndef PAGE_SHIFT
+#define PAGE_SHIFT 12L
+#endif
+#define BYTE_OFFSET(Va) ((ULONG)((ULONG_PTR)(Va) & (PAGE_SIZE - 1)))
+#define PAGE_ALIGN(Va) ((PVOID)((ULONG_PTR)(Va) & ~(ULONG_PTR)(PAGE_SIZE - 1)))
+#define ROUND_TO_PAGES(Size) (((ULONG_PTR)(Size) + PAGE_SIZE - 1) & ~(ULONG_PTR)(PAGE_SIZE - 1))
+#define BYTES_TO_PAGES(Size) (((Size) >> PAGE_SHIFT) + (((Size) & (PAGE_SIZE - 1)) != 0))
+#define ADDRESS_AND_SIZE_TO_SPAN_PAGES(Va, Size) \
+  ((ULONG)((((ULONG_PTR)(Va) & (PAGE_SIZE - 1)) + (Size) + (PAGE_SIZE - 1)) >> PAGE_SHIFT))
+
+typedef ULONG_PTR PFN_NUMBER, *PPFN_NUMBER;
+
+/* The MDL header, field for field as in wdm.h. IoAllocateMdl allocates the PFN array after
+ * it (MmGetMdlPfnArray), but Size stays sizeof(MDL), as earlier releases had it. */
 typedef struct _MDL {
   struct _MDL *Next;
   CSHORT Size;
@@ -75,10 +101,13 @@ typedef struct _MDL {
 #define MDL_IO_SPACE                0x0800
 #define MDL_MAPPING_CAN_FAIL        0x2000
 
-/* A minimal IRP: only the field the MDL routines use (not the Windows layout). */
-typedef struct _IRP {
-  PMDL MdlAddress;
-} IRP, *PIRP;
+#ifdef UMACCESS_NO_IRP
+struct _IRP; /* the caller's own; pass NULL to IoAllocateMdl */
+typedef struct _IRP *PIRP;
+#else
+struct _IRP;
+typedef struct _IRP IRP, *PIRP;
+#endif
 
 typedef enum _LOCK_OPERATION {
   IoReadAccess = 0,
@@ -100,6 +129,30 @@ typedef enum _MM_PAGE_PRIORITY {
 #define MmGetMdlByteCount(Mdl)      ((Mdl)->ByteCount)
 #define MmGetMdlByteOffset(Mdl)     ((Mdl)->ByteOffset)
 #define MmGetMdlVirtualAddress(Mdl) ((PVOID)((char *)((Mdl)->StartVa) + (Mdl)->ByteOffset))
+/* The PFN array after the header: filled on each call with the buffer's virtual page numbers
+ * (4 KiB pages; one address space has no other frame numbers). The MDL must have room for
+ * it, as on Windows: IoAllocateMdl's do; one a driver lays out itself needs MmSizeOfMdl. */
+#define MmGetMdlPfnArray(Mdl) UmaMmGetMdlPfnArray(Mdl)
+#define MmSizeOfMdl(Base, Length) \
+  ((SIZE_T)(sizeof(MDL) + ADDRESS_AND_SIZE_TO_SPAN_PAGES(Base, Length) * sizeof(PFN_NUMBER)))
+#define MmInitializeMdl(MemoryDescriptorList, BaseVa, Length)                     \
+  do {                                                                            \
+    (MemoryDescriptorList)->Next = NULL;                                          \
+    (MemoryDescriptorList)->Size = (CSHORT)(sizeof(MDL) +                         \
+        sizeof(PFN_NUMBER) * ADDRESS_AND_SIZE_TO_SPAN_PAGES(BaseVa, Length));     \
+    (MemoryDescriptorList)->MdlFlags = 0;                                         \
+    (MemoryDescriptorList)->Process = NULL;                                       \
+    (MemoryDescriptorList)->MappedSystemVa = NULL;                                \
+    (MemoryDescriptorList)->StartVa = PAGE_ALIGN(BaseVa);                         \
+    (MemoryDescriptorList)->ByteOffset = BYTE_OFFSET(BaseVa);                     \
+    (MemoryDescriptorList)->ByteCount = (ULONG)(Length);                          \
+  } while (0)
+/* Before a partial MDL is reused or freed (it holds no mapping of its own here). */
+#define MmPrepareMdlForReuse(Mdl)                                                     \
+  do {                                                                                \
+    if (((Mdl)->MdlFlags & MDL_PARTIAL_HAS_BEEN_MAPPED) != 0)                         \
+      (Mdl)->MdlFlags &= (CSHORT)~(MDL_PARTIAL_HAS_BEEN_MAPPED | MDL_MAPPED_TO_SYSTEM_VA); \
+  } while (0)
 
 /* Bug checks for MDL misuse (bugcodes.h). */
 #ifndef PROCESS_HAS_LOCKED_PAGES
@@ -123,11 +176,14 @@ UMACCESS_API PMDL IoAllocateMdl(PVOID VirtualAddress, ULONG Length, BOOLEAN Seco
 /* MmProbeAndLockPages as a status (STATUS_SUCCESS, or what Windows raises). AccessMode other
  * than KernelMode: [va, va + ByteCount) must be non-empty and wholly inside the thread's
  * user range (else STATUS_ACCESS_VIOLATION, nothing touched), then every page is touched
- * (see above) and locked. KernelMode: no range check and no write probe (kernel pointers
- * are trusted, as in ReactOS); each page is read once, and a fault there is the caller's
- * bug: bug check PAGE_FAULT_IN_NONPAGED_AREA. Any Operation but IoReadAccess is a write
- * (as ReactOS). Success sets MDL_PAGES_LOCKED, plus MDL_WRITE_OPERATION for writes.
- * umaccess_last_failure() holds the failure's address and direction. */
+ * (see above) and locked. KernelMode decides by the address, as Windows does: a range
+ * wholly inside the user range is touched as user memory (write-probed for writes; a bad
+ * page returns STATUS_ACCESS_VIOLATION or STATUS_IN_PAGE_ERROR), so fastfat- and
+ * classpnp-style KernelMode locks of user buffers fail cleanly. Any other range is the
+ * caller's own memory: no range check and no write probe, each page read once, and a fault
+ * there is the caller's bug: bug check PAGE_FAULT_IN_NONPAGED_AREA. Any Operation but
+ * IoReadAccess is a write. Success sets MDL_PAGES_LOCKED, plus MDL_WRITE_OPERATION for
+ * writes. umaccess_last_failure() holds the failure's address and direction. */
 UMACCESS_API umaccess_ntstatus umaccess_mm_probe_and_lock_pages(PMDL Mdl,
                                                                 umaccess_processor_mode AccessMode,
                                                                 LOCK_OPERATION Operation);
@@ -150,9 +206,30 @@ UMACCESS_API VOID MmUnlockPages(PMDL Mdl);
  * call MmUnlockPages first. */
 UMACCESS_API VOID IoFreeMdl(PMDL Mdl);
 
+/* An MDL over the caller's own resident memory (nonpaged pool on Windows): nothing is
+ * locked; MDL_SOURCE_IS_NONPAGED_POOL is set and MappedSystemVa is the buffer, which
+ * MmGetSystemAddressForMdlSafe then returns. Do not MmProbeAndLockPages or MmUnlockPages it. */
+UMACCESS_API VOID MmBuildMdlForNonPagedPool(PMDL MemoryDescriptorList);
+
+/* TargetMdl describes [VirtualAddress, VirtualAddress + Length) of SourceMdl's buffer
+ * (Length 0: to the end of it), with MDL_PARTIAL and the source's mapping flags; its pages
+ * stay locked by the source (unlock and free the partial MDL first). A range outside the
+ * source's buffer is a bug check DRIVER_VERIFIER_DETECTED_VIOLATION (Windows asserts). */
+UMACCESS_API VOID IoBuildPartialMdl(PMDL SourceMdl, PMDL TargetMdl, PVOID VirtualAddress,
+                                    ULONG Length);
+
+/* MmGetMdlPfnArray (see the macro above). */
+UMACCESS_API PPFN_NUMBER UmaMmGetMdlPfnArray(PMDL Mdl);
+
 #ifdef __cplusplus
 }  /* extern "C" */
+#endif
 
+#ifndef UMACCESS_NO_IRP
+#include "umaccess/wdm_io.h"
+#endif
+
+#ifdef __cplusplus
 #include "umaccess/umaccess.hpp"
 
 // Raises umaccess::StructuredException with the status umaccess_mm_probe_and_lock_pages

@@ -5,7 +5,7 @@
 // on its `#elif CASE == N  // expect: TEXT` line (TEXT on the same diagnostic line as
 // "static assertion failed"), so that an unrelated error cannot make it pass.
 //
-// CASES: 14
+// CASES: 15
 #include "umaccess/usermode_accessors.h"
 
 struct A { ULONG x, y; };
@@ -40,6 +40,11 @@ void cases(A* kernel_a, A* user_a, const A* const_a, B* user_b, Small* user_smal
   RtlTypesCompatible(kernel_ulong, user_long);
   const KPROCESSOR_MODE constant_mode = UserMode;
   ReadStructFromMode(kernel_a, user_a, constant_mode);
+  // The MODE enumerators, as drivers write them (issue 15), and a const MODE.
+  ReadStructFromMode(kernel_a, user_a, UserMode);
+  WriteStructToModeAligned(user_a, kernel_a, KernelMode, 4);
+  const MODE enum_mode = UserMode;
+  WriteStructToMode(user_a, kernel_a, enum_mode);
 #elif CASE == 1  // expect: RtlTypesCompatible:
   ReadStructFromUser(kernel_a, user_small);  // sizes differ
 #elif CASE == 2  // expect: RtlTypesCompatible:
@@ -66,10 +71,13 @@ void cases(A* kernel_a, A* user_a, const A* const_a, B* user_b, Small* user_smal
 #elif CASE == 12  // expect: Mode must be a KPROCESSOR_MODE
   ReadStructFromModeAligned(kernel_a, user_a, int_mode, 4);
 #elif CASE == 13  // expect: Mode must be a KPROCESSOR_MODE
-  // The enumerator is an int-sized MODE, as in C on Windows: pass a KPROCESSOR_MODE.
-  WriteStructToModeAligned(user_a, kernel_a, UserMode, 4);
+  // A BOOLEAN has KPROCESSOR_MODE's size but is not a mode.
+  const BOOLEAN flag = 1;
+  WriteStructToModeAligned(user_a, kernel_a, flag, 4);
 #elif CASE == 14  // expect: RtlTypesCompatible:
   RtlTypesCompatible(user_long, kernel_pointer);  // the check alone
+#elif CASE == 15  // expect: Mode must be a KPROCESSOR_MODE
+  ReadStructFromMode(kernel_a, user_a, 1);  // a literal int
 #else
 #error "no such CASE"
 #endif
