@@ -158,8 +158,10 @@ INSTANTIATE_TEST_SUITE_P(AllVariants, FillMappingRace, ::testing::ValuesIn(user_
 
 // ---- The real race -------------------------------------------------------------------------
 
-#ifdef UMACCESS_TESTS_UNDER_EMULATOR
+#if defined(UMACCESS_TESTS_UNDER_EMULATOR)
 constexpr int kRaceRounds = 40;  // every fault is a relayed signal under qemu-user
+#elif defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr int kRaceRounds = 100;  // the sanitizers check the code paths, not the numbers
 #else
 constexpr int kRaceRounds = 700;  // x 150 (variant, operation) pairs: > 100 000 faults
 #endif
