@@ -64,6 +64,8 @@ FAULT_TABLE fault_tail
 .macro SCAN_WRITTEN check, next, resume, stands, rewind=
   cbz w5, \stands
   tbz FINFO, #FINFO_WRITE_BIT, \stands
+  ldr x6, [REC, #REC_INFO]       /* the first fault a read: no store went past the safe point */
+  tbz x6, #FINFO_WRITE_BIT, \stands
   \rewind
   mov x8, x0
   mov x9, FADDR

@@ -65,6 +65,8 @@ FAULT_TABLE fault_tail
     jz      %%stands                ; retrying everything: no earlier fault, nothing stored past rdi
     bt      FINFO, FINFO_WRITE_BIT
     jnc     %%stands                ; a read fault: the kernel read this byte before any store past it
+    bt      qword [REC + REC_INFO], FINFO_WRITE_BIT
+    jnc     %%stands                ; the first fault was a read: no store went past the safe point
     push    FADDR                   ; this fault, reported if nothing changes below
     push    FINFO
     mov     rax, rdi
