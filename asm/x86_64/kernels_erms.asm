@@ -6,8 +6,9 @@
 ; is why the dispatcher uses it only from a threshold up, or at every length with FSRM.
 ;
 ; Short distance: rep movsb runs about 40x slower when dst - src, taken modulo 2^32, is in
-; [1, 63] (glibc BZ 27130; perf-anchors §5). The vector kernels check that before handing a
-; long copy over (copy.inc); the erms variant, chosen by name, runs rep movsb regardless.
+; [1, 63] (glibc BZ 27130, https://sourceware.org/bugzilla/show_bug.cgi?id=27130). The vector
+; kernels check that before handing a long copy over (copy.inc); the erms variant, chosen by
+; name, runs rep movsb regardless.
 ;
 ; Fault behaviour: rep movsb/stosb are restartable by design: on a fault RCX/RSI/RDI give
 ; the exact next byte, which the fixup hands to the byte retry unchanged.

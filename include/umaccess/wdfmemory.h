@@ -1,7 +1,8 @@
 /* umaccess/wdfmemory.h - KMDF memory objects (WDFMEMORY) for C and C++, so driver code that
  * moves data through WdfMemoryCreate / WdfMemoryCopyToBuffer / WdfMemoryCopyFromBuffer runs
- * and is tested on Linux with KMDF's own rules (shared reference api.md §15, taken from the
- * KMDF source where the documentation disagrees).
+ * and is tested on Linux with KMDF's own rules (Microsoft's pages for wdfmemory.h,
+ * https://learn.microsoft.com/en-us/windows-hardware/drivers/ddi/wdfmemory/, and, where the
+ * documentation disagrees, the KMDF source, https://github.com/microsoft/Windows-Driver-Frameworks).
  *
  * What is modelled:
  *   - the parameter checks, their order and the statuses of the KMDF source (a NULL required
