@@ -1,4 +1,5 @@
-// tests/access_scalar_test.cpp - the typed scalar accessors (shared reference api.md §6):
+// tests/access_scalar_test.cpp - the typed scalar accessors (docs/api.md;
+// https://learn.microsoft.com/en-us/windows-hardware/drivers/kernel/user-mode-accessors):
 // Read<X>FromUser, Read<X>FromUserAcquire, Read<X>FromMode, Write<X>ToUser,
 // Write<X>ToUserRelease and Write<X>ToMode for the 29 types of UMACCESS_SCALAR_TYPES, the
 // LARGE_INTEGER / ULARGE_INTEGER and UNICODE_STRING forms, the ReadFromUser / WriteToUser /

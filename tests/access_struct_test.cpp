@@ -1,4 +1,6 @@
-// tests/access_struct_test.cpp - the structure macros and helpers (shared reference api.md §5):
+// tests/access_struct_test.cpp - the structure macros and helpers (docs/api.md;
+// https://learn.microsoft.com/en-us/windows-hardware/drivers/ddi/usermode_accessors/nf-usermode_accessors-readstructfromuser
+// and the pages beside it):
 // ReadStructFromUser / WriteStructToUser, their ...Aligned, ...FromMode / ...ToMode and
 // ...ModeAligned forms, and the four *Helper functions, for structures of 1, 2, 4 and 8
 // bytes (one scalar access) and of 3, 12, 24 and 4096+ bytes (a copy): exact bytes, faults,

@@ -1,5 +1,7 @@
-// tests/mdl_test.cpp - MDLs (umaccess/wdm.h) against the Windows rules (shared reference
-// api.md §16) and this library's decisions: every page touched fault-safely before mlock,
+// tests/mdl_test.cpp - MDLs (umaccess/wdm.h) against the Windows rules
+// (https://learn.microsoft.com/en-us/windows-hardware/drivers/ddi/wdm/nf-wdm-mmprobeandlockpages
+// and the pages beside it; ReactOS's ntoskrnl/mm/ARM3/mdlsup.c) and this library's
+// decisions: every page touched fault-safely before mlock,
 // nothing left locked on failure, lock counts per page, the lock limit as
 // STATUS_WORKING_SET_QUOTA, and bug checks for misuse. "Locked" is read from VmLck in
 // /proc/self/status (the host's, under qemu-user, which passes mlock through).

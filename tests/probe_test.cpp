@@ -1,5 +1,6 @@
 // tests/probe_test.cpp - ProbeForRead, ProbeForWrite and ExProbeAlignment against the
-// Windows rules (shared reference api.md §12), and the ...Aligned copies built on them.
+// Windows rules (https://learn.microsoft.com/en-us/windows-hardware/drivers/ddi/wdm/nf-wdm-probeforread,
+// .../nf-wdm-probeforwrite; docs/api.md, "Probing"), and the ...Aligned copies built on them.
 #include <atomic>
 #include <thread>
 

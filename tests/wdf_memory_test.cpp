@@ -1,5 +1,7 @@
 // tests/wdf_memory_test.cpp - KMDF memory objects (umaccess/wdfmemory.h): the KMDF source's
-// checks, their order and statuses (api.md §15), buffers and pool fidelity, preallocated and
+// checks, their order and statuses (src/framework/shared/core/fxmemoryobject.cpp in
+// https://github.com/microsoft/Windows-Driver-Frameworks; docs/api.md), buffers and pool
+// fidelity, preallocated and
 // read-only objects, the handle table (deleted, stale, NULL and garbage handles are bug
 // checks, never dereferenced), callbacks, and create/copy/delete from several threads.
 #include "umaccess/wdfmemory.h"

@@ -99,7 +99,8 @@ std::size_t decode_length(const State& s, std::uint32_t v, std::uintptr_t p) {
   }
 }
 
-// Any mode but KernelMode takes the user path (api.md §11.6): try several. KernelMode has no
+// Any mode but KernelMode takes the user path (as in the WDK's usermode_accessors.h; docs/api.md):
+// try several. KernelMode has no
 // recovery and so no fault resolver: not while lazy pages exist (the callers further demote
 // it where the model says it would fault).
 KPROCESSOR_MODE decode_mode(const State& s, std::uint8_t flags) {

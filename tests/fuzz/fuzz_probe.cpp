@@ -2,7 +2,7 @@
 // and umaccess_probe_alignment_as (C and C++ forms) with arbitrary addresses, lengths and
 // alignments, under the default user range or ScopedUserRanges narrowed (and nested) as the
 // input says, against a model written from the documented rules (README "Probing", "The user
-// address range"; shared reference api.md §12):
+// address range"; https://learn.microsoft.com/en-us/windows-hardware/drivers/ddi/wdm/nf-wdm-probeforread):
 //
 //   length 0 checks nothing; an alignment that is not a power of two is
 //   STATUS_INVALID_PARAMETER; a misaligned address STATUS_DATATYPE_MISALIGNMENT; then
