@@ -15,11 +15,20 @@
 // guard between read-write and read-only while faulting copies and fills run into it, as
 // issue 16 found it; every operation is checked the same way.
 //
+// Unmapping (CopyUnmapRace, FillUnmapRace): another thread munmaps a page of the destination
+// (and of a user source) and maps it back, or mremaps it away and back, while faulting
+// copies and fills run; the pages that stayed mapped must hold exactly the count.
+//
 // Without the read-back, up to 224 bytes past the count held copied data here (every
 // vector variant), as issue 16 measured under a real race (29 % of faulting copies).
 #include <sys/mman.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
 #include <thread>
 
 #include "operations.h"
@@ -290,6 +299,360 @@ TEST_P(FillConcurrentMappingRace, NoFaultingFillHoldsDataPastItsCount) {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllVariants, FillConcurrentMappingRace, ::testing::ValuesIn(user_fill_ops()),
+                         variant_op_name<FillOperation>);
+
+// ---- Unmapping and mapping back under a faulting copy -------------------------------------
+//
+// Another thread takes a page of the destination (and, for user-to-user copies, of the
+// source) away and puts it back, in turns: munmap + mmap MAP_FIXED_NOREPLACE, and mremap to
+// a parking page and back. An anonymous page mapped again comes back zero-filled, so what
+// the operation left on it cannot be told apart from what the race did: the raced page is
+// checked only when its generation counter shows that it stayed mapped from before the
+// canary was laid until after the destination was read back. The source's raced page is a
+// memfd page mapped shared, so it comes back with its contents either way and the expected
+// bytes are always the pattern's.
+//
+// Checked for every faulting operation: STATUS_ACCESS_VIOLATION, a count <= the bytes before
+// the guard, an address inside the buffer the fault names; on every destination page that
+// stayed mapped (and the 64 bytes before dst), the first bytes_copied bytes hold their
+// final values and every later byte is still the canary - except, when the *source* page
+// was taken away during the operation, the copy's own bytes in fewer than 8 x VEC bytes
+// after the count (docs/fault-model.md, "When the mapping changes during a fault"). A raced
+// destination page that did not stay mapped may hold only zeros, the canary or final values
+// (zeros or final values before the count). When nothing was raced, the count is exact: the
+// guard. Two layouts: the raced page just before the guard (the retry runs into it), and the
+// page before that (a page the first fault lies beyond).
+
+#if defined(UMACCESS_TESTS_UNDER_EMULATOR)
+constexpr int kUnmapRounds = 24;  // x 75 (variant, operation) pairs under qemu-user
+#elif defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr int kUnmapRounds = 100;
+#else
+constexpr int kUnmapRounds = 600;  // x 150 (variant, operation) pairs: 90 000 faults
+#endif
+
+#if defined(__x86_64__)
+constexpr std::size_t kMaxOverhang = 8 * 64;  // 8 x VEC, VEC the widest (AVX-512)
+#else
+constexpr std::size_t kMaxOverhang = 8 * 16;  // 8 x VEC, NEON
+#endif
+
+// One page that the racing thread unmaps and maps back. Anonymous private (comes back
+// zero-filled after munmap + mmap), or shared from a memfd (comes back with its contents).
+// mremap moves it to a parking page of its own and back, contents and all. The generation
+// is odd while the page is not where it belongs.
+class RacedPage {
+ public:
+  RacedPage(char* at, bool file_backed) : at_(at) {
+    if (file_backed) {
+      fd_ = memfd_create("umaccess-race-source", MFD_CLOEXEC);
+      if (fd_ < 0 || ftruncate(fd_, static_cast<off_t>(page_size())) != 0)
+        throw std::runtime_error("memfd");
+      if (mmap(at_, page_size(), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd_, 0) != at_)
+        throw std::runtime_error("mmap of the memfd page");
+    }
+    void* p = mmap(nullptr, page_size(), PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) throw std::runtime_error("mmap of the parking page");
+    parking_ = static_cast<char*>(p);
+  }
+  ~RacedPage() {
+    munmap(parking_, page_size());
+    if (fd_ >= 0) close(fd_);
+  }
+  RacedPage(const RacedPage&) = delete;
+  RacedPage& operator=(const RacedPage&) = delete;
+
+  char* at() const { return at_; }
+  bool contains(const void* p) const {
+    return static_cast<const char*>(p) >= at_ && static_cast<const char*>(p) < at_ + page_size();
+  }
+  std::uint64_t generation() const { return generation_.load(); }
+  const char* error() const { return error_; }
+
+  // Takes the page away and puts it back after `hold_us` microseconds (the racing thread).
+  // Returns false, with error() saying why, if that failed (the page may then be missing).
+  bool disturb(bool by_mremap, unsigned hold_us) {
+    generation_.fetch_add(1);
+    if (by_mremap) {
+      if (!move(at_, parking_)) return fail("mremap of the raced page to its parking page");
+      hold(hold_us);
+      if (!is_hole(at_)) return fail("a foreign mapping took the raced page's place");
+      if (!move(parking_, at_)) return fail("mremap of the raced page back");
+      if (mmap(parking_, page_size(), PROT_NONE,
+               MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0) != parking_)
+        return fail("a foreign mapping took the parking page's place");
+    } else {
+      if (munmap(at_, page_size()) != 0) return fail("munmap of the raced page");
+      hold(hold_us);
+      // MAP_FIXED_NOREPLACE: never clobber a mapping someone else placed in the hole.
+      void* q = fd_ < 0 ? mmap(at_, page_size(), PROT_READ | PROT_WRITE,
+                               MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0)
+                        : mmap(at_, page_size(), PROT_READ | PROT_WRITE,
+                               MAP_SHARED | MAP_FIXED_NOREPLACE, fd_, 0);
+      if (q != at_) return fail("mapping the raced page back (a foreign mapping in its place?)");
+    }
+    generation_.fetch_add(1);
+    return true;
+  }
+
+  static void hold(unsigned us) {
+    if (us == 0) return;
+    const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(us);
+    while (std::chrono::steady_clock::now() < until) {
+    }
+  }
+
+ private:
+  static bool move(char* from, char* to) {
+    return mremap(from, page_size(), page_size(), MREMAP_MAYMOVE | MREMAP_FIXED, to) == to;
+  }
+  static bool is_hole(char* p) {
+    unsigned char v;
+    return mincore(p, page_size(), &v) != 0 && errno == ENOMEM;
+  }
+  bool fail(const char* why) {
+    error_ = why;
+    return false;
+  }
+
+  char* at_;
+  char* parking_ = nullptr;
+  int fd_ = -1;
+  std::atomic<std::uint64_t> generation_{0};
+  const char* error_ = nullptr;
+};
+
+// Takes the pages away and back in turns (munmap, then mremap, for each page), with short
+// random pauses so that operations see every phase: mapped throughout, taken away before
+// they start, during the vector stores, between the first fault and the byte retry.
+class Remapper {
+ public:
+  explicit Remapper(std::vector<RacedPage*> pages) : pages_(std::move(pages)), thread_([this] {
+    std::uint32_t x = 0x9E3779B9u;
+    for (unsigned step = 0; !stop_.load(std::memory_order_relaxed); ++step) {
+      x ^= x << 13;
+      x ^= x >> 17;
+      x ^= x << 5;
+      RacedPage& page = *pages_[(step >> 1) % pages_.size()];
+      if (!page.disturb((step & 1) != 0, x % 4 == 0 ? 0 : x >> 28)) {
+        failed_ = page.error();
+        return;
+      }
+      ++disturbances_;
+      RacedPage::hold((x >> 8) % 40);
+    }
+  }) {}
+  ~Remapper() {
+    stop_ = true;
+    thread_.join();
+  }
+  const char* failed() const { return failed_.load(); }
+  long disturbances() const { return disturbances_.load(); }
+
+ private:
+  std::vector<RacedPage*> pages_;
+  std::atomic<bool> stop_{false};
+  std::atomic<const char*> failed_{nullptr};
+  std::atomic<long> disturbances_{0};
+  std::thread thread_;
+};
+
+struct UnmapTally {
+  long ops = 0, faults = 0, exact = 0, dst_raced = 0, src_raced = 0, overhangs = 0;
+  long disturbances = 0, failures = 0;
+  std::size_t max_overhang = 0;
+  std::string first_failure;
+
+  void fail(const std::string& why) {
+    if (failures++ == 0) first_failure = why;
+  }
+  void report(const char* what) const {
+    ::testing::Test::RecordProperty("faults", std::to_string(faults));
+    ::testing::Test::RecordProperty("dst_raced", std::to_string(dst_raced));
+    ::testing::Test::RecordProperty("src_raced", std::to_string(src_raced));
+    ::testing::Test::RecordProperty("max_overhang", std::to_string(max_overhang));
+    std::printf("[ unmap race ] %ld faulting %s: %ld checked exact to the guard, %ld with the "
+                "destination page raced, %ld with the source page raced (%ld left copied bytes "
+                "past the count, at most %zu); %ld remaps\n",
+                faults, what, exact, dst_raced, src_raced, overhangs, max_overhang,
+                disturbances);
+  }
+};
+
+// Reads [p, p + n) while the raced page may be missing: through the fault-safe copy, again
+// until one read got through whole. False if the racing thread gave up.
+bool read_back(unsigned char* out, const unsigned char* p, std::size_t n, const Remapper& r) {
+  for (;;) {
+    std::size_t done = 0;
+    if (umaccess_copy_from_user(out, p, n, &done) == STATUS_SUCCESS) return true;
+    if (r.failed() != nullptr) return false;
+  }
+}
+bool lay_canary(unsigned char* p, std::size_t n, const Remapper& r) {
+  for (;;) {
+    if (umaccess_fill_user_memory(p, n, kCanary, nullptr) == STATUS_SUCCESS) return true;
+    if (r.failed() != nullptr) return false;
+  }
+}
+
+const std::size_t kUnmapAvailable[] = {1,    9,    33,   64,   100,  255,  300,  700,
+                                       2000, 4096, 4100, 5000, 8192, 9000, 12000};
+constexpr unsigned kSourceSeed = 23;
+
+// One operation into the region's last `avail` bytes before the guard, with the destination
+// page `dst_page` (and the source page `src_page`, or nullptr) raced; checks and tallies it.
+template <typename Run, typename Expected>
+void unmap_round(const GuardedRegion& region, std::size_t avail, const RacedPage& dst_page,
+                 const RacedPage* src_page, const unsigned char* src, const Remapper& remapper,
+                 Run run, Expected expected, UnmapTally& t) {
+  auto* const dst = reinterpret_cast<unsigned char*>(region.ending_at_guard(avail));
+  const std::size_t len = avail + 64;
+  const std::size_t n = kMargin + avail;
+  const std::uint64_t dst0 = dst_page.generation();
+  const std::uint64_t src0 = src_page ? src_page->generation() : 0;
+  if (!lay_canary(dst - kMargin, n, remapper)) return;
+  ++t.ops;
+  bool raised = false;
+  umaccess::StructuredException e(0, 0, false);
+  try {
+    run(dst, len);
+  } catch (const umaccess::StructuredException& x) {
+    raised = true;
+    e = x;
+  }
+  const bool src_raced =
+      src_page != nullptr && (src_page->generation() != src0 || (src0 & 1) != 0);
+  std::vector<unsigned char> seen(n);
+  if (!read_back(seen.data(), dst - kMargin, n, remapper)) return;
+  const bool dst_raced = dst_page.generation() != dst0 || (dst0 & 1) != 0;
+  const std::string where = "accessible " + std::to_string(avail) +
+                            (dst_raced ? ", destination page raced" : "") +
+                            (src_raced ? ", source page raced" : "");
+  if (!raised) return t.fail("ran into the guard page without a fault, " + where);
+  ++t.faults;
+  t.dst_raced += dst_raced;
+  t.src_raced += src_raced;
+  const std::size_t copied = e.bytes_copied();
+  if (e.code() != STATUS_ACCESS_VIOLATION)
+    return t.fail(std::string(umaccess::status_name(e.code())) + ", " + where);
+  if (copied > avail)
+    return t.fail("count " + std::to_string(copied) + " past the guard, " + where);
+  const auto a = e.address();
+  const auto d = reinterpret_cast<std::uintptr_t>(dst);
+  const auto s = reinterpret_cast<std::uintptr_t>(src);
+  if (e.is_write() ? (a < d || a > d + avail) : (src == nullptr || a < s || a >= s + len))
+    return t.fail("fault address outside the buffer it names, " + where);
+  if (!dst_raced && !src_raced && (copied != avail || a != d + avail || !e.is_write()))
+    return t.fail("nothing was raced, but the count is " + std::to_string(copied) + ", " + where);
+  std::size_t last_copied_past = copied;
+  for (std::size_t k = 0; k < n; ++k) {
+    const unsigned char v = seen[k];
+    const bool before_dst = k < kMargin;
+    const std::size_t i = k - kMargin;  // meaningful when !before_dst
+    if (dst_raced && dst_page.contains(dst - kMargin + k)) {
+      const bool ok = before_dst ? (v == kCanary || v == 0)
+                      : i < copied ? (v == 0 || v == expected(i))
+                                   : (v == kCanary || v == 0 || v == expected(i));
+      if (!ok)
+        return t.fail("byte " + std::to_string(k) + " - " + std::to_string(kMargin) +
+                      " of the raced page is neither zero, the canary nor its value, count " +
+                      std::to_string(copied) + ", " + where);
+      continue;
+    }
+    if (before_dst) {
+      if (v != kCanary) return t.fail("written before dst, " + where);
+    } else if (i < copied) {
+      if (v != expected(i))
+        return t.fail("byte " + std::to_string(i) + " of the count " + std::to_string(copied) +
+                      " differs, " + where);
+    } else if (v != kCanary) {
+      if (!src_raced || v != expected(i) || i >= copied + kMaxOverhang)
+        return t.fail("byte " + std::to_string(i) + " written past the count " +
+                      std::to_string(copied) + ", " + where);
+      last_copied_past = i + 1;
+    }
+  }
+  if (!dst_raced && !src_raced) ++t.exact;
+  if (last_copied_past > copied) {
+    ++t.overhangs;
+    t.max_overhang = std::max(t.max_overhang, last_copied_past - copied);
+  }
+}
+
+// Two layouts (the raced destination page just before the guard, and the one before it),
+// half the rounds each.
+char* raced_destination_page(const GuardedRegion& region, int round) {
+  return region.guard() - (round < kUnmapRounds / 2 ? 1 : 2) * page_size();
+}
+
+class CopyUnmapRace : public VariantFixture<VariantOp<CopyOperation>> {
+ protected:
+  void SetUp() override { select(GetParam().variant); }
+};
+
+TEST_P(CopyUnmapRace, PagesThatStayedMappedHoldExactlyTheCount) {
+  const CopyOperation& op = GetParam().op;
+  GuardedRegion src_region(64 * 1024);
+  RacedPage src_page(src_region.begin() + page_size(), /*file_backed=*/true);
+  fill_pattern(src_region.begin(), src_region.size(), kSourceSeed);
+  GuardedRegion region(64 * 1024);
+  const std::size_t offsets[] = {5, page_size() - 100, page_size() - 1500};
+  UnmapTally t;
+  for (int phase = 0; phase < 2 && t.failures == 0; ++phase) {
+    const int first = phase * (kUnmapRounds / 2), end = phase ? kUnmapRounds : kUnmapRounds / 2;
+    RacedPage dst_page(raced_destination_page(region, first), false);
+    std::vector<RacedPage*> raced{&dst_page};
+    if (op.user_source) raced.push_back(&src_page);  // a kernel-side source must not fault
+    Remapper remapper(raced);
+    for (int round = first; round < end && remapper.failed() == nullptr; ++round) {
+      const std::size_t avail = kUnmapAvailable[round % std::size(kUnmapAvailable)];
+      const std::size_t off = offsets[round / std::size(kUnmapAvailable) % 3];
+      const auto* src = reinterpret_cast<const unsigned char*>(src_region.begin() + off);
+      unmap_round(
+          region, avail, dst_page, op.user_source ? &src_page : nullptr,
+          op.user_source ? src : nullptr, remapper,
+          [&](unsigned char* dst, std::size_t len) { op.run(dst, src, len); },
+          [&](std::size_t i) { return pattern_byte(off + i, kSourceSeed); }, t);
+    }
+    t.disturbances += remapper.disturbances();
+    ASSERT_EQ(remapper.failed(), nullptr) << remapper.failed();
+  }
+  t.report("copies");
+  EXPECT_EQ(t.faults, t.ops);
+  EXPECT_EQ(t.failures, 0) << "of " << t.faults << " faulting copies; first: " << t.first_failure;
+}
+
+INSTANTIATE_TEST_SUITE_P(AllVariants, CopyUnmapRace, ::testing::ValuesIn(user_destination_ops()),
+                         variant_op_name<CopyOperation>);
+
+class FillUnmapRace : public VariantFixture<VariantOp<FillOperation>> {
+ protected:
+  void SetUp() override { select(GetParam().variant); }
+};
+
+TEST_P(FillUnmapRace, PagesThatStayedMappedHoldExactlyTheCount) {
+  const FillOperation& op = GetParam().op;
+  const unsigned char value = op.zero_only ? 0 : 0x3C;
+  GuardedRegion region(64 * 1024);
+  UnmapTally t;
+  for (int phase = 0; phase < 2 && t.failures == 0; ++phase) {
+    const int first = phase * (kUnmapRounds / 2), end = phase ? kUnmapRounds : kUnmapRounds / 2;
+    RacedPage dst_page(raced_destination_page(region, first), false);
+    Remapper remapper({&dst_page});
+    for (int round = first; round < end && remapper.failed() == nullptr; ++round)
+      unmap_round(
+          region, kUnmapAvailable[round % std::size(kUnmapAvailable)], dst_page, nullptr,
+          nullptr, remapper, [&](unsigned char* dst, std::size_t len) { op.run(dst, len, 0x3C); },
+          [&](std::size_t) { return value; }, t);
+    t.disturbances += remapper.disturbances();
+    ASSERT_EQ(remapper.failed(), nullptr) << remapper.failed();
+  }
+  t.report("fills");
+  EXPECT_EQ(t.faults, t.ops);
+  EXPECT_EQ(t.failures, 0) << "of " << t.faults << " faulting fills; first: " << t.first_failure;
+}
+
+INSTANTIATE_TEST_SUITE_P(AllVariants, FillUnmapRace, ::testing::ValuesIn(user_fill_ops()),
                          variant_op_name<FillOperation>);
 
 }  // namespace
