@@ -322,6 +322,12 @@ INSTANTIATE_TEST_SUITE_P(AllVariants, FillConcurrentMappingRace, ::testing::Valu
 // (zeros or final values before the count). When nothing was raced, the count is exact: the
 // guard. Two layouts: the raced page just before the guard (the retry runs into it), and the
 // page before that (a page the first fault lies beyond).
+//
+// The regions and parking pages lie far below where mmap(NULL, ...) allocates: a one-page
+// hole near the top of the mmap area is the first place the kernel puts the next small
+// mapping of any thread, and one did land there in CI (sse2/CopyToMode_User). Should it
+// happen anyway, the failure names the intruder from /proc/self/maps and the region stays
+// mapped, rather than tearing that mapping away from its owner.
 
 #if defined(UMACCESS_TESTS_UNDER_EMULATOR)
 constexpr int kUnmapRounds = 100;  // x 75 (variant, operation) pairs under qemu-user
@@ -351,12 +357,12 @@ class RacedPage {
       if (mmap(at_, page_size(), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd_, 0) != at_)
         throw std::runtime_error("mmap of the memfd page");
     }
-    void* p = mmap(nullptr, page_size(), PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED) throw std::runtime_error("mmap of the parking page");
-    parking_ = static_cast<char*>(p);
+    // Beside the raced page's region, far from where other mappings of the process go: the
+    // parking page is a hole for a moment too.
+    parking_ = static_cast<char*>(map_near(far_from_mmap_area(), page_size(), PROT_NONE));
   }
   ~RacedPage() {
-    munmap(parking_, page_size());
+    if (!found_foreign()) munmap(parking_, page_size());
     if (fd_ >= 0) close(fd_);
   }
   RacedPage(const RacedPage&) = delete;
@@ -368,6 +374,9 @@ class RacedPage {
   }
   std::uint64_t generation() const { return generation_.load(); }
   const char* error() const { return error_; }
+  // A mapping that is not ours was found where the page belongs: the region must then stay
+  // mapped when the test ends (unmapping it would pull that mapping from under its owner).
+  bool found_foreign() const { return foreign_.load(); }
 
   // Takes the page away and puts it back after `hold_us` microseconds (the racing thread).
   // Returns false, with error() saying why, if that failed (the page may then be missing).
@@ -381,11 +390,11 @@ class RacedPage {
     if (by_mremap) {
       if (!move(at_, parking_)) return fail("mremap of the raced page to its parking page");
       hold(hold_us);
-      if (!is_hole(at_)) return fail("a foreign mapping took the raced page's place");
+      if (!is_hole(at_)) return fail_foreign("a foreign mapping took the raced page's place", at_);
       if (!move(parking_, at_)) return fail("mremap of the raced page back");
       if (mmap(parking_, page_size(), PROT_NONE,
                MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0) != parking_)
-        return fail("a foreign mapping took the parking page's place");
+        return fail_foreign("a foreign mapping took the parking page's place", parking_);
     } else {
       if (munmap(at_, page_size()) != 0) return fail("munmap of the raced page");
       hold(hold_us);
@@ -394,7 +403,10 @@ class RacedPage {
                                MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0)
                         : mmap(at_, page_size(), PROT_READ | PROT_WRITE,
                                MAP_SHARED | MAP_FIXED_NOREPLACE, fd_, 0);
-      if (q != at_) return fail("mapping the raced page back (a foreign mapping in its place?)");
+      if (q != at_) {
+        if (q != MAP_FAILED) munmap(q, page_size());  // MAP_FIXED_NOREPLACE taken as a hint
+        return fail_foreign("mapping the raced page back failed", at_);
+      }
     }
     generation_.fetch_add(1);
     return true;
@@ -411,13 +423,42 @@ class RacedPage {
   static bool move(char* from, char* to) {
     return mremap(from, page_size(), page_size(), MREMAP_MAYMOVE | MREMAP_FIXED, to) == to;
   }
+  // True when nothing is mapped at p. mincore() fails with ENOMEM exactly then; another
+  // error (EAGAIN: no memory for its buffer) says nothing, so it asks again.
   static bool is_hole(char* p) {
     unsigned char v;
-    return mincore(p, page_size(), &v) != 0 && errno == ENOMEM;
+    for (int attempt = 0; attempt < 100; ++attempt) {
+      if (mincore(p, page_size(), &v) == 0) return false;
+      if (errno == ENOMEM) return true;
+    }
+    return false;
   }
   bool fail(const char* why) {
     error_ = why;
     return false;
+  }
+  // Names the foreign mapping from /proc/self/maps, so that a failure says who took the page.
+  bool fail_foreign(const char* why, const char* at) {
+    std::snprintf(why_, sizeof why_, "%s: %s", why, maps_line(at).c_str());
+    error_ = why_;
+    foreign_ = true;
+    return false;
+  }
+  static std::string maps_line(const char* at) {
+    FILE* f = std::fopen("/proc/self/maps", "r");
+    if (f == nullptr) return "(no /proc/self/maps)";
+    char line[512];
+    std::string found = "(not in /proc/self/maps)";
+    while (std::fgets(line, sizeof line, f) != nullptr) {
+      unsigned long lo = 0, hi = 0;
+      const auto a = reinterpret_cast<unsigned long>(at);
+      if (std::sscanf(line, "%lx-%lx", &lo, &hi) == 2 && lo <= a && a < hi) {
+        found = line;
+        break;
+      }
+    }
+    std::fclose(f);
+    return found;
   }
 
   char* at_;
@@ -425,6 +466,8 @@ class RacedPage {
   int fd_ = -1;
   std::atomic<std::uint64_t> generation_{0};
   const char* error_ = nullptr;
+  char why_[640] = {};
+  std::atomic<bool> foreign_{false};
 };
 
 // Takes the pages away and back in turns (munmap, then mremap, for each page), with short
@@ -598,10 +641,10 @@ class CopyUnmapRace : public VariantFixture<VariantOp<CopyOperation>> {
 
 TEST_P(CopyUnmapRace, PagesThatStayedMappedHoldExactlyTheCount) {
   const CopyOperation& op = GetParam().op;
-  GuardedRegion src_region(64 * 1024);
+  GuardedRegion src_region(64 * 1024, far_from_mmap_area());
   RacedPage src_page(src_region.begin() + page_size(), /*file_backed=*/true);
   fill_pattern(src_region.begin(), src_region.size(), kSourceSeed);
-  GuardedRegion region(64 * 1024);
+  GuardedRegion region(64 * 1024, far_from_mmap_area());
   const std::size_t offsets[] = {5, page_size() - 100, page_size() - 1500};
   UnmapTally t;
   for (int phase = 0; phase < 2 && t.failures == 0; ++phase) {
@@ -621,6 +664,8 @@ TEST_P(CopyUnmapRace, PagesThatStayedMappedHoldExactlyTheCount) {
           [&](std::size_t i) { return pattern_byte(off + i, kSourceSeed); }, t);
     }
     t.disturbances += remapper.disturbances();
+    if (dst_page.found_foreign()) region.keep_mapped();
+    if (src_page.found_foreign()) src_region.keep_mapped();
     ASSERT_EQ(remapper.failed(), nullptr) << remapper.failed();
   }
   t.report("copies");
@@ -639,7 +684,7 @@ class FillUnmapRace : public VariantFixture<VariantOp<FillOperation>> {
 TEST_P(FillUnmapRace, PagesThatStayedMappedHoldExactlyTheCount) {
   const FillOperation& op = GetParam().op;
   const unsigned char value = op.zero_only ? 0 : 0x3C;
-  GuardedRegion region(64 * 1024);
+  GuardedRegion region(64 * 1024, far_from_mmap_area());
   UnmapTally t;
   for (int phase = 0; phase < 2 && t.failures == 0; ++phase) {
     const int first = phase * (kUnmapRounds / 2), end = phase ? kUnmapRounds : kUnmapRounds / 2;
@@ -651,6 +696,7 @@ TEST_P(FillUnmapRace, PagesThatStayedMappedHoldExactlyTheCount) {
           nullptr, remapper, [&](unsigned char* dst, std::size_t len) { op.run(dst, len, 0x3C); },
           [&](std::size_t) { return value; }, t);
     t.disturbances += remapper.disturbances();
+    if (dst_page.found_foreign()) region.keep_mapped();
     ASSERT_EQ(remapper.failed(), nullptr) << remapper.failed();
   }
   t.report("fills");

@@ -21,6 +21,30 @@ inline std::size_t page_size() { return static_cast<std::size_t>(sysconf(_SC_PAG
 
 // An anonymous mapping laid out as  [guard][usable pages...][guard]  with PROT_NONE guards,
 // so a buffer can be placed to end exactly at the first inaccessible byte.
+// An anonymous private mapping of n bytes at or above `hint` where that range is free
+// (MAP_FIXED_NOREPLACE, stepping up 1 GiB at a time), else (or with no hint) wherever mmap
+// puts it. Throws if there is no memory.
+inline void* map_near(const void* hint, std::size_t n, int prot) {
+  void* p = MAP_FAILED;
+  for (int attempt = 0; hint != nullptr && attempt < 16 && p == MAP_FAILED; ++attempt) {
+    auto* at = const_cast<char*>(static_cast<const char*>(hint)) + (std::size_t{1} << 30) * attempt;
+    p = mmap(at, n, prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+    if (p != MAP_FAILED && p != at) {  // a kernel without MAP_FIXED_NOREPLACE: a mere hint
+      munmap(p, n);
+      p = MAP_FAILED;
+      break;
+    }
+  }
+  if (p == MAP_FAILED) p = mmap(nullptr, n, prot, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) throw std::runtime_error("mmap failed");
+  return p;
+}
+
+// Far below where mmap(NULL, ...) allocates on x86-64 and AArch64 Linux (top-down from just
+// under the stack) and above a PIE's heap: the kernel hands out an address here only when
+// everything above is taken, so a hole punched into a mapping here stays a hole.
+inline const void* far_from_mmap_area() { return reinterpret_cast<const void*>(0x100000000000); }
+
 class GuardedRegion {
  public:
   // The trailing guard is longer than any buffer a test runs past it, so such a buffer
@@ -29,16 +53,24 @@ class GuardedRegion {
   // a destination in the next.
   static constexpr std::size_t kTrailingGuard = 128 * 1024;
 
-  explicit GuardedRegion(std::size_t usable_bytes) {
+  explicit GuardedRegion(std::size_t usable_bytes) : GuardedRegion(usable_bytes, nullptr) {}
+  // Placed at or above `hint` if that range is free (MAP_FIXED_NOREPLACE, stepping up 1 GiB
+  // at a time), else wherever mmap puts it. A test that punches holes into a region while
+  // the process runs places it far below where mmap(NULL, ...) allocates, so that no other
+  // mapping of the process (a thread's arena, a library's page) lands in a hole.
+  GuardedRegion(std::size_t usable_bytes, const void* hint) {
     usable_ = (usable_bytes + page_size() - 1) / page_size() * page_size();
     size_ = page_size() + usable_ + kTrailingGuard;
-    void* p = mmap(nullptr, size_, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED) throw std::runtime_error("mmap failed");
-    base_ = static_cast<char*>(p);
+    base_ = static_cast<char*>(map_near(hint, size_, PROT_NONE));
     if (mprotect(begin(), usable_, PROT_READ | PROT_WRITE) != 0)
       throw std::runtime_error("mprotect failed");
   }
-  ~GuardedRegion() { munmap(base_, size_); }
+  ~GuardedRegion() {
+    if (!keep_mapped_) munmap(base_, size_);
+  }
+  // Leaves the region mapped at destruction: for a test that found another mapping of the
+  // process inside it, which unmapping would tear away from its owner.
+  void keep_mapped() { keep_mapped_ = true; }
   GuardedRegion(const GuardedRegion&) = delete;
   GuardedRegion& operator=(const GuardedRegion&) = delete;
 
@@ -57,6 +89,7 @@ class GuardedRegion {
   char* base_;
   std::size_t usable_;
   std::size_t size_;
+  bool keep_mapped_ = false;
 };
 
 // Installs `fn` for `sig` with SA_SIGINFO | `flags` and an empty mask, the way another
