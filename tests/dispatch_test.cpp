@@ -338,6 +338,15 @@ TEST(Profile, FormatAndParseRoundTrip) {
 // each class, a fault at the head, in the middle and near the end must report exact
 // progress, and the faulting kernel recorded by its fixup must be the one kernel_for()
 // names.
+// A destination in `region` at (src + 2048) modulo 4096: where rep movsb runs on every CPU.
+// On AMD Zen 1-4 a copy whose dst - src is within 63 bytes of 0 modulo 4096 stays in the
+// vector loop (page aliasing, docs/dispatch.md), which kernel_for() does not model.
+char* away_from_page_aliasing(const GuardedRegion& region, const void* src) {
+  const auto s = reinterpret_cast<std::uintptr_t>(src);
+  const auto b = reinterpret_cast<std::uintptr_t>(region.begin());
+  return region.begin() + ((s + 2048 - b) & 4095);
+}
+
 class PlanClasses : public VariantFixture<std::string> {
  protected:
   void SetUp() override {
@@ -375,11 +384,12 @@ TEST_P(PlanClasses, EachSizeClassRunsThePlannedKernelWithExactFaults) {
         ASSERT_EQ(first_not(dst.ending_at_guard(avail), 0x6B, avail), avail);
       } else {
         const char* s = src.ending_at_guard(avail);
+        char* d = away_from_page_aliasing(dst, s);
         e = expect_raise([&] {
-          if (c.op == Operation::Copy) CopyFromUser(dst.begin(), s, c.len);
-          else CopyFromUserNonTemporal(dst.begin(), s, c.len);
+          if (c.op == Operation::Copy) CopyFromUser(d, s, c.len);
+          else CopyFromUserNonTemporal(d, s, c.len);
         });
-        ASSERT_EQ(first_mismatch(dst.begin(), s, avail), avail);
+        ASSERT_EQ(first_mismatch(d, s, avail), avail);
       }
       ASSERT_EQ(e.bytes_copied(), avail);
       ASSERT_NE(e.kernel(), nullptr);
@@ -440,9 +450,12 @@ TEST_P(PlanClasses, ReportMatchesTheKernelThatFaultsForEveryThresholdSetting) {
         if (op == Operation::Fill)
           left = umaccess_raw_fill_user_memory(dst.ending_at_guard(n - 1), n, 1, &rec);
         else if (op == Operation::Copy)
-          left = umaccess_raw_copy_from_user(dst.begin(), src.ending_at_guard(n - 1), n, &rec);
+          left = umaccess_raw_copy_from_user(away_from_page_aliasing(dst, src.ending_at_guard(n - 1)),
+                                             src.ending_at_guard(n - 1), n, &rec);
         else
-          left = umaccess_raw_copy_from_user_nontemporal(dst.begin(), src.ending_at_guard(n - 1), n, &rec);
+          left = umaccess_raw_copy_from_user_nontemporal(
+              away_from_page_aliasing(dst, src.ending_at_guard(n - 1)), src.ending_at_guard(n - 1),
+              n, &rec);
         ASSERT_EQ(left, 1u);
         ASSERT_STREQ(rec.kernel, expected.c_str())
             << umaccess::dispatch::operation_name(op) << " of " << n << " bytes, thresholds {"

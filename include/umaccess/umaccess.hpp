@@ -227,7 +227,9 @@ UMACCESS_API void set_thresholds(const Thresholds& t);
 // policy's values.
 UMACCESS_API void reset_thresholds();
 
-// The kernel that runs `operation` on `length` bytes under the current plan.
+// The kernel that runs `operation` on `length` bytes under the current plan. One exception:
+// on AMD Zen 1-4 a copy in the rep movsb class whose dst - src is within 63 bytes of 0
+// modulo 4096 runs the vector loop instead (page aliasing, docs/dispatch.md).
 UMACCESS_API std::string kernel_for(Operation operation, std::size_t length);
 // Everything above in one report, and that report as umaccess-info prints it.
 UMACCESS_API Report describe();
