@@ -20,18 +20,17 @@
 #include "profile.h"
 #include "umaccess/umaccess.hpp"
 
-// Read by the vector kernels; SIZE_MAX until the dispatcher chooses.
-extern "C" {
-std::size_t uma_copy_large_from = SIZE_MAX, uma_copy_huge_from = SIZE_MAX;
-std::size_t uma_fill_large_from = SIZE_MAX, uma_fill_huge_from = SIZE_MAX;
-// x86-64: copy.inc keeps a copy off rep movsb when dst - src is within 63 bytes of 0 modulo
-// this mask + 1 (policy.h, rep_distance_mask).
-std::uint32_t uma_rep_distance_mask = 0xffffffffu;
-}
-
 namespace umaccess::detail {
 
-ActiveKernels g_active;
+Sealed<Published> g_published;
+
+// The kernels read these fields at the offsets asm/abi.h gives them.
+static_assert(offsetof(Published, copy_large_from) == PUBLISHED_COPY_LARGE_FROM);
+static_assert(offsetof(Published, copy_huge_from) == PUBLISHED_COPY_HUGE_FROM);
+static_assert(offsetof(Published, fill_large_from) == PUBLISHED_FILL_LARGE_FROM);
+static_assert(offsetof(Published, fill_huge_from) == PUBLISHED_FILL_HUGE_FROM);
+static_assert(offsetof(Published, rep_distance_mask) == PUBLISHED_REP_DISTANCE_MASK);
+static_assert(offsetof(Sealed<Published>, value) == 0);
 
 namespace {
 
@@ -184,15 +183,16 @@ const VariantDef& routed(const VariantDef& v) { return v.vector_bytes != 0 ? v :
 void publish(const VariantDef& v, const Thresholds& t, std::uint32_t distance_mask) {
   const Boundaries copy = boundaries(routed(v), t.rep_movsb, t.non_temporal);
   const Boundaries fill = boundaries(routed(v), t.rep_stosb, t.non_temporal);
-  store(&uma_rep_distance_mask, distance_mask);
-  store(&uma_copy_large_from, copy.large_from);
-  store(&uma_copy_huge_from, copy.huge_from);
-  store(&uma_fill_large_from, fill.large_from);
-  store(&uma_fill_huge_from, fill.huge_from);
-  g_active.copy.store(v.copy, std::memory_order_relaxed);
-  g_active.move.store(v.move, std::memory_order_relaxed);
-  g_active.copy_nt.store(v.copy_nt, std::memory_order_relaxed);
-  g_active.fill.store(v.fill, std::memory_order_relaxed);
+  SealedWrite<Published> published(g_published);  // callers hold State::mutex
+  store(&published->rep_distance_mask, distance_mask);
+  store(&published->copy_large_from, copy.large_from);
+  store(&published->copy_huge_from, copy.huge_from);
+  store(&published->fill_large_from, fill.large_from);
+  store(&published->fill_huge_from, fill.huge_from);
+  published->kernels.copy.store(v.copy, std::memory_order_relaxed);
+  published->kernels.move.store(v.move, std::memory_order_relaxed);
+  published->kernels.copy_nt.store(v.copy_nt, std::memory_order_relaxed);
+  published->kernels.fill.store(v.fill, std::memory_order_relaxed);
 }
 
 // The loaded profile, if any, and whether it still describes the CPU decided for (a test

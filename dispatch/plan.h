@@ -1,33 +1,31 @@
 // dispatch/plan.h - what the dispatcher publishes for the hot paths: the active kernels
 // (one pointer per operation, read with a relaxed load and jumped through by the raw
-// entries and the kernel-mode calls), and four thresholds that the vector kernels read to
+// entries and the kernel-mode calls), and the thresholds that the vector kernels read to
 // route long copies and fills to rep movsb/stosb or streaming stores (asm/x86_64/copy.inc,
 // fill.inc; AArch64 reads only the streaming ones). All constant-initialized to the
-// architecture's baseline (kernels.h), valid before any constructor
-// runs, and republished with relaxed atomic stores: a reader mixing old and new values
-// still gets kernels and thresholds valid for any length on this CPU.
+// architecture's baseline (kernels.h), valid before any constructor runs, republished with
+// relaxed atomic stores (a reader mixing old and new values still gets kernels and
+// thresholds valid for any length on this CPU), and kept read-only in between (sealed.h):
+// the kernels read the thresholds at the offsets asm/abi.h defines.
 #pragma once
 
 #include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <vector>
 
+#include "abi.h"
 #include "cpu.h"
 #include "kernels.h"
 #include "policy.h"
-
-extern "C" {
-// Read by the vector kernels past 8 x VEC (hidden: resolved at link time, no GOT).
-extern std::size_t uma_copy_large_from, uma_copy_huge_from;
-extern std::size_t uma_fill_large_from, uma_fill_huge_from;
-}
+#include "sealed.h"
 
 namespace umaccess::detail {
 
-// Lengths below NT_MIN_BYTES (asm/*/umaccess.{inc,h}) make the non-temporal kernels use
+// Lengths below NT_MIN_BYTES (asm/abi.h) make the non-temporal kernels use
 // their temporal sibling; the huge threshold never goes below it, so the two kernels
 // never hand a copy back and forth.
-constexpr std::size_t kNonTemporalMinBytes = 256;
+constexpr std::size_t kNonTemporalMinBytes = NT_MIN_BYTES;
 
 // The baseline's kernels (kernels.h) until the dispatcher chooses.
 struct BaselineKernels {
@@ -42,12 +40,25 @@ struct ActiveKernels {
   std::atomic<uma_copy_kernel> copy_nt{kBaseline.copy_nt};  // the ...NonTemporal copies
   std::atomic<uma_fill_kernel> fill{kBaseline.fill};        // routes long fills itself
 };
-extern ActiveKernels g_active;
 
-inline uma_copy_kernel active_copy() { return g_active.copy.load(std::memory_order_relaxed); }
-inline uma_copy_kernel active_move() { return g_active.move.load(std::memory_order_relaxed); }
-inline uma_copy_kernel active_copy_nt() { return g_active.copy_nt.load(std::memory_order_relaxed); }
-inline uma_fill_kernel active_fill() { return g_active.fill.load(std::memory_order_relaxed); }
+// The layout the kernels read (PUBLISHED_* in asm/abi.h, checked in dispatcher.cpp): the
+// size-class thresholds (SIZE_MAX until the dispatcher chooses), the x86-64 short-distance
+// mask (copy.inc keeps a copy off rep movsb when dst - src is within 63 bytes of 0 modulo
+// rep_distance_mask + 1, policy.h), then the kernels.
+struct Published {
+  std::size_t copy_large_from = SIZE_MAX, copy_huge_from = SIZE_MAX;
+  std::size_t fill_large_from = SIZE_MAX, fill_huge_from = SIZE_MAX;
+  std::uint32_t rep_distance_mask = 0xffffffffu;
+  ActiveKernels kernels;
+};
+// Named uma_published for the kernels (hidden: resolved at link time, no GOT).
+extern Sealed<Published> g_published __asm__("uma_published");
+
+inline const ActiveKernels& active_kernels() { return g_published.value.kernels; }
+inline uma_copy_kernel active_copy() { return active_kernels().copy.load(std::memory_order_relaxed); }
+inline uma_copy_kernel active_move() { return active_kernels().move.load(std::memory_order_relaxed); }
+inline uma_copy_kernel active_copy_nt() { return active_kernels().copy_nt.load(std::memory_order_relaxed); }
+inline uma_fill_kernel active_fill() { return active_kernels().fill.load(std::memory_order_relaxed); }
 
 // The kernel per operation and length that `variant` with `thresholds` runs: what
 // describe() reports and the kernels do (a pure function, for fixtures and reports).

@@ -24,6 +24,8 @@
 #include "arch.h"
 #include "fault_table.h"
 #include "kernels.h"
+#include "plan.h"
+#include "sealed.h"
 #include "user_range.h"
 #include "umaccess/umaccess.h"
 
@@ -34,30 +36,45 @@ constexpr int kSignals[] = {SIGSEGV, SIGBUS};
 constexpr int slot_of(int sig) { return sig == SIGSEGV ? 0 : 1; }
 
 // Dispositions we chain to, one per signal, published as pointers so that a handler running
-// on another thread always copies a complete sigaction. Installs write a fresh slot of the
-// pool (under g_install_mutex) before publishing it; SA_RESETHAND emulation publishes the
-// constant default. A handler copies the struct right after loading the pointer, so a slot
-// is not reused while read (the pool turns over only after 32 more installs).
+// on another thread always copies a complete sigaction (nullptr: SIG_DFL). Installs write a
+// fresh slot of the pool (under g_install_mutex) before publishing it; a handler copies the
+// struct right after loading the pointer, so a slot is not reused while read (the pool
+// turns over only after 32 more installs). Sealed (sealed.h): a hostile "user" pointer must
+// not be able to make us call an address of its choosing.
+struct Dispositions {
+  std::atomic<const struct sigaction*> previous[2];
+  struct sigaction pool[32];
+};
 const struct sigaction kDefaultDisposition{};  // sa_handler == SIG_DFL
-std::atomic<const struct sigaction*> g_previous[2] = {{&kDefaultDisposition},
-                                                      {&kDefaultDisposition}};
-struct sigaction g_previous_pool[32];
+Sealed<Dispositions> g_dispositions;
 unsigned g_previous_pool_next = 0;
+// SA_RESETHAND emulation happens inside the handler, which cannot take the mutex a sealed
+// write needs: it records here which published disposition the kernel would have reset to
+// SIG_DFL. Outside the seal, but all a stray write can do is make us treat the previous
+// handler as SIG_DFL.
+std::atomic<const struct sigaction*> g_reset[2];
 std::mutex g_install_mutex;
 // Set once our handler has been installed (explicitly or by the first user-mode access).
 // Guarded by g_install_mutex.
 bool g_installed = false;
 
-// The host's fault resolver (umaccess_set_fault_resolver), published from a pool the same
-// way, so a handler never pairs one resolver with another's context.
+// The host's fault resolver (umaccess_set_fault_resolver), published from a sealed pool the
+// same way (under g_resolver_mutex), so a handler never pairs one resolver with another's
+// context.
 struct Resolver {
   umaccess_fault_resolver function;
   void* context;
 };
-Resolver g_resolver_pool[32];
+struct Resolvers {
+  std::atomic<const Resolver*> current;
+  Resolver pool[32];
+};
+Sealed<Resolvers> g_resolvers;
 unsigned g_resolver_pool_next = 0;
-std::atomic<const Resolver*> g_resolver{nullptr};
 std::mutex g_resolver_mutex;
+
+// Both start read-only (zero: SIG_DFL before us, no resolver).
+const bool g_sealed_at_load = (seal(g_dispositions), seal(g_resolvers), true);
 
 // fork() in a multi-threaded program: a child must not inherit these mutexes locked by a
 // thread that does not exist in it (its first install or resolver change would hang). Hold
@@ -177,7 +194,10 @@ void take_default_action(int sig, const siginfo_t* info, void* context) {
 }
 
 void chain_to_previous(int sig, siginfo_t* info, void* context) {
-  const struct sigaction prev = *g_previous[slot_of(sig)].load(std::memory_order_acquire);
+  const struct sigaction* published =
+      g_dispositions.value.previous[slot_of(sig)].load(std::memory_order_acquire);
+  if (published == g_reset[slot_of(sig)].load(std::memory_order_acquire)) published = nullptr;
+  const struct sigaction prev = published != nullptr ? *published : kDefaultDisposition;
 
   char marker;
   const auto frame = reinterpret_cast<std::uintptr_t>(&marker);
@@ -203,8 +223,7 @@ void chain_to_previous(int sig, siginfo_t* info, void* context) {
   for (int s = 1; s < NSIG; ++s)
     if (sigismember(&prev.sa_mask, s) == 1) sigaddset(&mask, s);
   if (!(prev.sa_flags & SA_NODEFER)) sigaddset(&mask, sig);
-  if (prev.sa_flags & SA_RESETHAND)
-    g_previous[slot_of(sig)].store(&kDefaultDisposition, std::memory_order_release);
+  if (prev.sa_flags & SA_RESETHAND) g_reset[slot_of(sig)].store(published, std::memory_order_release);
   const bool has_siginfo = (prev.sa_flags & SA_SIGINFO) != 0;
   sigset_t saved;
   pthread_sigmask(SIG_SETMASK, &mask, &saved);
@@ -217,9 +236,11 @@ void chain_to_previous(int sig, siginfo_t* info, void* context) {
 
 // Caller holds g_install_mutex.
 void publish_previous(int sig, const struct sigaction& sa) {
-  struct sigaction* slot = &g_previous_pool[g_previous_pool_next++ % 32];
+  SealedWrite<Dispositions> dispositions(g_dispositions);
+  struct sigaction* slot = &dispositions->pool[g_previous_pool_next++ % 32];
   *slot = sa;
-  g_previous[slot_of(sig)].store(slot, std::memory_order_release);
+  dispositions->previous[slot_of(sig)].store(slot, std::memory_order_release);
+  g_reset[slot_of(sig)].store(nullptr, std::memory_order_release);
 }
 
 void on_fault_signal(int sig, siginfo_t* info, void* context) {
@@ -246,7 +267,7 @@ extern "C" int umaccess_try_handle_signal(int sig, void* siginfo, void* context)
   if (arch::context_fault_record(uc) == 0) return 0;  // kernel-mode call: no recovery
   const arch::Direction direction = arch::fault_direction(uc);
   const bool is_write = direction == arch::Direction::Write;
-  if (const Resolver* r = g_resolver.load(std::memory_order_acquire)) {
+  if (const Resolver* r = g_resolvers.value.current.load(std::memory_order_acquire)) {
     // The host may make the page accessible (demand paging, dirty tracking): then the
     // instruction simply runs again.
     const void* outer = t_resolving;
@@ -263,13 +284,14 @@ extern "C" int umaccess_try_handle_signal(int sig, void* siginfo, void* context)
 
 extern "C" void umaccess_set_fault_resolver(umaccess_fault_resolver resolver, void* context) {
   std::lock_guard<std::mutex> lock(g_resolver_mutex);
+  SealedWrite<Resolvers> resolvers(g_resolvers);
   if (resolver == nullptr) {
-    g_resolver.store(nullptr, std::memory_order_release);
+    resolvers->current.store(nullptr, std::memory_order_release);
     return;
   }
-  Resolver* slot = &g_resolver_pool[g_resolver_pool_next++ % 32];
+  Resolver* slot = &resolvers->pool[g_resolver_pool_next++ % 32];
   *slot = {resolver, context};
-  g_resolver.store(slot, std::memory_order_release);
+  resolvers->current.store(slot, std::memory_order_release);
 }
 
 namespace {
@@ -330,4 +352,11 @@ int umaccess::detail::install_fault_handler_once() {
   std::lock_guard<std::mutex> lock(g_install_mutex);
   if (g_installed) return 0;  // an explicit install stands
   return install_locked();
+}
+
+std::vector<umaccess::detail::SealedRegion> umaccess::detail::sealed_regions() {
+  return {{"fault table", fault_ranges(), sizeof(FaultRange)},
+          {"published kernels and thresholds", &g_published, sizeof g_published},
+          {"previous dispositions", &g_dispositions, sizeof g_dispositions},
+          {"fault resolvers", &g_resolvers, sizeof g_resolvers}};
 }

@@ -7,12 +7,12 @@
 // alive through --gc-sections, static archives, shared objects and LTO.
 #include "fault_table.h"
 
-#include <sys/mman.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+
+#include "sealed.h"
 
 #define UMA_FAULT_TABLE(name) extern "C" const unsigned char uma_faults_##name[];
 #include "fault_tables.inc"
@@ -30,20 +30,16 @@ const unsigned char* const kTables[] = {
 #undef UMA_FAULT_TABLE
 };
 
-// The table lives in pages of its own, made read-only once built (as RELRO does for the
-// GOT): the default user range admits every address the process can map, and a hostile
-// "user" pointer aimed here must fault (and be reported) rather than rewrite which code is
-// recovered. 64 KiB: the largest page size Linux uses (AArch64), so no other data shares
-// the pages whatever the page size.
-constexpr std::size_t kProtectedAlign = 65536;
-struct alignas(kProtectedAlign) Table {
+// The table lives in pages of its own, made read-only once built (sealed.h): the default
+// user range admits every address the process can map, and a hostile "user" pointer aimed
+// here must fault (and be reported) rather than rewrite which code is recovered.
+struct Table {
   FaultRange ranges[kMaxRanges];
   std::size_t count;
 };
-static_assert(sizeof(Table) % kProtectedAlign == 0, "the table fills whole pages");
-Table g_table;
-FaultRange* const g_ranges = g_table.ranges;
-std::size_t& g_count = g_table.count;
+Sealed<Table> g_table;
+FaultRange* const g_ranges = g_table.value.ranges;
+std::size_t& g_count = g_table.value.count;
 
 std::uintptr_t decode_field(const unsigned char* field) {
   std::int32_t offset;
@@ -80,9 +76,7 @@ void build_fault_table() {
       corrupt_table("has overlapping ranges", g_ranges[i].begin);
   }
   g_count = n;
-  // Read-only from now on. A failure (no such limit is known) leaves it writable: a
-  // hardening step, not a condition for working.
-  mprotect(&g_table, sizeof g_table, PROT_READ);
+  seal(g_table);  // read-only from now on
 }
 
 const FaultRange* find_fault_range(std::uintptr_t pc) noexcept {

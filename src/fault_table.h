@@ -13,8 +13,8 @@ struct FaultRange {
 };
 
 // Decodes every registered asm table into one sorted array. Called once, under the
-// installation lock, before the signal handler is installed; the array is read-only after
-// (mprotect), so no write through a user pointer can change it.
+// installation lock, before the signal handler is installed; the array is sealed after
+// (sealed.h), so no write through a user pointer can change it.
 void build_fault_table();
 
 // Async-signal-safe: binary search, no locks, no allocation. nullptr if pc is not covered.

@@ -5,16 +5,18 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "abi.h"
 #include "umaccess/umaccess.h"
 
 extern "C" {
 
 // Filled by a kernel's recovery path only when it returns non-zero: address (si_addr),
 // info (packed by the signal handler, see FaultInfo), kernel (the faulting kernel's name).
-// The layout is public (umaccess.h) and must match REC_* in asm/*/umaccess.{inc,h}.
+// The layout is public (umaccess.h); the kernels write it at the REC_* offsets of asm/abi.h.
 using uma_fault_record = umaccess_fault_record;
-static_assert(offsetof(umaccess_fault_record, info) == 8 &&
-              offsetof(umaccess_fault_record, kernel) == 16);
+static_assert(offsetof(umaccess_fault_record, address) == REC_ADDRESS &&
+              offsetof(umaccess_fault_record, info) == REC_INFO &&
+              offsetof(umaccess_fault_record, kernel) == REC_KERNEL);
 
 // Return: bytes NOT done. A NULL record means "do not recover" (kernel-mode calls).
 using uma_copy_kernel = std::size_t (*)(void* dst, const void* src, std::size_t n,
@@ -98,12 +100,11 @@ uma_value uma_wcslen(const void* s, const void* limit, uma_fault_record* rec);
 
 namespace umaccess::detail {
 
-// FINFO as the handler packs it (r11 on x86-64, x15 on AArch64). FINFO_WRITE_BIT and
-// FINFO_UNKNOWN_DIRECTION_BIT in asm/*/umaccess.{inc,h} must match kWriteBit and
-// kUnknownDirectionBit: the move kernel's fixup and the fault tail test them.
+// FINFO as the handler packs it (r11 on x86-64, x15 on AArch64). The move kernel's fixup
+// and the fault tail test the write and unknown-direction bits (asm/abi.h).
 struct FaultInfo {
-  static constexpr unsigned kWriteBit = 16;
-  static constexpr unsigned kUnknownDirectionBit = 17;  // not a page fault (e.g. #GP)
+  static constexpr unsigned kWriteBit = FINFO_WRITE_BIT;
+  static constexpr unsigned kUnknownDirectionBit = FINFO_UNKNOWN_DIRECTION_BIT;  // e.g. #GP
   // Set with signal 0 (a check refused the access): misaligned rather than out of range.
   static constexpr unsigned kMisalignedBit = 18;
 

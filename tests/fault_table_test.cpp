@@ -3,7 +3,11 @@
 // code of the same object as the range it recovers.
 #include <dlfcn.h>
 
+#include <cstring>
+#include <vector>
+
 #include "fault_table.h"
+#include "sealed.h"
 #include "support.h"
 
 namespace umatest {
@@ -67,6 +71,46 @@ TEST(FaultTable, CannotBeWrittenThroughAUserPointer) {
   EXPECT_EQ(ranges[0].begin, first.begin);
   EXPECT_EQ(ranges[0].fixup, first.fixup);
   EXPECT_EQ(umaccess_copy_from_user(probe, nullptr, 8, nullptr), STATUS_ACCESS_VIOLATION);
+}
+
+// The same for everything else that decides which code runs: the kernels and thresholds
+// the dispatcher published, the dispositions the handler chains to and the host's fault
+// resolver. Sealed at load and after every write the library makes (a variant selected, a
+// resolver set, the handler re-installed).
+int NeverResolves(void*, int, void*) { return 0; }
+
+void ExpectSealed(const char* when) {
+  using umaccess::detail::sealed_regions;
+  for (const auto& region : sealed_regions()) {
+    SCOPED_TRACE(std::string(region.name) + ", " + when);
+    const auto* at = static_cast<const unsigned char*>(region.at);
+    const std::size_t n = std::min<std::size_t>(region.size, 64);
+    const std::vector<unsigned char> before(at, at + n);
+    const std::vector<unsigned char> zeros(n, 0);
+    std::size_t done = 99;
+    EXPECT_EQ(umaccess_copy_to_user(const_cast<unsigned char*>(at), zeros.data(), n, &done),
+              STATUS_ACCESS_VIOLATION);
+    EXPECT_EQ(done, 0u);
+    EXPECT_EQ(umaccess_fill_user_memory(const_cast<unsigned char*>(at), n, 0xA5, nullptr),
+              STATUS_ACCESS_VIOLATION);
+    EXPECT_EQ(std::memcmp(before.data(), at, n), 0) << "changed through a user pointer";
+    char probe[8];
+    EXPECT_EQ(umaccess_copy_from_user(probe, nullptr, 8, nullptr), STATUS_ACCESS_VIOLATION)
+        << "recovery keeps working";
+  }
+}
+
+TEST(SealedState, CannotBeWrittenThroughAUserPointer) {
+  umaccess::install_fault_handler();
+  ASSERT_EQ(umaccess::detail::sealed_regions().size(), 4u);
+  ExpectSealed("at start-up");
+  umaccess_set_fault_resolver(NeverResolves, nullptr);
+  umaccess_set_fault_resolver(nullptr, nullptr);
+  ASSERT_EQ(umaccess_install_fault_handler(), 0);
+  for (const auto& v : umaccess::dispatch::variants())
+    if (v.supported) umaccess::dispatch::select(v.name);
+  umaccess::dispatch::select("auto");
+  ExpectSealed("after the library's own writes");
 }
 
 }  // namespace

@@ -9,7 +9,7 @@
  *   16..32       two pairs, [0] and [n-16]
  *   33..64       four pairs: [0], [16], [n-32], [n-16]
  *   65..128      the first 64 bytes, then the last 64 (eight registers at a time)
- *   above 128    from uma_copy_huge_from: uma_copy_nt_neon; otherwise one unaligned
+ *   above 128    from published copy_huge_from: uma_copy_nt_neon; otherwise one unaligned
  *                16-byte head, then dst advanced to its next 16-byte boundary (the integer
  *                routine aligns stores), 64 bytes per iteration (four ldp, then four stp),
  *                then the last 64 bytes as unaligned windows ending at dst + n.
@@ -82,7 +82,7 @@ KERNEL uma_copy_gpr
   RETURN_DONE
 
 .Lmore128:
-  ROUTE_HUGE uma_copy_huge_from, uma_copy_nt_neon, x6
+  ROUTE_HUGE PUBLISHED_COPY_HUGE_FROM, uma_copy_nt_neon, x6
 8:
   ldp x6, x7, [x1]
   stp x6, x7, [x0]

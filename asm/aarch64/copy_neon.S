@@ -8,7 +8,7 @@
  *   16..32       two q windows, [0] and [n-16]
  *   33..64       two q pairs, [0] and [n-32]
  *   65..128      four q pairs: [0], [32], [n-64], [n-32]
- *   above 128    from uma_copy_huge_from: uma_copy_nt_neon (ldnp/stnp); otherwise one
+ *   above 128    from published copy_huge_from: uma_copy_nt_neon (ldnp/stnp); otherwise one
  *                unaligned 16-byte head, then src advanced to its next 16-byte boundary
  *                (aligned loads matter more than aligned stores on most cores), 64 bytes per
  *                iteration (two ldp q, then two stp q), then the last 64 bytes as unaligned
@@ -78,7 +78,7 @@ KERNEL uma_copy_neon
   RETURN_DONE
 
 .Lmore128:
-  ROUTE_HUGE uma_copy_huge_from, uma_copy_nt_neon, x6
+  ROUTE_HUGE PUBLISHED_COPY_HUGE_FROM, uma_copy_nt_neon, x6
 8:
   ldr q0, [x1]
   str q0, [x0]

@@ -8,7 +8,7 @@
  *   16..32       two pairs, [0] and [n-16]
  *   33..64       four pairs: [0], [16], [n-32], [n-16]
  *   65..128      the first 64 bytes, then the last 64
- *   above 128    from uma_fill_huge_from: uma_fill_nt_neon; otherwise one unaligned 16-byte
+ *   above 128    from published fill_huge_from: uma_fill_nt_neon; otherwise one unaligned 16-byte
  *                head, dst advanced to its next 16-byte boundary, 64 bytes per iteration,
  *                then the last 64 bytes ending at dst + n.
  *
@@ -69,7 +69,7 @@ KERNEL uma_fill_gpr
   RETURN_DONE
 
 .Lmore128:
-  ROUTE_HUGE uma_fill_huge_from, uma_fill_nt_neon, x7
+  ROUTE_HUGE PUBLISHED_FILL_HUGE_FROM, uma_fill_nt_neon, x7
 8:
   stp x6, x6, [x0]
 9:

@@ -7,7 +7,7 @@
  *   16..32       two q windows, [0] and [n-16]
  *   33..64       two q pairs, [0] and [n-32]
  *   65..128      four q pairs: [0], [32], [n-64], [n-32]
- *   above 128    from uma_fill_huge_from: uma_fill_nt_neon (stnp); otherwise one unaligned
+ *   above 128    from published fill_huge_from: uma_fill_nt_neon (stnp); otherwise one unaligned
  *                16-byte head, dst advanced to its next 16-byte boundary, 64 bytes per
  *                iteration (two stp q), then the last 64 bytes ending at dst + n.
  *
@@ -64,7 +64,7 @@ KERNEL uma_fill_neon
   RETURN_DONE
 
 .Lmore128:
-  ROUTE_HUGE uma_fill_huge_from, uma_fill_nt_neon, x6
+  ROUTE_HUGE PUBLISHED_FILL_HUGE_FROM, uma_fill_nt_neon, x6
 8:
   str q0, [x0]
 9:

@@ -46,24 +46,17 @@
 #define FINFO x15
 #define FIX x13
 
-/* Layout of uma_fault_record (umaccess.h) and of FINFO (src/kernels.h, FaultInfo). */
-#define REC_ADDRESS 0
-#define REC_INFO 8
-#define REC_KERNEL 16
-#define FINFO_WRITE_BIT 16
-#define FINFO_UNKNOWN_DIRECTION_BIT 17
+/* The constants shared with C++: the fault record's layout, the FINFO bits, NT_MIN_BYTES,
+ * NT_PREFETCH and the layout of uma_published (defined once, in asm/abi.h). */
+#include "abi.h"
 
-/* Streaming kernels: the temporal kernel below NT_MIN_BYTES; the source prefetched a page
- * ahead, as on x86-64. */
-#define NT_MIN_BYTES 256
-#define NT_PREFETCH 4096
-
-/* LOAD_THRESHOLD reg, symbol: reg = one of the dispatcher's published size thresholds
- * (dispatch/plan.h). Hidden symbols: a PC-relative load, no GOT, no dynamic relocation. */
-.macro LOAD_THRESHOLD reg, symbol
-  .hidden \symbol
-  adrp \reg, \symbol
-  ldr \reg, [\reg, :lo12:\symbol]
+/* LOAD_PUBLISHED reg, offset: reg = the 64-bit field at `offset` (PUBLISHED_*, abi.h) of what
+ * the dispatcher publishes (dispatch/plan.h). Hidden symbol: a PC-relative load, no GOT, no
+ * dynamic relocation. */
+.macro LOAD_PUBLISHED reg, offset
+  .hidden uma_published
+  adrp \reg, uma_published
+  ldr \reg, [\reg, :lo12:uma_published + \offset]
 .endm
 
 /* A BTI landing pad accepting both calls and jumps: the raw entries reach the kernels with
@@ -168,9 +161,9 @@ uma_faults_\name:
 .endm
 
 /* ROUTE_HUGE threshold, target, tmp: tail-call target (same arguments, x3 still rec) when
- * n (x2) >= the dispatcher's published threshold (dispatch/plan.h). */
+ * n (x2) >= the dispatcher's published threshold at offset `threshold` (PUBLISHED_*). */
 .macro ROUTE_HUGE threshold, target, tmp
-  LOAD_THRESHOLD \tmp, \threshold
+  LOAD_PUBLISHED \tmp, \threshold
   cmp x2, \tmp
   b.lo 1f
   b \target
