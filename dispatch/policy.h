@@ -38,7 +38,7 @@ std::string format_bytes(std::size_t bytes);
 // (stos = true) start, the divisor of the last-level cache for the non-temporal
 // threshold, why `auto` passed over a variant whose auto_needs facts the CPU lacks, and
 // the distance modulus below which the vector kernels keep a copy away from rep movsb
-// (uma_rep_distance_mask: dst - src within 63 bytes of 0 modulo mask + 1).
+// (the published rep_distance_mask: dst - src within 63 bytes of 0 modulo mask + 1).
 std::size_t derive_rep_threshold(const CpuDescription& cpu, const VariantDef& variant, bool stos,
                                  std::string* why);
 unsigned nt_cache_divisor(const CpuDescription& cpu);

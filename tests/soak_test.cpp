@@ -13,7 +13,7 @@
 //     refusals, while the other workers copy outside it (scopes are per thread);
 //   - a thread that keeps calling umaccess::install_fault_handler();
 //   - a thread that keeps putting a foreign SIGSEGV/SIGBUS handler (one that calls
-//     umaccess::try_handle_signal first, as README asks) in front of ours with sigaction,
+//     umaccess::try_handle_signal first, as docs/fault-model.md asks) in front of ours with sigaction,
 //     then putting ours back in front: changing handlers while other threads fault is
 //     legitimate (sigaction is process-wide and atomic; a fault is delivered to either
 //     disposition), and every fault must be recovered whichever is in front;
@@ -742,7 +742,7 @@ __thread long t_foreign_calls = 0;
 std::atomic<long> g_foreign_calls{0};
 
 // A well-behaved handler installed after umaccess (a crash reporter, a runtime): it offers
-// every fault to umaccess first, as README asks. No other fault is expected here; one
+// every fault to umaccess first, as docs/fault-model.md asks. No other fault is expected here; one
 // would get the default action, as without any handler.
 void foreign_handler(int sig, siginfo_t* info, void* context) {
   ++t_foreign_calls;

@@ -9,7 +9,7 @@
  *   x0 = dst, x1 = src (fills: w1 = byte), x2 = n, x3 = rec. The return value is the number
  *   of bytes NOT done: 0 means the whole operation completed. A non-zero return means a
  *   fault stopped it; *rec then holds the fault, bytes [0, n - ret) of dst are done and
- *   bytes [n - ret, n) of dst are not (see the README for the backward move's guarantee).
+ *   bytes [n - ret, n) of dst are not (see docs/fault-model.md for the backward move's guarantee).
  *
  * Tail calls to another object use b (+-128 MiB, and the linker adds a veneer beyond):
  * never b.cond or cbz, whose +-1 MiB reach a large program could exceed.

@@ -12,7 +12,7 @@
  *   STATUS_INVALID_PARAMETER      an alignment that is not a power of two.
  *
  * On failure, *bytes_copied (if not NULL) is the exact number of leading bytes that were
- * done; the destination beyond them is unmodified (see README "Fault model" for the one
+ * done; the destination beyond them is unmodified (see docs/fault-model.md, "Exact progress", for the one
  * exception, the backward move). umaccess_last_failure() gives the faulting address and
  * whether it was a write. Length 0 never touches memory and always succeeds.
  *
@@ -309,7 +309,7 @@ UMACCESS_API void umaccess_kernel_copy(void *dst, const void *src, size_t len);
 UMACCESS_API void umaccess_kernel_copy_nontemporal(void *dst, const void *src, size_t len);
 UMACCESS_API void umaccess_kernel_fill(void *dst, size_t len, unsigned char fill);
 
-/* ---- Probes (ProbeForRead / ProbeForWrite / ExProbeAlignment rules, README "Probing") ---- */
+/* ---- Probes (ProbeForRead / ProbeForWrite / ExProbeAlignment rules, docs/api.md "Probing") ---- */
 UMACCESS_API umaccess_ntstatus umaccess_probe_for_read(const void *address, size_t len,
                                                        uint32_t alignment);
 UMACCESS_API umaccess_ntstatus umaccess_probe_for_write(void *address, size_t len,
@@ -362,7 +362,7 @@ UMACCESS_API void umaccess_leave_user_range(umaccess_range_scope *scope);
 /* Installs the SIGSEGV/SIGBUS handler (done automatically before the first user-mode
  * access). Idempotent and thread-safe; if another handler replaced ours, installs ours
  * again in front of it. Returns 0, or -1 with errno set: sigaction failed, or ENOTSUP when
- * the handler did not stay installed (a sanitizer refused it: see the README). */
+ * the handler did not stay installed (a sanitizer refused it: see docs/fault-model.md, "Preconditions and environment"). */
 UMACCESS_API int umaccess_install_fault_handler(void);
 /* First-chance entry for hosts that own the signal handlers: pass the handler's three
  * arguments (info is the siginfo_t *, ucontext the ucontext_t *; void * here so that this

@@ -290,7 +290,7 @@ TEST_F(Coexistence, HandlerAfterUsThatTriesUsFirstSeesEveryFault) {
         install_siginfo(SIGBUS, app_handler_trying_us_first);
         const int faults = umaccess_faults_from_threads();
         // Every umaccess fault went through the handler in front, which passed it to us.
-        // (AArch64 may take a second signal for one fault: see README "ARM64".)
+        // (AArch64 may take a second signal for one fault: see docs/fault-model.md, "Fixup and tail".)
         const int offered = g_offered.load();
 #if defined(__aarch64__)
         require(offered >= faults && offered <= 2 * faults, "faults offered to umaccess");
@@ -509,7 +509,7 @@ TEST_F(Coexistence, AsyncSignalArrivingDuringOurHandlerCanFault) {
 // An application SIGSEGV handler that itself calls a umaccess copy which faults. The
 // nested SIGSEGV can only be delivered if SIGSEGV is not blocked in that handler, i.e. if
 // it was installed with SA_NODEFER: umaccess runs a handler it chains to with the mask the
-// kernel would have used (README "Signal handlers"), so this is exactly as without umaccess.
+// kernel would have used (docs/fault-model.md, "Chaining with other signal handlers"), so this is exactly as without umaccess.
 void segv_handler_copying(int, siginfo_t* info, void*) {
   if (info->si_addr != reinterpret_cast<void*>(32)) _exit(79);
   char dst[8];

@@ -3,8 +3,8 @@
 // (Windows-named, exception raising) API, under every kernel configuration this CPU runs,
 // over an arena whose pages are read-write, read-only, PROT_NONE, unmapped, SIGBUS (an empty
 // file mapped) or made accessible on demand by a fault resolver, as the input says, against
-// a reference model that predicts from the page map alone (README "The fault model",
-// "Probing", "The user address range", the Strings/Scalars/Interlocked paragraphs):
+// a reference model that predicts from the page map alone (docs/fault-model.md,
+// docs/api.md "Probing", "The user address range", and its operation tables):
 //
 //   - success, or the exact status (STATUS_ACCESS_VIOLATION, STATUS_IN_PAGE_ERROR,
 //     STATUS_DATATYPE_MISALIGNMENT, STATUS_INVALID_PARAMETER), the address (the first
@@ -393,7 +393,7 @@ void copy_out(State& s, const Record& r, unsigned variant) {
 // ---- User to user: copies and moves -------------------------------------------------------------
 
 // After a faulted backward move: each destination byte holds its old value or its moved one,
-// and the moved ones form the destination's upper part (README "The fault model"). The model
+// and the moved ones form the destination's upper part (docs/fault-model.md, "Exact progress"). The model
 // then takes what is there.
 UMAFUZZ_BULK void check_backward_move_destination(State& s, std::uintptr_t dst, std::uintptr_t src,
                                                   std::size_t len, const std::uint8_t* before_dst,

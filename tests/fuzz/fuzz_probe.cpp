@@ -1,7 +1,7 @@
 // tests/fuzz/fuzz_probe.cpp - libFuzzer target: ProbeForRead, ProbeForWrite, ExProbeAlignment
 // and umaccess_probe_alignment_as (C and C++ forms) with arbitrary addresses, lengths and
 // alignments, under the default user range or ScopedUserRanges narrowed (and nested) as the
-// input says, against a model written from the documented rules (README "Probing", "The user
+// input says, against a model written from the documented rules (docs/api.md "Probing", "The user
 // address range"; https://learn.microsoft.com/en-us/windows-hardware/drivers/ddi/wdm/nf-wdm-probeforread):
 //
 //   length 0 checks nothing; an alignment that is not a power of two is

@@ -209,8 +209,8 @@ class KernelConfigs {
 
 // kBusError: a shared mapping of an empty file, so every access raises SIGBUS (BUS_ADRERR),
 // which umaccess reports as STATUS_IN_PAGE_ERROR, like a mapped file that shrank.
-// kLazy: PROT_NONE until an operation faults on it; the fault resolver (README "The fault
-// model", set_fault_resolver) then makes it read-write and the faulting instruction runs
+// kLazy: PROT_NONE until an operation faults on it; the fault resolver (docs/fault-model.md,
+// "The resolver hook", set_fault_resolver) then makes it read-write and the faulting instruction runs
 // again, so for the model it is a read-write page (demand-paged guest memory).
 enum PageKind : std::uint8_t { kReadWrite, kReadOnly, kNoAccess, kUnmapped, kBusError, kLazy };
 inline char kind_letter(PageKind k) { return "wrnubl"[k]; }
@@ -381,7 +381,7 @@ class Arena {
     const PageKind k = kind_at(a);
     return k == kBusError ? BUS_ADRERR : k == kUnmapped ? SEGV_MAPERR : SEGV_ACCERR;
   }
-  // What umaccess reports for an access that faults at a (README "The fault model").
+  // What umaccess reports for an access that faults at a (docs/fault-model.md).
   Expected fault(std::uintptr_t a, bool write, std::size_t done, const char* op) const;
   // The index of the first byte of [p, p + n) that cannot be read (written), or n.
   std::size_t first_unreadable(std::uintptr_t p, std::size_t n) const {
