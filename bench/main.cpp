@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <string>
@@ -94,6 +95,29 @@ std::string plan_in_force(const umaccess::dispatch::Report& r) {
   return out;
 }
 
+// A Google Benchmark flag as Initialize() will read it: the last --NAME=VALUE (a bare --NAME
+// gives `bare`) on the command line, else the environment variable NAME in capitals; `unset`
+// when neither gives it.
+std::string benchmark_flag(const std::vector<std::string>& args, const std::string& name,
+                           const std::string& bare, const std::string& unset) {
+  std::string value = unset;
+  std::string env = name;
+  for (char& c : env) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (const char* e = std::getenv(env.c_str())) value = e;
+  for (const std::string& a : args) {
+    if (a == "--" + name) value = bare;
+    else if (a.rfind("--" + name + "=", 0) == 0) value = a.substr(name.size() + 3);
+  }
+  return value;
+}
+
+// Google Benchmark's reading of a boolean flag's value.
+bool truthy(std::string v) {
+  for (char& c : v) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (v.size() == 1) return std::isalnum(static_cast<unsigned char>(v[0])) && v != "0" && v != "f" && v != "n";
+  return v != "false" && v != "no" && v != "off";
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -106,6 +130,8 @@ int main(int argc, char** argv) {
     else if (std::strcmp(argv[i], "--out") == 0 && i + 1 < argc) out = argv[++i];
     else passthrough.push_back(argv[i]);
   }
+  // --benchmark_list_tests prints the matrix's names and nothing else: no headline, no files.
+  const bool list_only = truthy(benchmark_flag(passthrough, "benchmark_list_tests", "true", "false"));
   const auto report = umaccess::dispatch::describe();
   ReportContext ctx;
   ctx.cpu = report.cpu.brand + ", " + report.cpu.microarchitecture;
@@ -126,6 +152,16 @@ int main(int argc, char** argv) {
     options.ceiling_bytes = (options.ceiling_bytes + (1 << 20) - 1) & ~std::size_t{(1 << 20) - 1};
   }
   ctx.ceiling_bytes = options.ceiling_bytes;
+  if (list_only) {
+    register_suite(options);
+    std::vector<char*> args;
+    for (auto& a : passthrough) args.push_back(a.data());
+    int n = static_cast<int>(args.size());
+    benchmark::Initialize(&n, args.data());
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+    return 0;
+  }
   // One directory per CPU: brand, microarchitecture and L3 size, since a hypervisor can give
   // different hosts the same brand string and model (two 0xA7 "Xeon Processor" VMs here had
   // a 480 MiB and a 105 MiB L3).
