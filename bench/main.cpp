@@ -1,11 +1,6 @@
 // bench/main.cpp - umaccess-bench-report: runs the benchmark suite and writes the report.
-//
-//   umaccess-bench-report [--quick] [--out DIR] [Google Benchmark flags...]
-//
-// Writes DIR (default bench/results/<cpu>/): benchmarks.json (Google Benchmark's raw
-// output), report.md (targets, ratio tables, fault path, ceilings), copy_from_user.png
-// (with gnuplot), dispatch.txt/.json (umaccess-info); prints the targets and the headline
-// table. The full run takes a few minutes; --quick well under two.
+// Usage: kUsage below (umaccess-bench-report --help). The full run takes a few minutes;
+// --quick well under two.
 #include <benchmark/benchmark.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -28,6 +23,26 @@
 namespace {
 
 using namespace umabench;
+
+const char kUsage[] =
+    "usage: umaccess-bench-report [--quick] [--out DIR] [Google Benchmark flags...]\n"
+    "\n"
+    "Runs the headline (interleaved, in fresh processes) and the benchmark matrix, then writes\n"
+    "DIR: report.md (plan in force, targets, ratio tables, fault path, probes, ceilings),\n"
+    "copy_from_user.png with its data and gnuplot script (.dat, .gnuplot), dispatch.txt and\n"
+    "dispatch.json (umaccess-info), benchmarks.json (Google Benchmark's raw output, not\n"
+    "committed); prints the targets and the headline tables.\n"
+    "\n"
+    "  --quick   shorter runs, lengths up to 16 MiB, no cold caches, 5 headline rounds\n"
+    "  --out DIR where to write. Default: bench/results/<cpu>/ in the source tree, the\n"
+    "            committed report of this CPU; with a --benchmark_filter=REGEX (a part of the\n"
+    "            matrix) <build>/bench/filtered-results/<cpu>/ instead, so that a partial\n"
+    "            run never overwrites the committed report\n"
+    "  --benchmark_filter=REGEX      run the benchmarks whose names match; names are\n"
+    "            family/series/alignment/cache/length, e.g.\n"
+    "            --benchmark_filter='copy_from_user/(auto|memcpy)/a0/hot/(64|4096)/'\n"
+    "  --benchmark_list_tests        print the matrix's names and stop (no headline, no files)\n"
+    "  --benchmark_min_time=SECONDS  and Google Benchmark's other flags (--benchmark_help)\n";
 
 // Collects every run while showing one line of progress.
 class Collector : public benchmark::BenchmarkReporter {
@@ -112,6 +127,9 @@ std::string benchmark_flag(const std::vector<std::string>& args, const std::stri
 }
 
 // Google Benchmark's reading of a boolean flag's value.
+// Whether a --benchmark_filter value selects part of the matrix ("", "." and "all": all of it).
+bool selects_part(const std::string& filter) { return !(filter.empty() || filter == "." || filter == "all"); }
+
 bool truthy(std::string v) {
   for (char& c : v) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   if (v.size() == 1) return std::isalnum(static_cast<unsigned char>(v[0])) && v != "0" && v != "f" && v != "n";
@@ -126,12 +144,17 @@ int main(int argc, char** argv) {
   std::string out;
   std::vector<std::string> passthrough = {argv[0]};
   for (int i = 1; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--quick") == 0) options.quick = true;
+    if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
+      std::fputs(kUsage, stdout);
+      return 0;
+    } else if (std::strcmp(argv[i], "--quick") == 0) options.quick = true;
     else if (std::strcmp(argv[i], "--out") == 0 && i + 1 < argc) out = argv[++i];
     else passthrough.push_back(argv[i]);
   }
   // --benchmark_list_tests prints the matrix's names and nothing else: no headline, no files.
   const bool list_only = truthy(benchmark_flag(passthrough, "benchmark_list_tests", "true", "false"));
+  // A filtered run measures part of the matrix: its report goes to the build tree.
+  const bool partial = selects_part(benchmark_flag(passthrough, "benchmark_filter", "", ""));
   const auto report = umaccess::dispatch::describe();
   ReportContext ctx;
   ctx.cpu = report.cpu.brand + ", " + report.cpu.microarchitecture;
@@ -164,13 +187,16 @@ int main(int argc, char** argv) {
   }
   // One directory per CPU: brand, microarchitecture and L3 size, since a hypervisor can give
   // different hosts the same brand string and model (two 0xA7 "Xeon Processor" VMs here had
-  // a 480 MiB and a 105 MiB L3).
-  if (out.empty())
-    out = std::string(UMACCESS_SOURCE_DIR) + "/bench/results/" +
-          slug(ctx.cpu + " l3 " + std::to_string(report.cpu.l3_bytes >> 20) + "mib");
-  mkdirs(out);
-  std::ofstream(out + "/dispatch.txt") << ctx.dispatch;
-  std::ofstream(out + "/dispatch.json") << umaccess::dispatch::format(report, umaccess::dispatch::ReportFormat::Json);
+  // a 480 MiB and a 105 MiB L3). A partial matrix (a --benchmark_filter) must not replace
+  // the committed report of a CPU: by default it writes under the build tree.
+  if (out.empty()) {
+    const std::string cpu_dir = slug(ctx.cpu + " l3 " + std::to_string(report.cpu.l3_bytes >> 20) + "mib");
+    out = partial ? std::string(UMACCESS_BINARY_DIR) + "/filtered-results/" + cpu_dir
+                  : std::string(UMACCESS_SOURCE_DIR) + "/bench/results/" + cpu_dir;
+    if (partial)
+      std::fprintf(stderr, "umaccess-bench-report: --benchmark_filter runs part of the matrix: writing %s, "
+                   "not bench/results/ (--out chooses)\n", out.c_str());
+  }
 
   // The sigsetjmp guards' handler first, then ours in front of it (faults in our kernels
   // are ours; everything else chains to the guards).
@@ -193,6 +219,14 @@ int main(int argc, char** argv) {
   for (auto& a : passthrough) args.push_back(a.data());
   int n = static_cast<int>(args.size());
   benchmark::Initialize(&n, args.data());
+  if (selects_part(benchmark::GetBenchmarkFilter()) != partial) {  // benchmark_flag() misread it
+    std::fprintf(stderr, "umaccess-bench-report: cannot tell whether --benchmark_filter='%s' selects part "
+                 "of the matrix; give it as --benchmark_filter=REGEX\n", benchmark::GetBenchmarkFilter().c_str());
+    return 2;
+  }
+  mkdirs(out);
+  std::ofstream(out + "/dispatch.txt") << ctx.dispatch;
+  std::ofstream(out + "/dispatch.json") << umaccess::dispatch::format(report, umaccess::dispatch::ReportFormat::Json);
   std::fprintf(stderr, "umaccess-bench-report: %zu benchmarks (%s mode) on %s -> %s\n", total,
                ctx.mode.c_str(), ctx.cpu.c_str(), out.c_str());
   Collector collector(total);
