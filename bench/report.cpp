@@ -129,7 +129,7 @@ constexpr TargetSpec kTargets[] = {
      "the Google Benchmark lengths, aligned, hot, one process"},
     {kNonTemporal, "non-temporal", false, 0.90,
      "bandwidth of CopyFromUserNonTemporal / a plain non-temporal copy loop at the ceilings' "
-     "size (4 x the last-level cache in a full run, 256 MiB in quick mode)"},
+     "size (in a full run 4 x the last-level cache, at least 256 MiB; 256 MiB in quick mode)"},
     {kVsSigsetjmp, "vs-sigsetjmp", false, 3.0,
      "time of memcpy in a sigsetjmp(buf, 1) guard / CopyFromUser (auto): the least at every "
      "length up to 4 KiB, aligned, hot"},
