@@ -120,19 +120,24 @@ std::string benchmark_flag(const std::vector<std::string>& args, const std::stri
   for (char& c : env) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   if (const char* e = std::getenv(env.c_str())) value = e;
   for (const std::string& a : args) {
-    if (a == "--" + name) value = bare;
-    else if (a.rfind("--" + name + "=", 0) == 0) value = a.substr(name.size() + 3);
+    if (a == "--" + name)
+      value = bare;
+    else if (a.rfind("--" + name + "=", 0) == 0)
+      value = a.substr(name.size() + 3);
   }
   return value;
 }
 
 // Google Benchmark's reading of a boolean flag's value.
 // Whether a --benchmark_filter value selects part of the matrix ("", "." and "all": all of it).
-bool selects_part(const std::string& filter) { return !(filter.empty() || filter == "." || filter == "all"); }
+bool selects_part(const std::string& filter) {
+  return !(filter.empty() || filter == "." || filter == "all");
+}
 
 bool truthy(std::string v) {
   for (char& c : v) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (v.size() == 1) return std::isalnum(static_cast<unsigned char>(v[0])) && v != "0" && v != "f" && v != "n";
+  if (v.size() == 1)
+    return std::isalnum(static_cast<unsigned char>(v[0])) && v != "0" && v != "f" && v != "n";
   return v != "false" && v != "no" && v != "off";
 }
 
@@ -147,12 +152,14 @@ int main(int argc, char** argv) {
     if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
       std::fputs(kUsage, stdout);
       return 0;
-    } else if (std::strcmp(argv[i], "--quick") == 0) options.quick = true;
+    } else if (std::strcmp(argv[i], "--quick") == 0)
+      options.quick = true;
     else if (std::strcmp(argv[i], "--out") == 0 && i + 1 < argc) out = argv[++i];
     else passthrough.push_back(argv[i]);
   }
   // --benchmark_list_tests prints the matrix's names and nothing else: no headline, no files.
-  const bool list_only = truthy(benchmark_flag(passthrough, "benchmark_list_tests", "true", "false"));
+  const bool list_only =
+      truthy(benchmark_flag(passthrough, "benchmark_list_tests", "true", "false"));
   // A filtered run measures part of the matrix: its report goes to the build tree.
   const bool partial = selects_part(benchmark_flag(passthrough, "benchmark_filter", "", ""));
   const auto report = umaccess::dispatch::describe();
@@ -190,12 +197,15 @@ int main(int argc, char** argv) {
   // a 480 MiB and a 105 MiB L3). A partial matrix (a --benchmark_filter) must not replace
   // the committed report of a CPU: by default it writes under the build tree.
   if (out.empty()) {
-    const std::string cpu_dir = slug(ctx.cpu + " l3 " + std::to_string(report.cpu.l3_bytes >> 20) + "mib");
+    const std::string cpu_dir =
+        slug(ctx.cpu + " l3 " + std::to_string(report.cpu.l3_bytes >> 20) + "mib");
     out = partial ? std::string(UMACCESS_BINARY_DIR) + "/filtered-results/" + cpu_dir
                   : std::string(UMACCESS_SOURCE_DIR) + "/bench/results/" + cpu_dir;
     if (partial)
-      std::fprintf(stderr, "umaccess-bench-report: --benchmark_filter runs part of the matrix: writing %s, "
-                   "not bench/results/ (--out chooses)\n", out.c_str());
+      std::fprintf(stderr,
+                   "umaccess-bench-report: --benchmark_filter runs part of the matrix: writing %s, "
+                   "not bench/results/ (--out chooses)\n",
+                   out.c_str());
   }
 
   // The sigsetjmp guards' handler first, then ours in front of it (faults in our kernels
@@ -220,13 +230,16 @@ int main(int argc, char** argv) {
   int n = static_cast<int>(args.size());
   benchmark::Initialize(&n, args.data());
   if (selects_part(benchmark::GetBenchmarkFilter()) != partial) {  // benchmark_flag() misread it
-    std::fprintf(stderr, "umaccess-bench-report: cannot tell whether --benchmark_filter='%s' selects part "
-                 "of the matrix; give it as --benchmark_filter=REGEX\n", benchmark::GetBenchmarkFilter().c_str());
+    std::fprintf(stderr,
+                 "umaccess-bench-report: cannot tell whether --benchmark_filter='%s' selects part "
+                 "of the matrix; give it as --benchmark_filter=REGEX\n",
+                 benchmark::GetBenchmarkFilter().c_str());
     return 2;
   }
   mkdirs(out);
   std::ofstream(out + "/dispatch.txt") << ctx.dispatch;
-  std::ofstream(out + "/dispatch.json") << umaccess::dispatch::format(report, umaccess::dispatch::ReportFormat::Json);
+  std::ofstream(out + "/dispatch.json")
+      << umaccess::dispatch::format(report, umaccess::dispatch::ReportFormat::Json);
   std::fprintf(stderr, "umaccess-bench-report: %zu benchmarks (%s mode) on %s -> %s\n", total,
                ctx.mode.c_str(), ctx.cpu.c_str(), out.c_str());
   Collector collector(total);

@@ -94,20 +94,20 @@ std::string label(const std::string& series) { return series.rfind("uma:", 0) ==
 // from here, and docs/performance.md ("Targets") names them. Ratios are ours / glibc in time
 // (lower is better) unless a row says otherwise.
 enum TargetId {
-  kGeomeanAll,        // the headline: every length, aligned and misaligned
-  kGeomeanAligned,    // the headline: every length, aligned
-  kWorstLength,       // the headline: any one length
-  kRandomMix,         // the headline: the random-size mix
-  kCApi,              // the headline: the C status API against the C++ path
-  kGeomeanOneProcess, // without the headline: Google Benchmark, one process
-  kNonTemporal,       // bandwidth beside a plain streaming loop
-  kVsSigsetjmp,       // the safe ways of copying users have today
+  kGeomeanAll,         // the headline: every length, aligned and misaligned
+  kGeomeanAligned,     // the headline: every length, aligned
+  kWorstLength,        // the headline: any one length
+  kRandomMix,          // the headline: the random-size mix
+  kCApi,               // the headline: the C status API against the C++ path
+  kGeomeanOneProcess,  // without the headline: Google Benchmark, one process
+  kNonTemporal,        // bandwidth beside a plain streaming loop
+  kVsSigsetjmp,        // the safe ways of copying users have today
   kVsProcessVmReadv,
 };
 struct TargetSpec {
   TargetId id;
   const char* name;
-  bool at_most;      // met when the measured value is <= the threshold (else >=)
+  bool at_most;  // met when the measured value is <= the threshold (else >=)
   double threshold;
   const char* measures;
 };
@@ -115,10 +115,10 @@ constexpr TargetSpec kTargets[] = {
     {kGeomeanAll, "geomean", true, 0.90,
      "CopyFromUser (auto) / memcpy: geometric mean of the headline's per-length medians, "
      "aligned and misaligned lengths together"},
-    {kGeomeanAligned, "geomean-aligned", true, 1.00,
-     "the same over the aligned lengths only"},
+    {kGeomeanAligned, "geomean-aligned", true, 1.00, "the same over the aligned lengths only"},
     {kWorstLength, "worst-length", true, 1.10,
-     "the highest headline median of CopyFromUser / memcpy at any one length, aligned or misaligned"},
+     "the highest headline median of CopyFromUser / memcpy at any one length, aligned or "
+     "misaligned"},
     {kRandomMix, "random-mix", true, 0.95,
      "CopyFromUser / memcpy over the random-size mix (SPEC CPU2017 sizes and alignments)"},
     {kCApi, "c-api", true, 1.10,
@@ -194,14 +194,17 @@ std::vector<Target> check_targets(const Results& r, const ReportContext& ctx) {
     const std::string worst =
         "; worst: " + worst_of(aligned, "aligned", 3) + ", " + worst_of(misaligned, "misaligned", 2);
     const double all = threshold(kGeomeanAll);
-    t.push_back({"auto CopyFromUser / memcpy: geometric mean over every length, aligned and "
-                 "misaligned <= " + fmt("%.2f", all),
-                 fmt("%.3f", both) + missed_by(both, all) + (both > all ? worst : ""),
-                 met(kGeomeanAll, both)});
+    t.push_back(
+        {"auto CopyFromUser / memcpy: geometric mean over every length, aligned and "
+         "misaligned <= " +
+             fmt("%.2f", all),
+         fmt("%.3f", both) + missed_by(both, all) + (both > all ? worst : ""),
+         met(kGeomeanAll, both)});
     const double gm = geomean(aligned);
     t.push_back({"auto CopyFromUser / memcpy: geometric mean over every length, aligned <= " +
                      fmt("%.2f", threshold(kGeomeanAligned)),
-                 fmt("%.3f", gm) + missed_by(gm, threshold(kGeomeanAligned)), met(kGeomeanAligned, gm)});
+                 fmt("%.3f", gm) + missed_by(gm, threshold(kGeomeanAligned)),
+                 met(kGeomeanAligned, gm)});
     double top = 0;
     std::string top_at;
     for (const auto& [placement, v] : {std::pair<const char*, const std::map<std::size_t, double>*>{"aligned", &aligned},
@@ -214,7 +217,8 @@ std::vector<Target> check_targets(const Results& r, const ReportContext& ctx) {
     const auto mix = h.find("mix");
     if (mix != h.end() && !mix->second.empty()) {
       const double m = mix->second.begin()->second.cxx.median;
-      t.push_back({"random-size mix (SPEC2017 sizes and alignments) <= " + fmt("%.2f", threshold(kRandomMix)),
+      t.push_back({"random-size mix (SPEC2017 sizes and alignments) <= " +
+                       fmt("%.2f", threshold(kRandomMix)),
                    fmt("%.3f", m) + missed_by(m, threshold(kRandomMix)), met(kRandomMix, m)});
     }
     double c_top = 0;
@@ -224,8 +228,10 @@ std::vector<Target> check_targets(const Results& r, const ReportContext& ctx) {
         if (point.c_over_cxx.median > c_top)
           c_top = point.c_over_cxx.median,
           c_at = placement == "mix" ? std::string("the mix") : human(n) + " " + placement;
-    t.push_back({"C status API <= " + fmt("%.2f", threshold(kCApi)) + " x CopyFromUser at every length",
-                 fmt("%.2f", c_top) + " at " + c_at + missed_by(c_top, threshold(kCApi)), met(kCApi, c_top)});
+    t.push_back(
+        {"C status API <= " + fmt("%.2f", threshold(kCApi)) + " x CopyFromUser at every length",
+         fmt("%.2f", c_top) + " at " + c_at + missed_by(c_top, threshold(kCApi)),
+         met(kCApi, c_top)});
   } else {
     const auto headline = ratios(r, "copy_from_user", "auto", "a0", "hot");
     const double gm = geomean(headline);
@@ -241,8 +247,9 @@ std::vector<Target> check_targets(const Results& r, const ReportContext& ctx) {
       const double share = ours->bytes_per_second / plain->bytes_per_second;
       const bool big_enough = n >= 4 * ctx.llc_bytes;
       t.push_back({"...NonTemporal copy of " + human(n) + " (" +
-                       (big_enough ? ">= 4 x" : "below 4 x, quick mode: indicative only,") + " LLC " +
-                       human(ctx.llc_bytes) + ") >= " + fmt("%.0f%%", 100 * threshold(kNonTemporal)) +
+                       (big_enough ? ">= 4 x" : "below 4 x, quick mode: indicative only,") +
+                       " LLC " + human(ctx.llc_bytes) +
+                       ") >= " + fmt("%.0f%%", 100 * threshold(kNonTemporal)) +
                        " of a plain non-temporal copy loop",
                    fmt("%.0f%%", 100 * share) + " (" + fmt("%.2f", ours->bytes_per_second / 1e9) +
                        " vs " + fmt("%.2f", plain->bytes_per_second / 1e9) + " GB/s)",
@@ -261,8 +268,9 @@ std::vector<Target> check_targets(const Results& r, const ReportContext& ctx) {
     }
     if (at == 0) continue;  // not measured (a --benchmark_filter left it out)
     const std::string who = base == "sigsetjmp1" ? "a sigsetjmp(buf, 1) guard" : "process_vm_readv";
-    t.push_back({">= " + fmt("%.0f", threshold(id)) + "x faster than " + who + " at every length <= 4 KiB",
-                 fmt("%.1fx", least) + " least, at " + human(at), met(id, least)});
+    t.push_back(
+        {">= " + fmt("%.0f", threshold(id)) + "x faster than " + who + " at every length <= 4 KiB",
+         fmt("%.1fx", least) + " least, at " + human(at), met(id, least)});
   }
   return t;
 }

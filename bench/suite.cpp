@@ -75,7 +75,9 @@ struct ProcessVmReadv {
   static bool call(Byte* d, const Byte* s, std::size_t n) { return process_vm_read(d, s, n); }
 };
 struct CopyFromKernelMode {  // CopyFromUser's call and kernel without the user range check
-  static bool call(Byte* d, const Byte* s, std::size_t n) { return CopyFromMode(d, s, n, KernelMode), true; }
+  static bool call(Byte* d, const Byte* s, std::size_t n) {
+    return CopyFromMode(d, s, n, KernelMode), true;
+  }
 };
 struct CopyFromUserOp {
   static bool call(Byte* d, const Byte* s, std::size_t n) { return CopyFromUser(d, s, n), true; }
@@ -84,16 +86,22 @@ struct CopyToUserOp {
   static bool call(Byte* d, const Byte* s, std::size_t n) { return CopyToUser(d, s, n), true; }
 };
 struct CopyUserToUserOp {
-  static bool call(Byte* d, const Byte* s, std::size_t n) { return CopyToUserFromUser(d, s, n), true; }
+  static bool call(Byte* d, const Byte* s, std::size_t n) {
+    return CopyToUserFromUser(d, s, n), true;
+  }
 };
 struct MoveUserToUserOp {
-  static bool call(Byte* d, const Byte* s, std::size_t n) { return MoveToUserFromUser(d, s, n), true; }
+  static bool call(Byte* d, const Byte* s, std::size_t n) {
+    return MoveToUserFromUser(d, s, n), true;
+  }
 };
 struct FillUserOp {
   static bool call(Byte* d, const Byte*, std::size_t n) { return FillUserMemory(d, n, 0x5A), true; }
 };
 struct CopyNonTemporalOp {
-  static bool call(Byte* d, const Byte* s, std::size_t n) { return CopyFromUserNonTemporal(d, s, n), true; }
+  static bool call(Byte* d, const Byte* s, std::size_t n) {
+    return CopyFromUserNonTemporal(d, s, n), true;
+  }
 };
 struct ProbeForReadOp {
   static bool call(Byte*, const Byte* s, std::size_t n) { return ProbeForRead(s, n, 1), true; }
@@ -120,7 +128,9 @@ struct CaughtException {
   }
 };
 struct StatusApi {
-  static bool call(Byte* d, const Byte* s) { return umaccess_copy_from_user(d, s, 64, nullptr) == STATUS_ACCESS_VIOLATION; }
+  static bool call(Byte* d, const Byte* s) {
+    return umaccess_copy_from_user(d, s, 64, nullptr) == STATUS_ACCESS_VIOLATION;
+  }
 };
 struct SigsetjmpGuard1Fault {
   static bool call(Byte* d, const Byte* s) { return !guarded_memcpy(d, s, 64, true); }
