@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fault_tail.S - the byte-exact finishing routines every fixup ends in (AArch64).
  *
  * Algorithm (as asm/x86_64/fault_tail.asm): after a kernel faulted, its fixup rewinds to a
@@ -64,8 +65,8 @@ FAULT_TABLE fault_tail
 .macro SCAN_WRITTEN check, next, resume, stands, rewind=
   cbz w5, \stands
   tbz FINFO, #FINFO_WRITE_BIT, \stands
-  ldr x6, [REC, #REC_INFO]       /* the first fault a read: no store went past the safe point */
-  tbz x6, #FINFO_WRITE_BIT, \stands
+  /* Whatever the first fault was: a read fault in the first loop iteration comes after the
+   * head vector was stored past the safe point. */
   \rewind
   mov x8, x0
   mov x9, FADDR
