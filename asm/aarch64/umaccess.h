@@ -110,7 +110,15 @@ uma_faults_\name:
   .section .note.GNU-stack, "", %progbits
 .endm
 
-/* ---- Entry points ------------------------------------------------------------------------ */
+/* ---- Entry points ------------------------------------------------------------------------
+ * KERNEL and HELPER open a function, END closes it, with the call-frame information a
+ * debugger, profiler or unwinder (perf, gdb, _Unwind_Backtrace from a signal handler) needs
+ * to get past a kernel: .cfi_startproc / .cfi_endproc and nothing between them, because every
+ * routine is a leaf that never moves sp and keeps its return address in x30 throughout,
+ * which is exactly the initial rule of a procedure (CFA = sp, return address in x30). The
+ * directives emit nothing into .text: the code is the same with or without them. (ARM
+ * optimized-routines puts them in its ENTRY/END macros the same way: string/asmdefs.h,
+ * https://github.com/ARM-software/optimized-routines.) */
 
 /* KERNEL name: a kernel entry, with its name for FIXUP to record. */
 .macro KERNEL name
@@ -124,10 +132,13 @@ uma_faults_\name:
   .type \name, %function
   .p2align 6
 \name:
+  .cfi_startproc
   BTI_JC
 .endm
 
+/* END name: close a KERNEL or HELPER, after its fixups (so the unwind info covers them). */
 .macro END name
+  .cfi_endproc
   .size \name, . - \name
 .endm
 
@@ -140,6 +151,7 @@ uma_faults_\name:
   .type \name, %function
   .p2align 4
 \name:
+  .cfi_startproc
   BTI_JC
 .endm
 
