@@ -238,45 +238,4 @@ uma_faults_\name:
 #define UMA_JOIN(a, b) UMA_JOIN_(a, b)
 #define UMA_JOIN_(a, b) a##_##b
 
-/* ---- Size classes shared by the copy and fill kernels ------------------------------------ */
-
-/* FILL_BELOW_16 fixup: a fill of 0..15 bytes with x6 = the byte in all 8 lanes and
- * x5 = dst + n: 8..15 two x windows, 4..7 two w windows, 1..3 [0], [n/2], [n-1]; returns. */
-.macro FILL_BELOW_16 fixup
-  tbz x2, #3, 1f
-8:
-  str x6, [x0]
-  str x6, [x5, #-8]
-9:
-  FAULT_RANGE 8b, 9b, \fixup
-  RETURN_DONE
-1:
-  tbz x2, #2, 2f
-8:
-  str w6, [x0]
-  str w6, [x5, #-4]
-9:
-  FAULT_RANGE 8b, 9b, \fixup
-  RETURN_DONE
-2:
-  cbz x2, 3f
-  lsr x8, x2, #1
-8:
-  strb w6, [x0]
-  strb w6, [x0, x8]
-  strb w6, [x5, #-1]
-9:
-  FAULT_RANGE 8b, 9b, \fixup
-3:
-  RETURN_DONE
-.endm
-
-/* SPLAT_BYTE reg: reg (an x register) = the fill byte w1 in all 8 lanes. */
-.macro SPLAT_BYTE reg
-  and \reg, x1, #0xff
-  orr \reg, \reg, \reg, lsl #8
-  orr \reg, \reg, \reg, lsl #16
-  orr \reg, \reg, \reg, lsl #32
-.endm
-
 #endif
