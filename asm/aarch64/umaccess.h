@@ -117,7 +117,7 @@ uma_faults_\name:
  * routine is a leaf that never moves sp and keeps its return address in x30 throughout,
  * which is exactly the initial rule of a procedure (CFA = sp, return address in x30). The
  * directives emit nothing into .text: the code is the same with or without them. (ARM
- * optimized-routines puts them in its ENTRY/END macros the same way: string/asmdefs.h,
+ * optimized-routines puts them in the ENTRY/END macros of its asmdefs.h the same way,
  * https://github.com/ARM-software/optimized-routines.) */
 
 /* KERNEL name: a kernel entry, with its name for FIXUP to record. */
