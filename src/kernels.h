@@ -42,8 +42,9 @@ std::size_t uma_copy_erms(void*, const void*, std::size_t, uma_fault_record*);
 std::size_t uma_fill_erms(void*, int, std::size_t, uma_fault_record*);
 #define UMA_BASELINE_KERNELS uma_copy_sse2, uma_move_sse2, uma_copy_nt_sse2, uma_fill_sse2
 #elif defined(__aarch64__)
-// One routine family per file (asm/aarch64/*.S): general-register and NEON copies and
-// fills, the NEON move and the streaming (ldnp/stnp) copy and fill.
+// One object per routine family and variant (asm/aarch64/*.S; the copies and fills from
+// the templates copy.inc and fill.inc): general-register and NEON copies and fills, the NEON
+// move and the streaming (ldnp/stnp) copy and fill.
 std::size_t uma_copy_gpr(void*, const void*, std::size_t, uma_fault_record*);
 std::size_t uma_copy_neon(void*, const void*, std::size_t, uma_fault_record*);
 std::size_t uma_move_neon(void*, const void*, std::size_t, uma_fault_record*);

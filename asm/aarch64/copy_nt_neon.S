@@ -14,33 +14,42 @@
  *                     prefetch one page ahead on the source; the last 64 bytes as temporal
  *                     unaligned windows ending at dst + n.
  *
- * Fault behaviour: as copy_neon.S: the loop advances x0/x1/x2 only after its stores, so
- * (x0, x1, x2) is a safe point at every covered instruction; store windows ascend.
+ * Fault behaviour: as copy.inc: the loop advances dst/src/count (x0/x1/x2) only after its
+ * stores, so (x0, x1, x2) is a safe point at every covered instruction; store windows
+ * ascend.
  *
  * Assumptions: dst and src do not overlap; unaligned access allowed (normal memory).
  */
 #include "umaccess.h"
 
+#define dst     x0      /* advanced by the loop */
+#define src     x1      /* advanced by the loop */
+#define count   x2      /* the bytes from (dst, src) on */
+#define srcend  x4      /* src + n */
+#define dstend  x5      /* dst + n */
+#define tmp1    x6
+#define tmp2    x7
+
 FAULT_TABLE copy_nt_neon
 
 KERNEL uma_copy_nt_neon
-  cmp x2, #NT_MIN_BYTES
+  cmp count, #NT_MIN_BYTES
   b.hs 1f
   b uma_copy_neon               /* tail call: x3 still holds rec */
 1:
-  add x4, x1, x2                /* src end */
-  add x5, x0, x2                /* dst end */
-  Q_COPY64 x1, x0, 0, .Lfixup   /* the unaligned head */
-  ADVANCE_TO_BOUNDARY x0, 64, x6, x7, 1    /* dst aligned; more than 64 bytes remain */
+  add srcend, src, count
+  add dstend, dst, count
+  Q_COPY64 src, dst, 0, .Lfixup /* the unaligned head */
+  ADVANCE_TO_BOUNDARY dst, 64, tmp1, tmp2, 1    /* more than 64 bytes remain */
 .Lloop64:
-  prfm pldl1strm, [x1, #NT_PREFETCH]   /* a hint: never faults, needs no fixup */
-  Q_COPY64 x1, x0, 0, .Lfixup, ldnp, stnp
-  add x1, x1, #64
-  add x0, x0, #64
-  sub x2, x2, #64
-  cmp x2, #64
+  prfm pldl1strm, [src, #NT_PREFETCH]  /* a hint: never faults, needs no fixup */
+  Q_COPY64 src, dst, 0, .Lfixup, ldnp, stnp
+  add src, src, #64
+  add dst, dst, #64
+  sub count, count, #64
+  cmp count, #64
   b.hi .Lloop64
-  Q_COPY64 x4, x5, -64, .Lfixup /* 1..64 bytes remain: the buffer's last 64 */
+  Q_COPY64 srcend, dstend, -64, .Lfixup    /* 1..64 bytes remain: the buffer's last 64 */
   RETURN_DONE
 
 FIXUP .Lfixup, uma_copy_nt_neon

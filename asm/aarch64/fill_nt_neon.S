@@ -8,31 +8,38 @@
  *                     64 bytes per iteration (two stnp q: whole cache lines), the last 64
  *                     bytes as temporal windows ending at dst + n.
  *
- * Fault behaviour: (x0, x2) is a safe point at every store, w1 keeps the fill byte; store
- * windows ascend.
+ * Fault behaviour: (dst, count) = (x0, x2) is a safe point at every store, valw (w1) keeps
+ * the fill byte; store windows ascend.
  *
  * Assumptions: unaligned access allowed (normal memory).
  */
 #include "umaccess.h"
 
+#define dst     x0      /* advanced by the loop */
+#define valw    w1      /* the fill byte, kept for the fixup */
+#define count   x2      /* the bytes from dst on */
+#define dstend  x5      /* dst + n */
+#define tmp1    x6
+#define tmp2    x7
+
 FAULT_TABLE fill_nt_neon
 
 KERNEL uma_fill_nt_neon
-  cmp x2, #NT_MIN_BYTES
+  cmp count, #NT_MIN_BYTES
   b.hs 1f
   b uma_fill_neon               /* tail call */
 1:
-  add x5, x0, x2                /* dst end */
-  dup v0.16b, w1
-  Q_FILL64 x0, 0, .Lfixup       /* the unaligned head */
-  ADVANCE_TO_BOUNDARY x0, 64, x6, x7, 0    /* dst aligned; more than 64 bytes remain */
+  add dstend, dst, count
+  dup v0.16b, valw              /* q0, which Q_FILL64 stores */
+  Q_FILL64 dst, 0, .Lfixup      /* the unaligned head */
+  ADVANCE_TO_BOUNDARY dst, 64, tmp1, tmp2, 0    /* more than 64 bytes remain */
 .Lloop64:
-  Q_FILL64 x0, 0, .Lfixup, stnp
-  add x0, x0, #64
-  sub x2, x2, #64
-  cmp x2, #64
+  Q_FILL64 dst, 0, .Lfixup, stnp
+  add dst, dst, #64
+  sub count, count, #64
+  cmp count, #64
   b.hi .Lloop64
-  Q_FILL64 x5, -64, .Lfixup     /* 1..64 bytes remain: the buffer's last 64 */
+  Q_FILL64 dstend, -64, .Lfixup /* 1..64 bytes remain: the buffer's last 64 */
   RETURN_DONE
 
 FIXUP .Lfixup, uma_fill_nt_neon

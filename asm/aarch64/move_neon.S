@@ -33,133 +33,145 @@
  */
 #include "umaccess.h"
 
+/* Named registers. dist and srcend share x4: the forward path needs the distance, the
+ * backward path the source cursor. */
+#define dst     x0      /* forward: advanced step by step */
+#define src     x1
+#define count   x2      /* the bytes still to move */
+#define dist    x4      /* dst - src, then (forward) src - dst */
+#define srcend  x4      /* backward: the source cursor, from src + n down */
+#define dstend  x5      /* backward: the destination cursor, from dst + n down */
+#define A_l     x6      /* data of the 8-byte and narrower steps */
+#define A_lw    w6
+#define total   x8      /* backward: n, reported as not done if a fault stops us */
+
 FAULT_TABLE move_neon
 
 /* FWD_STEPS label, size, ld, st, reg: at \label, move \size bytes at a time while at least
  * \size remain. */
 .macro FWD_STEPS label, size, ld, st, reg
 \label:
-  cmp x2, #\size
+  cmp count, #\size
   b.lo 1f
 8:
-  \ld \reg, [x1]
-  \st \reg, [x0]
+  \ld \reg, [src]
+  \st \reg, [dst]
 9:
   FAULT_RANGE 8b, 9b, .Lfwd_fixup
-  add x1, x1, #\size
-  add x0, x0, #\size
-  sub x2, x2, #\size
+  add src, src, #\size
+  add dst, dst, #\size
+  sub count, count, #\size
   b \label
 1:
 .endm
 
 /* BWD_STEP bit, size, ld, st, reg: if bit \bit of the count left is set, move the \size
- * bytes just below the source and destination cursors x4 and x5, moving them down. */
+ * bytes just below the source and destination cursors srcend and dstend, moving them down. */
 .macro BWD_STEP bit, size, ld, st, reg
-  tbz x2, #\bit, 1f
+  tbz count, #\bit, 1f
 8:
-  \ld \reg, [x4, #-\size]!
-  \st \reg, [x5, #-\size]!
+  \ld \reg, [srcend, #-\size]!
+  \st \reg, [dstend, #-\size]!
 9:
   FAULT_RANGE 8b, 9b, .Lbwd_fixup
 1:
 .endm
 
 KERNEL uma_move_neon
-  sub x4, x0, x1                /* d = dst - src */
-  cbnz x4, 1f
+  sub dist, dst, src
+  cbnz dist, 1f
   b uma_copy_neon               /* tail call: in place, the copy reads each window first */
 1:
-  cmp x4, x2
+  cmp dist, count
   b.lo .Lbackward               /* 0 < d < n: dst overlaps the top of src */
-  neg x4, x4                    /* src - dst */
-  cmp x4, x2
+  neg dist, dist                /* src - dst */
+  cmp dist, count
   b.lo 1f
   b uma_copy_neon               /* tail call: no overlap (x3 still holds rec) */
 1:
 
 /* ---- forward: dst < src < dst + n; the widest step u <= src - dst ------------------------ */
-  cmp x4, #64
+  cmp dist, #64
   b.hs .Lfwd64
-  cmp x4, #32
+  cmp dist, #32
   b.hs .Lfwd32
-  cmp x4, #16
+  cmp dist, #16
   b.hs .Lfwd16
-  cmp x4, #8
+  cmp dist, #8
   b.hs .Lfwd8
-  cmp x4, #4
+  cmp dist, #4
   b.hs .Lfwd4
-  cmp x4, #2
+  cmp dist, #2
   b.hs .Lfwd2
   b .Lfwd1
 .Lfwd64:
-  cmp x2, #64
+  cmp count, #64
   b.lo .Lfwd32
-  Q_COPY64 x1, x0, 0, .Lfwd_fixup
-  add x1, x1, #64
-  add x0, x0, #64
-  sub x2, x2, #64
+  Q_COPY64 src, dst, 0, .Lfwd_fixup
+  add src, src, #64
+  add dst, dst, #64
+  sub count, count, #64
   b .Lfwd64
 .Lfwd32:
-  cmp x2, #32
+  cmp count, #32
   b.lo .Lfwd16
 8:
-  ldp q0, q1, [x1]
-  stp q0, q1, [x0]
+  ldp q0, q1, [src]
+  stp q0, q1, [dst]
 9:
   FAULT_RANGE 8b, 9b, .Lfwd_fixup
-  add x1, x1, #32
-  add x0, x0, #32
-  sub x2, x2, #32
+  add src, src, #32
+  add dst, dst, #32
+  sub count, count, #32
   b .Lfwd32
   FWD_STEPS .Lfwd16, 16, ldr, str, q0
-  FWD_STEPS .Lfwd8, 8, ldr, str, x6
-  FWD_STEPS .Lfwd4, 4, ldr, str, w6
-  FWD_STEPS .Lfwd2, 2, ldrh, strh, w6
-  FWD_STEPS .Lfwd1, 1, ldrb, strb, w6
+  FWD_STEPS .Lfwd8, 8, ldr, str, A_l
+  FWD_STEPS .Lfwd4, 4, ldr, str, A_lw
+  FWD_STEPS .Lfwd2, 2, ldrh, strh, A_lw
+  FWD_STEPS .Lfwd1, 1, ldrb, strb, A_lw
   RETURN_DONE
 
 FIXUP .Lfwd_fixup, uma_move_neon
   b uma_tail_copy
 
 /* ---- backward: src < dst < src + n --------------------------------------------------------- */
-/* x4 and x5 are the source and destination cursors, from the ends down; x2 counts the bytes
- * still to move: [0, x2) of both buffers. */
+/* srcend and dstend are the source and destination cursors, from the ends down; count
+ * counts the bytes still to move: [0, count) of both buffers. */
 .Lbackward:
-  mov x8, x2                    /* n, reported as not done if a fault stops us */
-  add x4, x1, x2
-  add x5, x0, x2
+  mov total, count
+  add srcend, src, count
+  add dstend, dst, count
 .Lbwd64:
-  cmp x2, #64
+  cmp count, #64
   b.lo .Lbwd_below64
 8:
-  ldp q0, q1, [x4, #-32]
-  ldp q2, q3, [x4, #-64]
-  stp q0, q1, [x5, #-32]
-  stp q2, q3, [x5, #-64]
+  ldp q0, q1, [srcend, #-32]
+  ldp q2, q3, [srcend, #-64]
+  stp q0, q1, [dstend, #-32]
+  stp q2, q3, [dstend, #-64]
 9:
   FAULT_RANGE 8b, 9b, .Lbwd_fixup
-  sub x4, x4, #64
-  sub x5, x5, #64
-  sub x2, x2, #64
+  sub srcend, srcend, #64
+  sub dstend, dstend, #64
+  sub count, count, #64
   b .Lbwd64
-.Lbwd_below64:                  /* the lowest 0..63 bytes, by the bits of x2 */
-  tbz x2, #5, 1f
+.Lbwd_below64:                  /* the lowest 0..63 bytes, by the bits of count */
+  tbz count, #5, 1f
 8:
-  ldp q0, q1, [x4, #-32]!
-  stp q0, q1, [x5, #-32]!
+  ldp q0, q1, [srcend, #-32]!
+  stp q0, q1, [dstend, #-32]!
 9:
   FAULT_RANGE 8b, 9b, .Lbwd_fixup
 1:
   BWD_STEP 4, 16, ldr, str, q0
-  BWD_STEP 3, 8, ldr, str, x6
-  BWD_STEP 2, 4, ldr, str, w6
-  BWD_STEP 1, 2, ldrh, strh, w6
-  BWD_STEP 0, 1, ldrb, strb, w6
+  BWD_STEP 3, 8, ldr, str, A_l
+  BWD_STEP 2, 4, ldr, str, A_lw
+  BWD_STEP 1, 2, ldrh, strh, A_lw
+  BWD_STEP 0, 1, ldrb, strb, A_lw
   RETURN_DONE
 
 FIXUP .Lbwd_fixup, uma_move_neon
-  mov x2, x8
+  mov count, total
   b uma_fault_return
 END uma_move_neon
 

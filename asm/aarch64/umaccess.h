@@ -110,7 +110,15 @@ uma_faults_\name:
   .section .note.GNU-stack, "", %progbits
 .endm
 
-/* ---- Entry points ------------------------------------------------------------------------ */
+/* ---- Entry points ------------------------------------------------------------------------
+ * KERNEL and HELPER open a function, END closes it, with the call-frame information a
+ * debugger, profiler or unwinder (perf, gdb, _Unwind_Backtrace from a signal handler) needs
+ * to get past a kernel: .cfi_startproc / .cfi_endproc and nothing between them, because every
+ * routine is a leaf that never moves sp and keeps its return address in x30 throughout,
+ * which is exactly the initial rule of a procedure (CFA = sp, return address in x30). The
+ * directives emit nothing into .text: the code is the same with or without them. (ARM
+ * optimized-routines puts them in the ENTRY/END macros of its asmdefs.h the same way,
+ * https://github.com/ARM-software/optimized-routines.) */
 
 /* KERNEL name: a kernel entry, with its name for FIXUP to record. */
 .macro KERNEL name
@@ -124,10 +132,13 @@ uma_faults_\name:
   .type \name, %function
   .p2align 6
 \name:
+  .cfi_startproc
   BTI_JC
 .endm
 
+/* END name: close a KERNEL or HELPER, after its fixups (so the unwind info covers them). */
 .macro END name
+  .cfi_endproc
   .size \name, . - \name
 .endm
 
@@ -140,6 +151,7 @@ uma_faults_\name:
   .type \name, %function
   .p2align 4
 \name:
+  .cfi_startproc
   BTI_JC
 .endm
 
@@ -205,84 +217,25 @@ uma_faults_\name:
   FAULT_RANGE 8b, 9b, \fixup
 .endm
 
-/* ---- Size classes shared by the copy and fill kernels ------------------------------------ */
-
-/* COPY_BELOW_16 fixup: a copy of 0..15 bytes by the bits of n (x2), with x4 = src + n and
- * x5 = dst + n: 8..15 two x windows [0] and [n-8], 4..7 two w windows, 1..3 the bytes [0],
- * [n/2] and [n-1]. Every load before any store; store windows ascend; returns. */
-.macro COPY_BELOW_16 fixup
-  tbz x2, #3, 1f
-8:
-  ldr x6, [x1]
-  ldr x7, [x4, #-8]
-  str x6, [x0]
-  str x7, [x5, #-8]
-9:
-  FAULT_RANGE 8b, 9b, \fixup
-  RETURN_DONE
-1:
-  tbz x2, #2, 2f
-8:
-  ldr w6, [x1]
-  ldr w7, [x4, #-4]
-  str w6, [x0]
-  str w7, [x5, #-4]
-9:
-  FAULT_RANGE 8b, 9b, \fixup
-  RETURN_DONE
-2:
-  cbz x2, 3f
-  lsr x8, x2, #1
-8:
-  ldrb w6, [x1]
-  ldrb w7, [x1, x8]
-  ldrb w9, [x4, #-1]
-  strb w6, [x0]
-  strb w7, [x0, x8]
-  strb w9, [x5, #-1]
-9:
-  FAULT_RANGE 8b, 9b, \fixup
-3:
-  RETURN_DONE
+/* WINDOW op, pair_op, size, base, offset, regs: one window of consecutive bytes from or to
+ * [base + offset], through the registers listed (each `size` bytes wide): a lone register
+ * with op (ldr/str), else two at a time with pair_op (ldp/stp), each pair at the next
+ * 2 * size bytes. A register may repeat (a fill stores one register many times). The
+ * templates (copy.inc, fill.inc) describe every window of a variant as such a list. */
+.macro WINDOW op, pair_op, size, base, offset, r1, r2, rest:vararg
+  .ifb \r2
+  \op \r1, [\base, #(\offset)]
+  .else
+  \pair_op \r1, \r2, [\base, #(\offset)]
+  .ifnb \rest
+  WINDOW \op, \pair_op, \size, \base, (\offset+2*\size), \rest
+  .endif
+  .endif
 .endm
 
-/* FILL_BELOW_16 fixup: a fill of 0..15 bytes with x6 = the byte in all 8 lanes and
- * x5 = dst + n: 8..15 two x windows, 4..7 two w windows, 1..3 [0], [n/2], [n-1]; returns. */
-.macro FILL_BELOW_16 fixup
-  tbz x2, #3, 1f
-8:
-  str x6, [x0]
-  str x6, [x5, #-8]
-9:
-  FAULT_RANGE 8b, 9b, \fixup
-  RETURN_DONE
-1:
-  tbz x2, #2, 2f
-8:
-  str w6, [x0]
-  str w6, [x5, #-4]
-9:
-  FAULT_RANGE 8b, 9b, \fixup
-  RETURN_DONE
-2:
-  cbz x2, 3f
-  lsr x8, x2, #1
-8:
-  strb w6, [x0]
-  strb w6, [x0, x8]
-  strb w6, [x5, #-1]
-9:
-  FAULT_RANGE 8b, 9b, \fixup
-3:
-  RETURN_DONE
-.endm
-
-/* SPLAT_BYTE reg: reg (an x register) = the fill byte w1 in all 8 lanes. */
-.macro SPLAT_BYTE reg
-  and \reg, x1, #0xff
-  orr \reg, \reg, \reg, lsl #8
-  orr \reg, \reg, \reg, lsl #16
-  orr \reg, \reg, \reg, lsl #32
-.endm
+/* UMA_JOIN(a, b): a_b once both are expanded, the names of a template's instance
+ * (UMA_JOIN(uma_copy, VARIANT) is uma_copy_gpr when VARIANT is gpr). */
+#define UMA_JOIN(a, b) UMA_JOIN_(a, b)
+#define UMA_JOIN_(a, b) a##_##b
 
 #endif
