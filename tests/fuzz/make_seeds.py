@@ -56,7 +56,7 @@ def to_page_end(extra_pages=0, delta=0):  # mode 3: to the end of the page, + pa
     return u24(0xC0 | (delta & 0xFF) << 8 | extra_pages << 16)
 
 
-# Operation numbers (fuzz_ops.cpp run_record).
+# Operation numbers (ops_model.h; fuzz_ops.cpp run_operation).
 COPY_FROM_USER, COPY_FROM_USER_NT, COPY_FROM_MODE, COPY_FROM_MODE_NT = 0, 1, 2, 3
 COPY_FROM_USER_ALIGNED, COPY_FROM_MODE_ALIGNED, READ_STRUCT, READ_STRUCT_MODE = 4, 5, 6, 7
 COPY_FROM_USER_TO_KERNEL_MODE = 8
