@@ -336,6 +336,30 @@ def race_seeds():
             rec(R_FILL, rounds(8), rpos(2, 7), b"\0\0\0", to_page_end(1, 0), 0x3C),
             rec(R_ZERO, 1 | rounds(4), rpos(5, 4000), b"\0\0\0", to_page_end(1, 1)),
         ])
+    # Issue 16's race, as tests/mapping_race_test.cpp toggles it: the page before a hole
+    # write-protected and back, again and again with no pause, while copies and fills run
+    # into the hole (their first fault), so that the byte retry finds it read-only.
+    toggle = []
+    for k in range(8):
+        op = [R_COPY_TO_USER, R_FILL, R_COPY_USER_USER, R_COPY_TO_USER_NT][k % 4]
+        b = (kpos(k) if op in (R_COPY_TO_USER, R_COPY_TO_USER_NT)
+             else rpos(0, 64 * k) if op == R_COPY_USER_USER else b"\0\0\0")
+        toggle.append(rec(op, (k & 1) | rounds(8), rpos(3, 4096 - 100 - 300 * k), b,
+                          to_page_end(0, 64), 0x3C))
+    s["toggle-before-hole"] = race_input(
+        config=(0x30, 0), kinds=[S, S, S, R, N],
+        actions=[action(0, A_READ, 0, 1), action(0, A_READ, 1, 0)], records=toggle)
+    # User-to-user copies longer than 8 x VEC whose first fault is a read in the first loop
+    # iteration (the source runs into the hole), the destination page write-protected and
+    # back meanwhile: the known head-vector bug (fuzz_race.cpp kTolerateHeadVectorBug).
+    head = []
+    for k in range(8):
+        head.append(rec(R_MOVE if k % 2 else R_COPY_USER_USER, (k & 1) | rounds(8),
+                        rpos(3, 4096 - 40 - 40 * k), rpos(3, 1024 + 64 - 1 - 9 * k),
+                        large(2819)))
+    s["head-vector-read-fault"] = race_input(
+        config=(0x30, 0), kinds=[S, S, S, R, N],
+        actions=[action(0, A_READ, 0, 1), action(0, A_READ, 1, 0)], records=head)
     # Copies in from raced pages: anonymous, and memfd pages truncated (SIGBUS) or unmapped.
     s["copy-in-raced-source"] = race_input(
         kinds=[S, R, F, S, F, N], actions=[
