@@ -38,10 +38,11 @@
 //     (one zeroed meanwhile); a fault in a raced or unreadable page;
 //   - no crash (a fault not recovered reaches ASan/libFuzzer), no hang (libFuzzer's timeout).
 //
-// The racing thread sleeps on a condition variable between operations and runs the input's
-// script of disturbances in a loop during each one; every check happens after it has put all
-// pages back (contents aside) and stopped, so the harness itself never touches a page that
-// may be missing. The region and its parking pages lie far below where mmap(NULL, ...)
+// The racing thread runs the input's script of disturbances in a loop during each operation,
+// polls for the next one in between (a scheduler wake-up per operation would cost more than
+// the operation) and sleeps on a condition variable when none comes for 2 ms; every check
+// happens after it has put all pages back (contents aside) and stopped, so the harness
+// itself never touches a page that may be missing. The region and its parking pages lie far below where mmap(NULL, ...)
 // allocates (tests/support.h far_from_mmap_area()): a one-page hole near the top of the mmap
 // area is soon taken by another mapping of the process, and ASan maps a lot. The racing
 // thread touches nothing but the region's raced pages and their parking pages, all mapped
