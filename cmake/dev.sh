@@ -137,7 +137,7 @@ cmd_fuzz() {
   CC=clang CXX=clang++ cmake -S "$ROOT" -B "$ROOT/build-fuzz" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DUMACCESS_BUILD_FUZZERS=ON -DUMACCESS_BUILD_TESTS=OFF -DUMACCESS_BUILD_BENCH=OFF \
     -DUMACCESS_SANITIZE=address,undefined >/dev/null
-  cmake --build "$ROOT/build-fuzz" -j "$JOBS" --target fuzz_ops fuzz_probe
+  cmake --build "$ROOT/build-fuzz" -j "$JOBS" --target fuzz_ops fuzz_probe fuzz_race
   log "fuzzing (bounded: see UMACCESS_FUZZ_SECONDS_* in tests/fuzz/CMakeLists.txt)"
   run_ctest "$ROOT/build-fuzz" -L fuzz
 }

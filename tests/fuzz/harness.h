@@ -120,9 +120,10 @@ inline void (*g_describe_state)() = nullptr;
 // length class, where the fault fell, misalignment): libFuzzer's extra counters make each a
 // feature, so inputs reaching a new combination are kept.
 constexpr std::size_t kExtraCounters = 1 << 16;
-// One array per translation unit (each fuzzer is one), found by libFuzzer through the section.
+// One array per fuzzer (an inline variable: fuzz_ops is several files), found by libFuzzer
+// through the section.
 __attribute__((used, section("__libfuzzer_extra_counters")))
-static std::uint8_t umafuzz_extra_counters[kExtraCounters];
+inline std::uint8_t umafuzz_extra_counters[kExtraCounters];
 // UMACCESS_FUZZ_EDGES_ONLY=1 turns them off: the corpus merge for the repository uses it (with
 // -use_counters=0) to keep one input per covered edge rather than per combination.
 inline bool extra_features() {

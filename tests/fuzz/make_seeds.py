@@ -56,7 +56,7 @@ def to_page_end(extra_pages=0, delta=0):  # mode 3: to the end of the page, + pa
     return u24(0xC0 | (delta & 0xFF) << 8 | extra_pages << 16)
 
 
-# Operation numbers (fuzz_ops.cpp run_record).
+# Operation numbers (ops_model.h; fuzz_ops.cpp run_operation).
 COPY_FROM_USER, COPY_FROM_USER_NT, COPY_FROM_MODE, COPY_FROM_MODE_NT = 0, 1, 2, 3
 COPY_FROM_USER_ALIGNED, COPY_FROM_MODE_ALIGNED, READ_STRUCT, READ_STRUCT_MODE = 4, 5, 6, 7
 COPY_FROM_USER_TO_KERNEL_MODE = 8
@@ -284,6 +284,124 @@ def probe_seeds():
     return s
 
 
+# ---- fuzz_race --------------------------------------------------------------------------------
+
+# Page nibbles (fuzz_race.cpp race_kind_from_nibble): static read-write, raced, raced memfd,
+# static read-only, static PROT_NONE.
+S, R, F, O, N = 0, 5, 10, 12, 14
+RACE_PAGES = 12
+# Racing actions and operations (fuzz_race.cpp ActionKind, Operation).
+A_NONE, A_READ, A_UNMAP, A_MREMAP, A_DONTNEED, A_TRUNCATE = range(6)
+R_COPY_FROM_USER, R_COPY_FROM_USER_NT, R_COPY_TO_USER, R_COPY_TO_USER_NT = 0, 1, 2, 3
+R_COPY_USER_USER, R_MOVE, R_MOVE_NEAR, R_FILL, R_ZERO, R_STRLEN = 4, 5, 6, 7, 8, 9
+
+
+def rpos(page, offset):
+    """A position in the raced region: page 0-11 (no leading guard here), offset."""
+    return u24(page | (offset % 4096) << 8)
+
+
+def rounds(n):
+    """flags bits 4-6: the operation is laid, raced and checked n times (1-8)."""
+    return (n - 1) << 4
+
+
+def race_map(kinds):
+    kinds = list(kinds) + [S] * (RACE_PAGES - len(kinds))
+    return bytes(kinds[i] | kinds[i + 1] << 4 for i in range(0, RACE_PAGES, 2))
+
+
+def action(page, kind, delay_us=0, hold_us=0, times8=False):
+    return bytes([page, kind, delay_us, hold_us | (64 if times8 else 0)])
+
+
+def race_input(config=(0, 0), content=0, zeros=0, kinds=(), actions=(), records=()):
+    acts = list(actions) + [action(0, 0)] * (8 - len(actions))
+    return (bytes(config) + bytes([content, zeros]) + race_map(kinds) + bytes([len(actions)]) +
+            b"".join(acts) + b"".join(records))
+
+
+def race_seeds():
+    s = {}
+    # Copies out into a raced page just before a PROT_NONE one (the first fault there, the
+    # retry into the raced page), every kind of disturbance; also the self-test's shape: a
+    # raced page, then a stable one, then the hole.
+    s["copy-out-before-hole"] = race_input(
+        kinds=[S, S, R, S, N, S, R, N], actions=[
+            action(0, A_READ, 0, 3), action(1, A_NONE, 1, 2), action(0, A_UNMAP, 2, 1),
+            action(1, A_MREMAP, 0, 4), action(0, A_DONTNEED, 1)], records=[
+            rec(R_COPY_TO_USER, rounds(8), rpos(1, 2000), kpos(3), to_page_end(1, 0)),
+            rec(R_COPY_TO_USER, 1 | rounds(8), rpos(2, 100), kpos(0), to_page_end(1, 64)),
+            rec(R_COPY_TO_USER_NT, rounds(4), rpos(6, 3000), kpos(1), to_page_end(0, 9)),
+            rec(R_FILL, rounds(8), rpos(2, 7), b"\0\0\0", to_page_end(1, 0), 0x3C),
+            rec(R_ZERO, 1 | rounds(4), rpos(5, 4000), b"\0\0\0", to_page_end(1, 1)),
+        ])
+    # Issue 16's race, as tests/mapping_race_test.cpp toggles it: the page before a hole
+    # write-protected and back, again and again with no pause, while copies and fills run
+    # into the hole (their first fault), so that the byte retry finds it read-only.
+    toggle = []
+    for k in range(8):
+        op = [R_COPY_TO_USER, R_FILL, R_COPY_USER_USER, R_COPY_TO_USER_NT][k % 4]
+        b = (kpos(k) if op in (R_COPY_TO_USER, R_COPY_TO_USER_NT)
+             else rpos(0, 64 * k) if op == R_COPY_USER_USER else b"\0\0\0")
+        toggle.append(rec(op, (k & 1) | rounds(8), rpos(3, 4096 - 100 - 300 * k), b,
+                          to_page_end(0, 64), 0x3C))
+    s["toggle-before-hole"] = race_input(
+        config=(0x30, 0), kinds=[S, S, S, R, N],
+        actions=[action(0, A_READ, 0, 1), action(0, A_READ, 1, 0)], records=toggle)
+    # User-to-user copies longer than 8 x VEC whose first fault is a read in the first loop
+    # iteration (the source runs into the hole), the destination page write-protected and
+    # back meanwhile: the known head-vector bug (fuzz_race.cpp kTolerateHeadVectorBug).
+    head = []
+    for k in range(8):
+        head.append(rec(R_MOVE if k % 2 else R_COPY_USER_USER, (k & 1) | rounds(8),
+                        rpos(3, 4096 - 40 - 40 * k), rpos(3, 1024 + 64 - 1 - 9 * k),
+                        large(2819)))
+    s["head-vector-read-fault"] = race_input(
+        config=(0x30, 0), kinds=[S, S, S, R, N],
+        actions=[action(0, A_READ, 0, 1), action(0, A_READ, 1, 0)], records=head)
+    # Copies in from raced pages: anonymous, and memfd pages truncated (SIGBUS) or unmapped.
+    s["copy-in-raced-source"] = race_input(
+        kinds=[S, R, F, S, F, N], actions=[
+            action(0, A_TRUNCATE, 0, 5), action(1, A_UNMAP, 1, 3), action(2, A_MREMAP, 0, 2),
+            action(0, A_DONTNEED, 3), action(1, A_TRUNCATE, 0, 1)], records=[
+            rec(R_COPY_FROM_USER, rounds(8), rpos(0, 1000), kpos(5), medium(8000)),
+            rec(R_COPY_FROM_USER_NT, 1 | rounds(4), rpos(1, 10), kpos(0), to_page_end(3, 0)),
+            rec(R_COPY_FROM_USER, 1 | rounds(8), rpos(2, 4000), kpos(7), small(200)),
+            rec(R_COPY_USER_USER, rounds(8), rpos(1, 0), rpos(6, 0), to_page_end(2, 0)),
+        ])
+    # User to user: copies, moves apart and forward overlapping moves, both sides raced.
+    s["user-to-user"] = race_input(
+        kinds=[S, R, R, S, S, R, S, S, N], actions=[
+            action(0, A_NONE, 0, 2), action(2, A_READ, 1, 1), action(1, A_UNMAP, 0, 2),
+            action(2, A_MREMAP, 2, 1)], records=[
+            rec(R_COPY_USER_USER, 1 | rounds(8), rpos(1, 64), rpos(4, 32), medium(7000)),
+            rec(R_MOVE, rounds(8), rpos(5, 5), rpos(1, 900), to_page_end(1, 3)),
+            rec(R_MOVE_NEAR, 1 | rounds(8), rpos(2, 300), b"\0\0\0", to_page_end(0, 0), 40),
+            rec(R_MOVE_NEAR, rounds(8), rpos(6, 10), b"\0\0\0", to_page_end(2, 0), 200),
+        ])
+    # Every variant and preset, with long holds and no delay (whole-operation outages).
+    for config in [(0, 0), (1, 0), (2, 0x10), (3, 0x20), (4, 0x30), (5, 0x35), (0x31, 0x35)]:
+        s[f"config-{config[0]:02x}"] = race_input(
+            config=config, kinds=[S, R, S, R, N], actions=[
+                action(0, A_READ, 0, 20, True), action(1, A_NONE, 0, 30),
+                action(0, A_UNMAP, 5, 2), action(1, A_DONTNEED, 2)], records=[
+                rec(R_COPY_TO_USER, rounds(8), rpos(0, 17), kpos(2), to_page_end(3, 0)),
+                rec(R_FILL, 1 | rounds(8), rpos(1, 99), b"\0\0\0", to_page_end(2, 0), 0xA5),
+                rec(R_COPY_FROM_USER, rounds(4), rpos(0, 0), kpos(9), to_page_end(3, 0)),
+            ])
+    # Strings over raced pages zeroed or taken away meanwhile.
+    s["strings"] = race_input(
+        zeros=2, kinds=[S, R, F, S, N], actions=[
+            action(0, A_DONTNEED, 0), action(1, A_TRUNCATE, 1, 2), action(0, A_NONE, 0, 3)],
+        records=[
+            rec(R_STRLEN, rounds(8), rpos(0, 4000), b"\0\0\0", b"\0\0\0"),
+            rec(R_STRLEN, 1 | 2 | rounds(8), rpos(1, 1), b"\0\0\0", b"\0\0\0"),
+            rec(R_STRLEN, 2 | rounds(4), rpos(2, 4095), b"\0\0\0", b"\0\0\0"),
+        ])
+    return s
+
+
 def write(target, seeds):
     d = os.path.join(HERE, "corpus", target)
     os.makedirs(d, exist_ok=True)
@@ -299,3 +417,4 @@ def write(target, seeds):
 if __name__ == "__main__":
     write("fuzz_ops", ops_seeds())
     write("fuzz_probe", probe_seeds())
+    write("fuzz_race", race_seeds())
