@@ -65,8 +65,8 @@ FAULT_TABLE fault_tail
 .macro SCAN_WRITTEN check, next, resume, stands, rewind=
   cbz w5, \stands
   tbz FINFO, #FINFO_WRITE_BIT, \stands
-  /* Whatever the first fault was: a read fault in the first loop iteration comes after the
-   * head vector was stored past the safe point. */
+  ldr x6, [REC, #REC_INFO]       /* the first fault a read: no store went past the safe point */
+  tbz x6, #FINFO_WRITE_BIT, \stands
   \rewind
   mov x8, x0
   mov x9, FADDR

@@ -66,8 +66,8 @@ FAULT_TABLE fault_tail
     jz      %%stands                ; retrying everything: no earlier fault, nothing stored past rdi
     bt      FINFO, FINFO_WRITE_BIT
     jnc     %%stands                ; a read fault: the kernel read this byte before any store past it
-    ; whatever the first fault was: a read fault in the first loop iteration comes after
-    ; the head vector was stored past the safe point
+    bt      qword [REC + REC_INFO], FINFO_WRITE_BIT
+    jnc     %%stands                ; the first fault was a read: no store went past the safe point
     push    FADDR                   ; this fault, reported if nothing changes below
     push    FINFO
     mov     rax, rdi
@@ -98,7 +98,6 @@ FAULT_TABLE fault_tail
     xor     r8d, r8d
     xor     ecx, ecx
 %endmacro
-
 %macro FINISH 0                     ; after the loop: the two outcomes above
     test    ecx, ecx
     jz      %%success
