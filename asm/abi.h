@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* asm/abi.h - the constants shared by the assembly kernels and the C++ layer, defined once.
  *
  * Read by three consumers, so that a mismatch cannot be built:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // bench/arena.h - the memory every benchmark works on: large page-aligned source and
 // destination buffers, pre-faulted, and a way to push them out of the caches.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // bench/baselines.cpp - see baselines.h.
 #include "baselines.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // bench/baselines.h - what umaccess is measured against: glibc, the sigsetjmp guards users
 // write today to survive faults, the process_vm_readv system call, and plain streaming
 // loops that bound the bandwidth a copy can reach.

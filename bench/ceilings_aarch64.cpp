@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // bench/ceilings_aarch64.cpp - the AArch64 ceilings of baselines.h: ldnp/stnp streaming
 // loops, NEON loads, and dc civac for cold runs. Inline asm only where C has no way to say
 // it (non-temporal pairs, cache maintenance); these bound what a copy can reach, they are

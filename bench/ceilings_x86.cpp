@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // bench/ceilings_x86.cpp - the x86-64 ceilings of baselines.h: AVX-512 or AVX2 streaming
 // loops and loads, and clflush for cold runs. Compiler intrinsics: these bound what a copy
 // can reach; they are not kernels.

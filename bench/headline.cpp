@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // bench/headline.cpp - see headline.h.
 //
 // A child measures; the parent only starts children and pools. A child prints one line per

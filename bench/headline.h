@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // bench/headline.h - the report's headline figures, measured so that they can be trusted on a
 // shared, noisy machine: CopyFromUser (C++), the C status API and glibc memcpy timed in
 // interleaved rounds (every round times all three at one length and placement, in a

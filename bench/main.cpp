@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // bench/main.cpp - umaccess-bench-report: runs the benchmark suite and writes the report.
 // Usage: kUsage below (umaccess-bench-report --help). The full run takes a few minutes;
 // --quick well under two.

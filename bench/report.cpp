@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // bench/report.cpp - see report.h.
 #include "report.h"
 

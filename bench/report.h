@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // bench/report.h - turns the collected runs into the report: the targets and where we stand,
 // ratio tables against glibc with geometric means per size band, the fault path, the
 // bandwidth ceilings, and a plot of GB/s against length.

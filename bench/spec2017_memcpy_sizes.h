@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // bench/spec2017_memcpy_sizes.h - the published distribution the random-size mix is drawn
 // from: sizes, source and destination alignments of memcpy calls below 4096 bytes observed in
 // SPEC CPU2017, as Arm's optimized-routines benchmark uses them (string/bench/memcpy.c,

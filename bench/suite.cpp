@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // bench/suite.cpp - the benchmark matrix (see suite.h). Every timed loop is a template
 // instantiation with its operation inlined, so no extra call distorts the short lengths;
 // baselines run in the same process and run, interleaved length by length with ours.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // bench/suite.h - the benchmark matrix: every operation family x auto and every supported
 // variant x the lengths x alignments (x cold/hot cache for large lengths), the
 // glibc and fault-survival baselines beside them, the fault path, and bandwidth ceilings.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # cmake/aarch64-linux-gnu.cmake - cross-build umaccess for 64-bit ARM Linux from an x86-64
 # Debian machine, and run its tests there under qemu-user:
 #

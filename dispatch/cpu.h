@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // dispatch/cpu.h - the CPU facts that kernel selection depends on. Detection fills one
 // CpuDescription; every decision after that is a pure function of it, so tests can hand in
 // fabricated CPUs (a Haswell, an AMD Zen 2, an SSE2-only part...).

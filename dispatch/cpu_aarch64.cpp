@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // dispatch/cpu_aarch64.cpp - AArch64 CPU detection, read only through a CpuSource so recorded
 // machines can stand in for the host (tests/fixtures/cpu/aarch64). Nothing here calls
 // getauxval, opens a file or asks cpu_features: the source answers.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // dispatch/cpu_source.cpp - the host CpuSource and the recorded machines tests feed in.
 #include "cpu_source.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // dispatch/cpu_source.h - everything CPU detection reads from the machine, behind one seam.
 //
 // Detection (cpu_<arch>.cpp) never executes CPUID or reads sysfs itself: it asks a

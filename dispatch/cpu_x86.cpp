@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // dispatch/cpu_x86.cpp - x86-64 CPU detection from raw CPUID, read through a CpuSource so
 // recorded machines can stand in for the host (tests/fixtures/cpu/x86).
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // dispatch/dispatcher.cpp - the active choice: variant, thresholds and the size plan built
 // from them; where each came from (the API, the UMACCESS_* environment, a measured
 // profile, or the built-in policy, in that order of precedence); the umaccess::dispatch API.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // dispatch/plan.h - what the dispatcher publishes for the hot paths: the active kernels
 // (one pointer per operation, read with a relaxed load and jumped through by the raw
 // entries and the kernel-mode calls), and the thresholds that the vector kernels read to

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // dispatch/policy.cpp - the automatic choices common to every architecture: the
 // non-temporal threshold from the caches, and the thresholds' assembly. The variant choice
 // and the rep-string gate are per architecture (policy_x86.cpp, policy_aarch64.cpp).

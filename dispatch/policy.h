@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // dispatch/policy.h - what `auto` chooses for a CPU, and the size thresholds derived from
 // its caches. Pure functions of a CpuDescription, so tests can feed in fabricated CPUs.
 #pragma once

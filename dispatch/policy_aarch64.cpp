@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // dispatch/policy_aarch64.cpp - the AArch64 choices: no rep-string classes, glibc's generic
 // non-temporal divisor; `auto` takes NEON wherever Advanced SIMD is there (the registry
 // walk in policy.cpp: no variant needs a CoreFact here).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // dispatch/policy_x86.cpp - the x86-64 choices as functions of features and CoreFacts
 // (cpu.h), never of names: why a variant is passed over, where rep movsb/stosb start, the
 // non-temporal divisor, and the rep movsb distance guard.

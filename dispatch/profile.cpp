@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // dispatch/profile.cpp - see profile.h.
 #include "profile.h"
 

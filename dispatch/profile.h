@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // dispatch/profile.h - a machine's measured plan: what umaccess-calibrate writes and the
 // dispatcher loads at start-up.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // dispatch/report_format.cpp - umaccess::dispatch::format(): the dispatch report as text
 // (what umaccess-info prints) or JSON.
 #include <cstdarg>

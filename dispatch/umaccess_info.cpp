@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // dispatch/umaccess_info.cpp - umaccess-info: what the dispatcher sees and chooses on this
 // machine: the CPU, every variant, the thresholds with their reasons, the kernel per
 // operation and length.

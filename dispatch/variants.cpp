@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // dispatch/variants.cpp - lookups over the architecture's variant registry
 // (variants_<arch>.cpp).
 #include "variants.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // dispatch/variants.h - the registry of kernel variants: each a named, complete kernel set
 // with the CPU features it needs.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // dispatch/variants_aarch64.cpp - the AArch64 kernel variants and their kernels' names.
 #include "cpu.h"
 #include "variants.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // dispatch/variants_x86.cpp - the x86-64 kernel variants and their kernels' names.
 #include "cpu.h"
 #include "variants.h"

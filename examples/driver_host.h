@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // examples/driver_host.h - what the two ported-driver examples (wdm_ioctl_driver.cpp,
 // kmdf_ioctl_driver.cpp) share on the host side: the hostile buffers a caller can pass, laid
 // out once in a guarded mapping, and a checker that counts unexpected outcomes.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // examples/guest_emulator.cpp - a tiny emulator that services its guest's system calls on
 // guest pointers, with the guest's address space as the user range.
 //

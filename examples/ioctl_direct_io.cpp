@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // examples/ioctl_direct_io.cpp - a driver-style IOCTL with direct I/O, ported from the usual
 // Windows shape: the caller's output buffer is described by an MDL, probed and locked for
 // writing, mapped to a "system" address, and filled through a WDF memory object; the input

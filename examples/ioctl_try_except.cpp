@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // examples/ioctl_try_except.cpp - a METHOD_NEITHER IOCTL dispatch routine ported from Windows:
 // ProbeForRead/ProbeForWrite + RtlCopyMemory inside __try/__except become the user-mode
 // accessors inside UMA_TRY/UMA_EXCEPT. The Windows original is below, then the port with

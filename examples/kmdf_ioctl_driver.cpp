@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // examples/kmdf_ioctl_driver.cpp - a KMDF software driver in the shape of Microsoft's
 // Windows-driver-samples general/ioctl/kmdf/sys/nonpnp.c: a non-PnP driver with one control
 // device (exclusive, buffered I/O, a DOS name), file create/close callbacks, an

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // examples/shrinking_file.cpp - reading records from a mapped file that shrinks under the
 // reader.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // examples/wdm_ioctl_driver.cpp - a WDM IOCTL driver in the shape of Microsoft's
 // Windows-driver-samples general/ioctl/wdm/sys/sioctl.c (DriverEntry creating a named device
 // and a DOS name, create/close, one control code per transfer type, unload), written for this

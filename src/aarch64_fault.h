@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // src/aarch64_fault.h - reading an AArch64 fault's direction: from the ESR record the Linux
 // kernel puts in the signal frame, or, when the frame has none (older kernels, qemu-user),
 // from the faulting instruction itself. Pure functions of bytes and words, so they build

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // src/access_ops.cpp - the single-access operations: scalars, UNICODE_STRING descriptors,
 // string lengths and interlocked operations.
 //

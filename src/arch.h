@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // src/arch.h - what the fault handler and the user range need to know about the CPU:
 // reading and redirecting an interrupted register set, and the host's user address span.
 // One implementation per architecture; everything above this file is portable.

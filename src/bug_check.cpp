@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // src/bug_check.cpp - umaccess's analogue of a Windows bug check: a host callback, or a
 // clear message on stderr and abort().
 #include <cstdarg>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // src/bulk_ops.cpp - the copy, move and fill operations.
 //
 // The raw entries are the hot path of everything: check the user side(s) against the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // src/cxx_api.cpp - the out-of-line parts of the C++ API (umaccess.hpp).
 #include <cerrno>
 #include <cstdio>

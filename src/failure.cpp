@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // src/failure.cpp - status mapping and the per-thread record of the last failure.
 #include "failure.h"
 

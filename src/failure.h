@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // src/failure.h - turning a refused or faulted access into a status, the thread's last
 // failure record, or a bug check when the faulting side was the caller's own buffer.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // src/fatal.h - for misuse the library cannot recover from (not bug checks: those are the
 // Windows-defined reaction to a faulting kernel-side buffer, see bug_check.cpp).
 #pragma once

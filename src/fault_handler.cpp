@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // src/fault_handler.cpp - the SIGSEGV/SIGBUS handler that turns faults inside umaccess
 // kernels into a return through the kernel's fixup, and passes every other fault on.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // src/fault_table.cpp - decodes the per-object fault tables emitted by asm/*/umaccess.inc.
 //
 // Every asm object exports `uma_faults_<name>`: a uint32 count followed by that many

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // src/fault_table.h - the process-wide table of covered code ranges and their fixups.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // src/io_manager.cpp - the I/O manager behind umaccess/wdm_io.h and umaccess/iohost.h: driver
 // and device objects, the object namespace (device names and symbolic links), and the IRPs a
 // host's requests become, built per transfer type as Windows' I/O manager builds them and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // src/kernels.h - the C ABI of the assembly kernels (asm/x86_64/umaccess.inc and
 // asm/aarch64/umaccess.h have the full contract). Internal to the library.
 #pragma once

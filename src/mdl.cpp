@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // src/mdl.cpp - memory descriptor lists over one address space (umaccess/wdm.h):
 // IoAllocateMdl, MmProbeAndLockPages (a fault-safe touch of every page, then mlock),
 // MmGetSystemAddressForMdlSafe, MmUnlockPages, IoFreeMdl, and the MDLs drivers build

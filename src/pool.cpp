@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // src/pool.cpp - executive pool for ported drivers (umaccess/wdm_io.h): ExAllocatePool2,
 // ExAllocatePoolWithTag and its wrappers, ExFreePool[WithTag], with the rules Windows
 // documents and a registry of live blocks, so that a host can check a driver for leaks

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // src/probe.cpp - ProbeForRead, ProbeForWrite and ExProbeAlignment.
 #include "probe.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // src/probe.h - the ProbeForRead/ProbeForWrite/ExProbeAlignment checks, shared with the
 // ...Aligned copies.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // src/sanitizer_checks.h - show the sanitizers what the assembly kernels touch on the caller's
 // own (kernel-side) buffers.
 //

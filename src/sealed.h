@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // src/sealed.h - library state kept read-only between the library's own writes.
 //
 // The default user range admits every address the process can map, the library's own data

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // src/user_range.cpp - the default user range, per-thread scopes and initialization.
 #include "user_range.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // src/user_range.h - the user address range check on every user-mode access, and the
 // library's one-time initialization that hides behind it.
 //

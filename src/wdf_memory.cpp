@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // src/wdf_memory.cpp - KMDF memory objects (umaccess/wdfmemory.h) behind a handle table.
 //
 // A WDFMEMORY is never a pointer: it encodes a slot index and that slot's generation

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // src/wdf_request.cpp - the KMDF framework of umaccess/wdf.h on top of the I/O manager
 // (src/io_manager.cpp): driver, device, queue, file and request objects, the dispatch of IRPs
 // to a device's EvtIoInCallerContext and queues, and the request buffer functions with

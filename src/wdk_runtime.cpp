@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // src/wdk_runtime.cpp - small kernel runtime routines ported drivers call (umaccess/wdm_io.h):
 // DbgPrint and DbgPrintEx with Windows' format dialect, RtlInitUnicodeString and
 // RtlEqualUnicodeString.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tests/aarch64_fault_test.cpp - how the AArch64 fault handler tells reads from writes: the
 // ESR record of the signal frame, and the instruction decoder used when a frame has none
 // (qemu-user, older kernels). Pure functions, so these run on every architecture; on

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tests/access_interlocked_test.cpp - InterlockedCompareExchange[64]ToUser,
 // InterlockedOr[64]ToUser, InterlockedAnd[64]ToUser, their ...ToMode forms (UserMode,
 // KernelMode, another non-zero mode) and the Rtl* primitives: the original value returned,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tests/access_rtl_test.cpp - the Rtl* primitives under their own names (the bulk ones; the
 // scalar, string and interlocked Rtl names run in their families' suites), and
 // RtlFastFailIfUserPointer, which means something only in DBG builds with a narrowed range.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tests/access_scalar_test.cpp - the typed scalar accessors (docs/api.md;
 // https://learn.microsoft.com/en-us/windows-hardware/drivers/kernel/user-mode-accessors):
 // Read<X>FromUser, Read<X>FromUserAcquire, Read<X>FromMode, Write<X>ToUser,

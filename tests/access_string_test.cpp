@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tests/access_string_test.cpp - StringLengthFromUser, WideStringLengthFromUser, the
 // ...FromMode forms and the Rtl* primitives: lengths against a reference at every start
 // alignment (odd addresses too for the wide forms), strings that end exactly at an

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tests/access_struct_test.cpp - the structure macros and helpers (docs/api.md;
 // https://learn.microsoft.com/en-us/windows-hardware/drivers/ddi/usermode_accessors/nf-usermode_accessors-readstructfromuser
 // and the pages beside it):

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tests/altstack_test.c - a recovered fault on a small alternate signal stack.
  *
  * Our handler runs with SA_ONSTACK, so a thread with a sigaltstack takes every umaccess fault

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tests/c_api_test.c - the C API from strict C11 (no POSIX feature macros needed by the
  * header): statuses, exact progress, failure details, scopes, kernel mode; the scalar,
  * UNICODE_STRING, string-length and interlocked status functions. */

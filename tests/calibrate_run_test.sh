@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # tests/calibrate_run_test.sh CALIBRATE INFO - umaccess-calibrate --quick as a user runs it:
 # either it writes a profile that the dispatcher then loads (umaccess-info names the profile
 # as the source of what it set) and that a profile edited to another CPU's key is ignored

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tests/calibrate_test.cpp - umaccess-calibrate's decisions on synthetic measurements: a
 // value departs from the policy only where it measured clearly better over its band and
 // nowhere much worse; noise raises the bar; the evidence says why.

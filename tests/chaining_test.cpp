@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tests/chaining_test.cpp - faults that are not ours reach whatever handled them before us,
 // the way the kernel would have delivered them; umaccess faults are recovered whoever else
 // is installed. Each scenario runs in a fresh child process (death test, "threadsafe"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tests/conformance_test.cpp - every copy, move and fill, for every kernel variant this CPU
 // supports, against a reference: every length 0..1024 with every source and destination
 // misalignment 0..63, the full 64 x 64 misalignment grid at the size-class edges, and a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tests/cpu_fixture_test.cpp - recorded machines (tests/fixtures/cpu/<arch>/*.cpu) fed to
 // the same detector the host uses, through the CpuSource seam (dispatch/cpu_source.h). Each
 // fixture's `expect` lines assert the CPU description (vendor, identity, features, caches

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tests/dispatch_test.cpp - the dispatcher: checked selection, thresholds, the environment
 // switches, and proof that the kernel the plan names is the kernel that really runs. (The
 // automatic choice on fabricated CPUs is per architecture: policy_<arch>_test.cpp.)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # tests/elf_check.cmake - object hygiene: every assembly object marks its stack
 # non-executable (and, on AArch64, declares BTI/PAC), and neither the shared library nor a
 # PIE user of it has text relocations.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tests/fault_table_test.cpp - the decoded fault table (src/fault_table.*), white-box: the
 // handler's lookup must find exactly the covered bytes, and every recovery address must be
 // code of the same object as the range it recovers.

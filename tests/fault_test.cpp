@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tests/fault_test.cpp - faults in every kernel variant and every size class: buffers that
 // end at every offset before an inaccessible page, read-only pages for writes, unmapped
 // ranges, NULL, wrapping ranges and ranges beyond MmUserProbeAddress. Each case checks the

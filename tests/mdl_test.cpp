@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tests/mdl_test.cpp - MDLs (umaccess/wdm.h) against the Windows rules
 // (https://learn.microsoft.com/en-us/windows-hardware/drivers/ddi/wdm/nf-wdm-mmprobeandlockpages
 // and the pages beside it; ReactOS's ntoskrnl/mm/ARM3/mdlsup.c) and this library's

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tests/mode_test.cpp - KPROCESSOR_MODE: the kernel path neither checks nor recovers; any
 // mode other than KernelMode is the user path; a fault on the kernel-side buffer of a
 // user-mode operation is a bug check.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tests/operations.h - every bulk operation of usermode_accessors.h behind one shape, so the
 // conformance and fault suites cover all of them with the same checks.
 #pragma once

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # tests/package_test.cmake - builds and runs tests/consumer against umaccess, either from an
 # install prefix (MODE=install) or through add_subdirectory (MODE=subdirectory). From the
 # install prefix it also builds the same program with the compiler (CXX) and pkg-config's

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tests/policy_aarch64_test.cpp - the AArch64 automatic choice on fabricated CPUs: NEON
 // wherever Advanced SIMD is there, never a rep-string class, the streaming threshold from the
 // caches; and stepping down when features are missing.

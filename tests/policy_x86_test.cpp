@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tests/policy_x86_test.cpp - the x86-64 automatic choice on fabricated CPUs (glibc's
 // thresholds, the vendor gate on rep strings), and stepping down when features are missing.
 #include <cpu_features/cpu_features_cache_info.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tests/porting_aid_test.cpp - the mechanical rewrite of Windows __try/__except blocks.
 #include "support.h"
 

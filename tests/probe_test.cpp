@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tests/probe_test.cpp - ProbeForRead, ProbeForWrite and ExProbeAlignment against the
 // Windows rules (https://learn.microsoft.com/en-us/windows-hardware/drivers/ddi/wdm/nf-wdm-probeforread,
 // .../nf-wdm-probeforwrite; docs/api.md, "Probing"), and the ...Aligned copies built on them.

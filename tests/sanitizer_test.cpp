@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tests/sanitizer_test.cpp - in a sanitizer build, the assembly kernels' accesses to the
 // caller's own buffers are visible to the sanitizer (src/sanitizer_checks.h): an overflow of
 // a kernel-side heap buffer is an AddressSanitizer report, a race on one is a ThreadSanitizer

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # tests/secure_process_test.sh UMACCESS_INFO - a setuid (AT_SECURE) process ignores the
 # UMACCESS_* environment and the per-user profile: a user must not steer the kernels of a
 # privileged program. Runs a setuid-root copy of umaccess-info as an unprivileged user;

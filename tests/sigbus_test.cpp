@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tests/sigbus_test.cpp - a file mapping that shrinks under the reader: the pages beyond
 // the new end of file raise SIGBUS, which must become STATUS_IN_PAGE_ERROR, with the same
 // exact progress as an access violation.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tests/soak_test.cpp - a bounded multi-threaded soak of the whole engine, and checks that
 // the fault path leaks neither memory, mappings, descriptors nor stack.
 //

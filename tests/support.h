@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tests/support.h - memory layouts with guard pages, byte patterns, and the fixture that
 // runs a test once per kernel variant this CPU supports.
 #pragma once

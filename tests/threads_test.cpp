@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tests/threads_test.cpp - several threads copying, filling and faulting at once, each
 // checking every byte and every status.
 #include <atomic>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tests/user_range_test.cpp - the user address range: the default, MmUserProbeAddress, and
 // ScopedUserRange narrowing it per thread, nested.
 #include <cstdlib>

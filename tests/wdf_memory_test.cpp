@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tests/wdf_memory_test.cpp - KMDF memory objects (umaccess/wdfmemory.h): the KMDF source's
 // checks, their order and statuses (src/framework/shared/core/fxmemoryobject.cpp in
 // https://github.com/microsoft/Windows-Driver-Frameworks; docs/api.md), buffers and pool

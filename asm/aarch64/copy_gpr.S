@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* copy_gpr.S - forward copy in general registers (ldp/stp of x pairs):
  *   size_t uma_copy_gpr(void *dst, const void *src, size_t n, uma_fault_record *rec)
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* copy_neon.S - forward copy in NEON q registers:
  *   size_t uma_copy_neon(void *dst, const void *src, size_t n, uma_fault_record *rec)
  *

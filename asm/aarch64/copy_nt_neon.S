@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* copy_nt_neon.S - non-temporal copy with ldnp/stnp:
  *   size_t uma_copy_nt_neon(void *dst, const void *src, size_t n, uma_fault_record *rec)
  *

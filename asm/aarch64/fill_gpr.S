@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fill_gpr.S - fill in general registers (stp of x pairs):
  *   size_t uma_fill_gpr(void *dst, int byte, size_t n, uma_fault_record *rec)
  *

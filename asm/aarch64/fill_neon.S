@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fill_neon.S - fill with NEON q registers:
  *   size_t uma_fill_neon(void *dst, int byte, size_t n, uma_fault_record *rec)
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fill_nt_neon.S - non-temporal fill with stnp:
  *   size_t uma_fill_nt_neon(void *dst, int byte, size_t n, uma_fault_record *rec)
  *

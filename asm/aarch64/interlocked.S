@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* interlocked.S - atomic read-modify-writes with full barriers, as Windows Interlocked*:
  *   uma_value uma_cmpxchg_N(void *p, uint64_t exchange, uint64_t comperand,
  *                           uma_fault_record *rec)                        N = 32, 64

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* move_neon.S - overlap-safe copy (memmove) with NEON q registers:
  *   size_t uma_move_neon(void *dst, const void *src, size_t n, uma_fault_record *rec)
  *

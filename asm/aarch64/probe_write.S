@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* probe_write.S - ProbeForWrite's page touch: an atomic no-op write to every page.
  *   size_t uma_probe_write(void *p, size_t n, uma_fault_record *rec)
  *   returns 0, or the number of bytes from the faulting page touch to p + n.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* scalar.S - single loads and stores of 1, 2, 4 or 8 bytes, relaxed, acquire and release:
  *   uma_value uma_read_N(const void *p, uma_fault_record *rec)            N = 8, 16, 32, 64
  *   uma_value uma_read_acquire_N(const void *p, uma_fault_record *rec)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* string_length.S - the length of a NUL-terminated string inside a bounded range:
  *   uma_value uma_strlen(const char *s, const void *limit, uma_fault_record *rec)
  *   uma_value uma_wcslen(const void *s, const void *limit, uma_fault_record *rec)

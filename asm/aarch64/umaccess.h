@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* asm/aarch64/umaccess.h - shared macros and conventions for every AArch64 kernel in
  * umaccess (GNU as, through the C preprocessor).
  *

@@ -1,3 +1,4 @@
+; SPDX-License-Identifier: Apache-2.0
 ; interlocked.asm - atomic read-modify-writes for the Interlocked...ToUser accessors:
 ;
 ;   uma_value uma_cmpxchg_N(void *p, uint64_t exchange, uint64_t comperand,

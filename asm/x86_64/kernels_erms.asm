@@ -1,3 +1,4 @@
+; SPDX-License-Identifier: Apache-2.0
 ; kernels_erms.asm - rep movsb / rep stosb (the "erms" variant, and the large-copy size
 ; class of the others on CPUs whose fast-string microcode wins there).
 ;

@@ -1,3 +1,4 @@
+; SPDX-License-Identifier: Apache-2.0
 ; probe_write.asm - ProbeForWrite's page touch: an atomic no-op write to every page.
 ;
 ; Algorithm: `lock or byte [p], 0` on the first byte, then on the first byte of every

@@ -1,3 +1,4 @@
+; SPDX-License-Identifier: Apache-2.0
 ; scalar.asm - single loads and stores of 1, 2, 4 and 8 bytes for the typed accessors
 ; (Read<X>FromUser, Write<X>ToUser and their Acquire/Release/Mode forms):
 ;

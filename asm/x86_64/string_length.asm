@@ -1,3 +1,4 @@
+; SPDX-License-Identifier: Apache-2.0
 ; string_length.asm - page-safe, vectorised string lengths for StringLengthFromUser and
 ; WideStringLengthFromUser:
 ;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // dispatch/calibrate/decide.cpp - see decide.h.
 #include "decide.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // dispatch/calibrate/decide.h - umaccess-calibrate's decisions, as pure functions of the
 // measurements (tests/calibrate_test.cpp feeds them synthetic tables).
 //

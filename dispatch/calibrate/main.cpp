@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // dispatch/calibrate/main.cpp - umaccess-calibrate: measures, on the machine it runs on,
 // every supported variant and the candidate rep movsb / rep stosb / non-temporal thresholds,
 // and writes a profile the dispatcher loads at start-up (dispatch/profile.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* umaccess/iohost.h - the driver host's side of umaccess's I/O manager: load a WDM or KMDF
  * driver (run its DriverEntry), open one of its devices by name, send it read, write and
  * device-control requests the way a Windows process's ReadFile, WriteFile and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* umaccess/nt_types.h - the Windows base types, status codes and processor modes that the
  * C API (umaccess.h) and the Windows-named C++ API (usermode_accessors.h) share.
  *

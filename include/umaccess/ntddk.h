@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // umaccess/ntddk.h - what a WDM driver port includes instead of the WDK's <ntddk.h> / <wdm.h>:
 // the vocabulary of Windows driver code around user buffers, memory, statuses and
 // exceptions, on top of umaccess's engine. C++ (the __try/__except rewrite, UMA_TRY/UMA_EXCEPT,

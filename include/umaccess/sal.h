@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* umaccess/sal.h - the WDK's source annotations compiled away: SAL 2.0 (_In_, _Out_writes_bytes_(n),
  * _When_(c, a), _Success_(e), ...), the driver annotations (_IRQL_requires_max_(l),
  * _Dispatch_type_(m), _Function_class_(f), __drv_*), and the old IN / OUT / OPTIONAL markers.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* umaccess/umaccess.h - the C API: fault-safe user-mode memory access returning NTSTATUS.
  *
  * For C code and C++ built with -fno-exceptions. Every operation of usermode_accessors.h is

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // umaccess/umaccess.hpp - the C++ API: the exception user-mode accessors raise, the user
 // address range, the fault handler, bug checks, kernel variant dispatch, and the porting
 // aid for Windows __try/__except blocks. The Windows-named accessors themselves are in

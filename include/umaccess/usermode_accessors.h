@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // umaccess/usermode_accessors.h - the Windows user-mode accessors (usermode_accessors.h,
 // umaccess.lib) on Linux, with the Windows names, types and argument orders.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // umaccess/wdf.h - what a KMDF driver port includes instead of the WDK's <wdf.h>: the WDM
 // vocabulary (umaccess/ntddk.h), KMDF memory objects (umaccess/wdfmemory.h) and the part of
 // the framework a software driver's DriverEntry, queues and request handlers use: the driver

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* umaccess/wdfmemory.h - KMDF memory objects (WDFMEMORY) for C and C++, so driver code that
  * moves data through WdfMemoryCreate / WdfMemoryCopyToBuffer / WdfMemoryCopyFromBuffer runs
  * and is tested on Linux with KMDF's own rules (Microsoft's pages for wdfmemory.h,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* umaccess/wdm.h - memory descriptor lists (MDLs): IoAllocateMdl, MmProbeAndLockPages,
  * MmGetSystemAddressForMdlSafe, MmUnlockPages, IoFreeMdl, MmBuildMdlForNonPagedPool,
  * IoBuildPartialMdl, MmGetMdlPfnArray; and the I/O request packets and driver objects a WDM

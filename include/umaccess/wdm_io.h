@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* umaccess/wdm_io.h - the I/O request packets, driver and device objects, pool and debug
  * output a WDM driver's DriverEntry, dispatch and unload routines use, with the Windows names
  * and field names (a subset of wdm.h:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tests/coexistence/asan_handler.cpp - umaccess beside AddressSanitizer's own SIGSEGV/SIGBUS
 // handler. Built and run only in a build with -DUMACCESS_SANITIZE containing "address";
 // each ctest entry sets its own ASAN_OPTIONS (the rest of the ASan suite runs with ASan's

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tests/coexistence/coexistence_test.cpp - umaccess beside the other SIGSEGV/SIGBUS users of
 // a real process: handlers installed before and after ours that do real work (resolve a
 // page and return, count, chain on), faults raised inside the application's own signal

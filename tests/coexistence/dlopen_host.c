@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tests/coexistence/dlopen_host.c - a C program that is not linked to umaccess and loads the
  * shared library at run time, as a plug-in host would:
  *

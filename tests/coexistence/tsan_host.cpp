@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tests/coexistence/tsan_host.cpp - a program built with ThreadSanitizer that links a library
 // built without it: the library must notice TSan's runtime at run time (its mmap interceptor
 // kills a process that maps above 47 bits, which the 5-level-paging probe would do), and

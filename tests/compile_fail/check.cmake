@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # tests/compile_fail/check.cmake - runs the compile-fail cases of SOURCE.
 #   cmake -DCXX=<c++ compiler> -DINCLUDE=<include dir> -DSOURCE=<file> -P check.cmake
 # SOURCE declares its case count on a `// CASES: N` line and each failing case on an

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tests/compile_fail/types_compatible.cpp - code that must not compile: the compile-time
 // checks of the structure macros (RtlTypesCompatible, the KPROCESSOR_MODE size check).
 // check.cmake compiles it once per case with -DCASE=N (-fsyntax-only): case 0 uses every

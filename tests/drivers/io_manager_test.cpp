@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tests/drivers/io_manager_test.cpp - the I/O manager (umaccess/iohost.h, issue 15 part 2)
 // with a small WDM test driver and a small KMDF one: what the driver receives for each
 // transfer type, what the caller gets back (exactly IoStatus.Information bytes, nothing

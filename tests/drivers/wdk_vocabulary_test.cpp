@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tests/drivers/wdk_vocabulary_test.cpp - the WDK vocabulary of umaccess/ntddk.h (issue 15,
 // part 1) and the two fixes ports needed (part 3): the ...Mode structure macros taking the
 // MODE enumerators, and MmProbeAndLockPages(KernelMode) deciding by the address. Each test

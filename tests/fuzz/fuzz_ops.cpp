@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tests/fuzz/fuzz_ops.cpp - libFuzzer target: every copy, move, fill, scalar, UNICODE_STRING,
 // string-length, structure and interlocked operation, through the C status API and the C++
 // (Windows-named, exception raising) API, under every kernel configuration this CPU runs,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tests/fuzz/fuzz_probe.cpp - libFuzzer target: ProbeForRead, ProbeForWrite, ExProbeAlignment
 // and umaccess_probe_alignment_as (C and C++ forms) with arbitrary addresses, lengths and
 // alignments, under the default user range or ScopedUserRanges narrowed (and nested) as the

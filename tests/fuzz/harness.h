@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tests/fuzz/harness.h - what the libFuzzer targets share: an input reader, a page arena
 // whose pages are read-write, read-only, PROT_NONE, unmapped, SIGBUS or resolved on demand as
 // the input decides (with the reference copy of its contents the models predict), the kernel

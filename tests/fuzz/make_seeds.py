@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """tests/fuzz/make_seeds.py - writes the hand-made seed inputs of tests/fuzz/corpus/.
 
 The seeds give libFuzzer a start on the states that matter: every page kind, faults at the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # tests/fuzz/run_fuzzer.cmake - runs one libFuzzer target for a bounded time over a fresh copy
 # of its committed corpus (ctest), or a longer session whose new finds are merged back into
 # the committed corpus (the fuzz_session_<target> build targets). Invoked with cmake -P:

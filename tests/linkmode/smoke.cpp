@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tests/linkmode/smoke.cpp - built in every link mode (static archive with --gc-sections
 // under bfd, gold and lld; shared library into a PIE; LTO; fully static). If a link mode
 // dropped the fault table, the first fault below would kill the process instead of raising.
