@@ -36,9 +36,9 @@ const char kUsage[] =
     "\n"
     "  --quick   shorter runs, lengths up to 16 MiB, no cold caches, 5 headline rounds\n"
     "  --out DIR where to write. Default: bench/results/<cpu>/ in the source tree, the\n"
-    "            committed report of this CPU; with a --benchmark_filter=REGEX (a part of the\n"
-    "            matrix) <build>/bench/filtered-results/<cpu>/ instead, so that a partial\n"
-    "            run never overwrites the committed report\n"
+    "            committed report of this CPU; with --quick or a --benchmark_filter=REGEX (a\n"
+    "            part of the matrix) <build>/bench/filtered-results/<cpu>/ instead, so that a\n"
+    "            quick or partial run never overwrites the committed report\n"
     "  --benchmark_filter=REGEX      run the benchmarks whose names match; names are\n"
     "            family/series/alignment/cache/length, e.g.\n"
     "            --benchmark_filter='copy_from_user/(auto|memcpy)/a0/hot/(64|4096)/'\n"
@@ -196,16 +196,18 @@ int main(int argc, char** argv) {
   // One directory per CPU: brand, microarchitecture and L3 size, since a hypervisor can give
   // different hosts the same brand string and model (two 0xA7 "Xeon Processor" VMs here had
   // a 480 MiB and a 105 MiB L3). A partial matrix (a --benchmark_filter) must not replace
-  // the committed report of a CPU: by default it writes under the build tree.
+  // the committed report of a CPU, nor may a quick one (shorter runs, indicative only): by
+  // default they write under the build tree.
   if (out.empty()) {
     const std::string cpu_dir =
         slug(ctx.cpu + " l3 " + std::to_string(report.cpu.l3_bytes >> 20) + "mib");
-    out = partial ? std::string(UMACCESS_BINARY_DIR) + "/filtered-results/" + cpu_dir
-                  : std::string(UMACCESS_SOURCE_DIR) + "/bench/results/" + cpu_dir;
-    if (partial)
+    const bool elsewhere = partial || options.quick;
+    out = elsewhere ? std::string(UMACCESS_BINARY_DIR) + "/filtered-results/" + cpu_dir
+                    : std::string(UMACCESS_SOURCE_DIR) + "/bench/results/" + cpu_dir;
+    if (elsewhere)
       std::fprintf(stderr,
-                   "umaccess-bench-report: --benchmark_filter runs part of the matrix: writing %s, "
-                   "not bench/results/ (--out chooses)\n",
+                   "umaccess-bench-report: %s: writing %s, not bench/results/ (--out chooses)\n",
+                   partial ? "--benchmark_filter runs part of the matrix" : "--quick",
                    out.c_str());
   }
 
