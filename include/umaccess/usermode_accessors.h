@@ -906,15 +906,19 @@ inline LONG64 RtlInterlockedAnd64ToUser(LONG64 volatile* Destination, LONG64 Val
 // program (one inline function with two bodies would break the one-definition rule).
 #if defined(DBG) && DBG
 namespace umaccess::detail {
-inline void fast_fail_if_user_pointer(const volatile void* pointer) {
-  const auto p = reinterpret_cast<std::uintptr_t>(pointer);
+// Takes the address as an integer: a pointer-to-const parameter made GCC 12 at -O0 warn
+// "may be used uninitialized" for every uninitialized buffer passed (only the address is
+// looked at), which -Werror builds of drivers turn into errors.
+inline void fast_fail_if_user_pointer(std::uintptr_t p) {
   const ::umaccess::UserRange r = ::umaccess::user_range(), all = ::umaccess::default_user_range();
   const bool narrowed = r.begin != all.begin || r.end != all.end;
-  if (pointer != nullptr && narrowed && p >= r.begin && p < r.end)
+  if (p != 0 && narrowed && p >= r.begin && p < r.end)
     ::umaccess::bug_check(KERNEL_SECURITY_CHECK_FAILURE, FAST_FAIL_KERNEL_POINTER_EXPECTED, p);
 }
 }  // namespace umaccess::detail
-#define RtlFastFailIfUserPointer(Pointer) ::umaccess::detail::fast_fail_if_user_pointer(Pointer)
+#define RtlFastFailIfUserPointer(Pointer)       \
+  ::umaccess::detail::fast_fail_if_user_pointer( \
+      reinterpret_cast<std::uintptr_t>(static_cast<const volatile void*>(Pointer)))
 #else
 #define RtlFastFailIfUserPointer(Pointer) ((void)(Pointer))
 #endif
