@@ -541,22 +541,6 @@ std::uintptr_t user_position(const State& s, std::uint32_t v) {
 std::uint8_t* kernel_position(const State& s, std::uint32_t v) {
   return s.kbuf + kKernelMargin + ((v >> 8) & 63);
 }
-// As fuzz_ops: short, medium, anything, or to the end of p's page + whole pages +- a few bytes.
-std::size_t decode_length(std::uint32_t v, std::uintptr_t p) {
-  const std::uint32_t n = (v >> 8) | (v & 0x3f) << 16;
-  const std::size_t max = Region::max_length();
-  const std::size_t ps = page_size();
-  switch ((v & 0xff) >> 6) {
-    case 0: return n % 257;
-    case 1: return n % 8193;
-    case 2: return n % (max + 1);
-    default: {
-      const auto len = static_cast<std::int64_t>(ps - p % ps + ((n >> 8) % 8) * ps) +
-                       static_cast<std::int8_t>(n & 0xff);
-      return static_cast<std::size_t>(std::clamp<std::int64_t>(len, 0, max));
-    }
-  }
-}
 
 // ---- One round: lay, race, run, stop ------------------------------------------------------------
 
@@ -806,7 +790,7 @@ void bulk(State& s, const Record& r, unsigned op, int rounds) {
   b.fill = op == kFillUserMemory || op == kZeroUserMemory;
   b.value = op == kZeroUserMemory ? 0 : r.arg;
   const std::uintptr_t p = user_position(s, r.a);
-  b.len = decode_length(r.len, p);
+  b.len = decode_length(r.len, p, Region::max_length(), page_size());
   if (op == kCopyFromUser || op == kCopyFromUserNonTemporal) {
     b.src = p;
     b.dst = reinterpret_cast<std::uintptr_t>(kernel_position(s, r.b));

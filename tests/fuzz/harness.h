@@ -62,6 +62,24 @@ class Input {
   std::size_t pos_ = 0;
 };
 
+// A length from 24 input bits: short (every head class), medium, anything up to `max`, or
+// "to the end of the page of `p`, plus whole pages, plus a few bytes either side" (tail
+// faults at exact bytes). Shared by fuzz_ops and fuzz_race, so their corpora mean the same.
+inline std::size_t decode_length(std::uint32_t v, std::uintptr_t p, std::size_t max,
+                                 std::size_t page) {
+  const std::uint32_t n = (v >> 8) | (v & 0x3f) << 16;
+  switch ((v & 0xff) >> 6) {
+    case 0: return n % 257;
+    case 1: return n % 8193;
+    case 2: return n % (max + 1);
+    default: {
+      const auto len = static_cast<std::int64_t>(page - p % page + ((n >> 8) % 8) * page) +
+                       static_cast<std::int8_t>(n & 0xff);
+      return static_cast<std::size_t>(std::clamp<std::int64_t>(len, 0, max));
+    }
+  }
+}
+
 // ---- Self-test injection ------------------------------------------------------------------------
 // UMACCESS_FUZZ_INJECT=mismatch makes the harness simulate a library bug (an off-by-one in
 // a fault tail) so that the model must catch it; =segv makes the harness itself touch an

@@ -58,22 +58,9 @@ inline std::uint8_t* kernel_position(const State& s, std::uint32_t v) {
   return s.kbuf + kKernelMargin + ((v >> 8) & 63);
 }
 
-// Short lengths (every head class), medium, anything up to the arena, or "to the end of the
-// page of `p`, plus whole pages, plus a few bytes either side" (tail faults at exact bytes).
+// A length for an operation at `p` in the arena (harness.h's decoding).
 inline std::size_t decode_length(const State& s, std::uint32_t v, std::uintptr_t p) {
-  const std::uint32_t n = (v >> 8) | (v & 0x3f) << 16;
-  const std::size_t max = s.arena.max_length();
-  const std::size_t ps = s.arena.page_size();
-  switch ((v & 0xff) >> 6) {
-    case 0: return n % 257;
-    case 1: return n % 8193;
-    case 2: return n % (max + 1);
-    default: {
-      const auto len = static_cast<std::int64_t>(ps - p % ps + ((n >> 8) % 8) * ps) +
-                       static_cast<std::int8_t>(n & 0xff);
-      return static_cast<std::size_t>(std::clamp<std::int64_t>(len, 0, max));
-    }
-  }
+  return umafuzz::decode_length(v, p, s.arena.max_length(), s.arena.page_size());
 }
 
 // Any mode but KernelMode takes the user path (as in the WDK's usermode_accessors.h; docs/api.md):
