@@ -11,6 +11,14 @@
 ; A fault on the other side of a copy during those bytes (a separate hole in the
 ; destination, say) faults here again, precisely, and is reported instead.
 ;
+; Stores that ran ahead of the safe point: a fixup that enters at uma_tail_*_stored passes
+; STORED (r8), the end of the destination bytes the kernel's completed stores wrote
+; contiguously from the safe point. Those bytes are done: the routines count them first, so
+; a fault address below STORED (the page was write-protected after those stores and before
+; the one that faulted) does not leave written bytes past the count. With nothing usable
+; left before FADDR they retry the rest byte by byte, which reports the first byte that
+; still faults. The plain entries pass STORED = 0: nothing past the safe point.
+;
 ; A mapping that changed since the first fault: another thread may have write-protected or
 ; unmapped destination bytes before FADDR that the kernel's vector stores had already
 ; written (issue 16). The byte loop then faults on a write before FADDR, where those bytes
@@ -43,6 +51,23 @@ FAULT_TABLE fault_tail
     sub     rax, %1
     cmp     rax, rdx
     jae     %2
+%endmacro
+
+; Count the bytes from the safe point up to STORED as done (never past the end): rdi (and
+; %1, the source pointer of a copy) forward, rdx down. STORED at or below rdi (0 included)
+; changes nothing.
+%macro SKIP_STORED 0-1
+    mov     rax, STORED
+    sub     rax, rdi
+    jbe     %%none                  ; STORED <= rdi: nothing stored past the safe point
+    cmp     rax, rdx
+    cmova   rax, rdx
+    add     rdi, rax
+  %if %0 == 1
+    add     %1, rax
+  %endif
+    sub     rdx, rax
+%%none:
 %endmacro
 
 ; Both routines run one byte loop over rdx bytes, then either report the original fault
@@ -120,7 +145,11 @@ FAULT_TABLE fault_tail
 %endmacro
 
 ; uma_tail_copy: rdi = dst, rsi = src, rdx = remaining, r9 = rec. Returns bytes not copied.
+; uma_tail_copy_stored: the same with STORED (r8).
 HELPER uma_tail_copy
+    xor     STORED, STORED
+HELPER uma_tail_copy_stored
+    SKIP_STORED rsi
     bt      FINFO, FINFO_WRITE_BIT
     jc      .write_fault
     BYTES_BEFORE_FAULT rsi, .retry_all
@@ -150,8 +179,11 @@ HELPER uma_tail_copy
     SCAN_WRITTEN {SAME_AS_SOURCE}, {NEXT_COPY_BYTE}, .copy
 
 ; uma_tail_fill: rdi = dst, esi = fill byte, rdx = remaining, r9 = rec. A fill only writes,
-; so the fault is always on the destination.
+; so the fault is always on the destination. uma_tail_fill_stored: the same with STORED (r8).
 HELPER uma_tail_fill
+    xor     STORED, STORED
+HELPER uma_tail_fill_stored
+    SKIP_STORED
     BYTES_BEFORE_FAULT rdi, .retry_all
     SPLIT_AT_FAULT
     jmp     .fill
