@@ -17,7 +17,8 @@
  *
  * Fault behaviour: as copy.inc: the loop advances dst/src/count (x0/x1/x2) only after its
  * stores, so (x0, x1, x2) is a safe point at every covered instruction; store windows
- * ascend.
+ * ascend. The head reaches past dst's 64-byte boundary: the loop's fixup passes its end
+ * to the tail (HEADEND, STORED: umaccess.h).
  *
  * Assumptions: dst and src do not overlap; unaligned access allowed (normal memory).
  */
@@ -41,20 +42,26 @@ KERNEL uma_copy_nt_neon
   add srcend, src, count
   add dstend, dst, count
   Q_COPY64 src, dst, 0, .Lfixup /* the unaligned head */
+  add HEADEND, dst, #64         /* the head's end, for the loop's fixup */
   ADVANCE_TO_BOUNDARY dst, 64, tmp1, tmp2, 1    /* more than 64 bytes remain */
 .Lloop64:
   prfm pldl1strm, [src, #NT_PREFETCH]  /* a hint: never faults, needs no fixup */
-  Q_COPY64 src, dst, 0, .Lfixup, ldnp, stnp
+  Q_COPY64 src, dst, 0, .Lfixup_head, ldnp, stnp
   add src, src, #64
   add dst, dst, #64
   sub count, count, #64
   cmp count, #64
   b.hi .Lloop64
-  Q_COPY64 srcend, dstend, -64, .Lfixup    /* 1..64 bytes remain: the buffer's last 64 */
+  Q_COPY64 srcend, dstend, -64, .Lfixup_head    /* 1..64 bytes remain: the buffer's last 64 */
   RETURN_DONE
 
-FIXUP .Lfixup, uma_copy_nt_neon
-  b uma_tail_copy
+.Lfixup:                        /* nothing stored past the safe point */
+  mov STORED, #0
+  b .Lfixup_stored
+.Lfixup_head:                   /* the loop: the head reached HEADEND (umaccess.h) */
+  mov STORED, HEADEND
+FIXUP .Lfixup_stored, uma_copy_nt_neon
+  b uma_tail_copy_stored
 END uma_copy_nt_neon
 
 FAULT_TABLE_END

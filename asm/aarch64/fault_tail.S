@@ -20,6 +20,12 @@
  * Otherwise the loop goes on through FADDR and finds the fault itself: exact, for a second
  * signal, in the rare case of a buffer starting inside an inaccessible page.
  *
+ * Stores that ran ahead of the safe point (as in asm/x86_64/fault_tail.asm): a fixup that
+ * enters at uma_tail_*_stored passes STORED (x4), the end of the destination bytes the
+ * kernel's completed stores wrote contiguously from the safe point; the routines count
+ * those bytes as done first, so a page write-protected between an earlier store and a
+ * later overlapping one leaves nothing written past the count. The plain entries pass 0.
+ *
  * A mapping that changed since the first fault (as in asm/x86_64/fault_tail.asm): a write
  * fault in the byte loop before FADDR means another thread took away bytes the kernel's
  * stores may already have written. The routines then read the destination back and count
@@ -118,8 +124,31 @@ FAULT_TABLE fault_tail
   str FINFO, [REC, #REC_INFO]
 .endm
 
-/* uma_tail_copy: returns the bytes not copied in x0. */
+/* SKIP_STORED copy: count the bytes from the safe point up to STORED as done (never past
+ * the end): x0 (and x1 for a copy) forward, x2 down. STORED at or below x0 (0 included)
+ * changes nothing. */
+.macro SKIP_STORED copy
+  subs x6, STORED, x0
+  b.ls 5f                       /* STORED <= x0: nothing stored past the safe point */
+  cmp x6, x2
+  csel x6, x6, x2, ls
+  add x0, x0, x6
+  .if \copy
+  add x1, x1, x6
+  .endif
+  sub x2, x2, x6
+5:
+.endm
+
+/* uma_tail_copy: returns the bytes not copied in x0. uma_tail_copy_stored: the same with
+ * STORED. */
 HELPER uma_tail_copy
+  mov STORED, #0
+  b uma_tail_copy_stored
+END uma_tail_copy
+
+HELPER uma_tail_copy_stored
+  SKIP_STORED 1
   tbnz FINFO, #FINFO_WRITE_BIT, 1f
   BYTES_BEFORE_FAULT x1, .Lcopy_retry_all
   b 2f
@@ -151,10 +180,17 @@ HELPER uma_tail_copy
 .Lcopy_stands:
   add x2, x2, x4
   b uma_fault_return
-END uma_tail_copy
+END uma_tail_copy_stored
 
-/* uma_tail_fill: a fill only writes, so the fault is always on the destination. */
+/* uma_tail_fill: a fill only writes, so the fault is always on the destination.
+ * uma_tail_fill_stored: the same with STORED. */
 HELPER uma_tail_fill
+  mov STORED, #0
+  b uma_tail_fill_stored
+END uma_tail_fill
+
+HELPER uma_tail_fill_stored
+  SKIP_STORED 0
   BYTES_BEFORE_FAULT x0, .Lfill_retry_all
   sub x4, x2, x6
   mov x2, x6
@@ -180,7 +216,7 @@ HELPER uma_tail_fill
 .Lfill_stands:
   add x2, x2, x4
   b uma_fault_return
-END uma_tail_fill
+END uma_tail_fill_stored
 
 .Lsuccess:
   RETURN_DONE

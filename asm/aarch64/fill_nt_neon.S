@@ -10,7 +10,8 @@
  *                     bytes as temporal windows ending at dst + n.
  *
  * Fault behaviour: (dst, count) = (x0, x2) is a safe point at every store, valw (w1) keeps
- * the fill byte; store windows ascend.
+ * the fill byte; store windows ascend; the loop's fixup passes the head's end to the tail
+ * (HEADEND, STORED: umaccess.h).
  *
  * Assumptions: unaligned access allowed (normal memory).
  */
@@ -33,18 +34,24 @@ KERNEL uma_fill_nt_neon
   add dstend, dst, count
   dup v0.16b, valw              /* q0, which Q_FILL64 stores */
   Q_FILL64 dst, 0, .Lfixup      /* the unaligned head */
+  add HEADEND, dst, #64         /* the head's end, for the loop's fixup */
   ADVANCE_TO_BOUNDARY dst, 64, tmp1, tmp2, 0    /* more than 64 bytes remain */
 .Lloop64:
-  Q_FILL64 dst, 0, .Lfixup, stnp
+  Q_FILL64 dst, 0, .Lfixup_head, stnp
   add dst, dst, #64
   sub count, count, #64
   cmp count, #64
   b.hi .Lloop64
-  Q_FILL64 dstend, -64, .Lfixup /* 1..64 bytes remain: the buffer's last 64 */
+  Q_FILL64 dstend, -64, .Lfixup_head /* 1..64 bytes remain: the buffer's last 64 */
   RETURN_DONE
 
-FIXUP .Lfixup, uma_fill_nt_neon
-  b uma_tail_fill
+.Lfixup:                        /* nothing stored past the safe point */
+  mov STORED, #0
+  b .Lfixup_stored
+.Lfixup_head:                   /* the loop: the head reached HEADEND (umaccess.h) */
+  mov STORED, HEADEND
+FIXUP .Lfixup_stored, uma_fill_nt_neon
+  b uma_tail_fill_stored
 END uma_fill_nt_neon
 
 FAULT_TABLE_END

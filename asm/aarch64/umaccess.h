@@ -47,6 +47,18 @@
 #define FINFO x15
 #define FIX x13
 
+/* Stores that run ahead of the safe point (issue 16; as asm/x86_64/umaccess.inc): where a
+ * later store window overlaps earlier ones (the second window of a size class, the loop
+ * after the unaligned head), a page write-protected between them would leave the earlier
+ * stores' bytes past the count. Such fixups enter the tail at uma_tail_copy_stored /
+ * uma_tail_fill_stored with STORED = the end of the destination bytes the completed stores
+ * wrote contiguously from the safe point (0: none past it), and the tail counts those bytes
+ * as done. A loop keeps its head's end in HEADEND while it runs (x16: free in every kernel
+ * loop, which branches nowhere, so no veneer can clobber it); its fixup moves it to STORED
+ * before branching to the tail in another object. */
+#define STORED x4
+#define HEADEND x16
+
 /* The constants shared with C++: the fault record's layout, the FINFO bits, NT_MIN_BYTES,
  * NT_PREFETCH and the layout of uma_published (defined once, in asm/abi.h). */
 #include "abi.h"
@@ -166,6 +178,15 @@ uma_faults_\name:
 .endm
 
 /* ---- Building blocks shared by the copy, move and fill kernels --------------------------- */
+
+/* STORED_FIXUP label, base, offset, target: the fixup of stores that follow stores which
+ * already wrote the destination up to base + offset (offset: #imm or a register): sets
+ * STORED and joins the kernel's common fixup `target`, which enters uma_tail_*_stored. */
+.macro STORED_FIXUP label, base, offset, target
+\label:
+  add STORED, \base, \offset
+  b \target
+.endm
 
 /* RETURN_DONE: return 0, "nothing left undone". */
 .macro RETURN_DONE
