@@ -352,7 +352,7 @@ def race_seeds():
         actions=[action(0, A_READ, 0, 1), action(0, A_READ, 1, 0)], records=toggle)
     # User-to-user copies longer than 8 x VEC whose first fault is a read in the first loop
     # iteration (the source runs into the hole), the destination page write-protected and
-    # back meanwhile: the known head-vector bug (fuzz_race.cpp kTolerateHeadVectorBug).
+    # back meanwhile: the head-vector race fixed for issue 16 (fuzz_race.cpp keeps it seeded).
     head = []
     for k in range(8):
         head.append(rec(R_MOVE if k % 2 else R_COPY_USER_USER, (k & 1) | rounds(8),
