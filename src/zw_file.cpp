@@ -136,7 +136,8 @@ NTSTATUS status_from_errno(int error) {
     case EACCES:
     case EPERM:
     case EROFS:
-    case ETXTBSY: return STATUS_ACCESS_DENIED;
+    case ETXTBSY:
+    case ELOOP: return STATUS_ACCESS_DENIED;
     case ENOSPC:
     case EDQUOT: return STATUS_DISK_FULL;
     case ENAMETOOLONG: return STATUS_OBJECT_NAME_INVALID;
@@ -270,7 +271,7 @@ NTSTATUS ZwCreateFile(PHANDLE FileHandle, ACCESS_MASK DesiredAccess,
     }
   } else {
     const int access = f.write ? (f.read ? O_RDWR : O_WRONLY) : O_RDONLY;
-    const int base = access | O_CLOEXEC | O_NOFOLLOW;
+    const int base = access | O_CLOEXEC;
     // Open or create without a race between "exists" and "create": O_EXCL decides.
     for (int attempt = 0; attempt < 8 && f.fd < 0 && NT_SUCCESS(status); ++attempt) {
       const bool may_create = CreateDisposition != FILE_OPEN && CreateDisposition != FILE_OVERWRITE;
@@ -295,7 +296,7 @@ NTSTATUS ZwCreateFile(PHANDLE FileHandle, ACCESS_MASK DesiredAccess,
                             CreateDisposition == FILE_OVERWRITE_IF;
       // Truncating needs a writable descriptor even for a read-only handle.
       f.fd = open(path.c_str(), (truncate ? (f.read ? O_RDWR : O_WRONLY) : access) | O_CLOEXEC |
-                                    O_NOFOLLOW | (truncate ? O_TRUNC : 0));
+                                    (truncate ? O_TRUNC : 0));
       if (f.fd >= 0) {
         information = CreateDisposition == FILE_SUPERSEDE ? FILE_SUPERSEDED
                       : truncate                           ? FILE_OVERWRITTEN

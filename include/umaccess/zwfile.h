@@ -17,6 +17,7 @@
  * (a "." or ".." component, a '/' or NUL in a name, an empty component):
  * STATUS_OBJECT_NAME_INVALID. With no mapping at all, UMACCESS_NT_ROOT in the environment, if
  * set, maps "\\" (every absolute NT path) to that directory.
+ * Symbolic links inside a mapped directory are followed: they are the host's to place.
  *
  * What is modelled: the create dispositions (FILE_SUPERSEDE ... FILE_OVERWRITE_IF, with
  * IoStatusBlock->Information FILE_CREATED, FILE_OPENED, ...), FILE_DIRECTORY_FILE /
