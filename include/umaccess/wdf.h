@@ -26,6 +26,10 @@
 //     objects are called when they go away. No PnP or power: a PnP driver's EvtDriverDeviceAdd
 //     runs when the host calls UmaWdfDriverAddDevice.
 // A bad handle or a request completed twice is a bug check WDF_VIOLATION.
+// C sources: the functions with a PVOID* out parameter also take any T** (`PCHAR inBuf;
+// WdfRequestRetrieveInputBuffer(Request, 0, &inBuf, &n)`), and WdfMemoryGetBuffer and the
+// request parameters' pointers convert implicitly as C's void* does (UMA_C_PVOID,
+// umaccess/nt_types.h).
 #pragma once
 
 #include "umaccess/ntddk.h"

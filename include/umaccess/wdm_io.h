@@ -16,6 +16,11 @@
  *   - neither (METHOD_NEITHER): Type3InputBuffer and UserBuffer are the caller's pointers.
  * The host side (loading a driver, opening a device by name, sending requests) is in
  * umaccess/iohost.h.
+ *
+ * In C++ the untyped pointers C drivers assign to typed pointers without a cast
+ * (SystemBuffer, UserBuffer, Type3InputBuffer, Argument1..4, DriverContext, DeviceExtension,
+ * FsContext, FsContext2, and the ExAllocatePool* results) are UMA_C_PVOID, which converts
+ * implicitly as C's void* does (umaccess/nt_types.h); in C they are PVOID.
  */
 #ifndef UMACCESS_WDM_IO_H
 #define UMACCESS_WDM_IO_H
