@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 // src/wdk_runtime.cpp - small kernel runtime routines ported drivers call (umaccess/wdm_io.h):
 // DbgPrint and DbgPrintEx with Windows' format dialect, RtlInitUnicodeString and
-// RtlEqualUnicodeString.
+// RtlEqualUnicodeString, and the WPP trace runtime of umaccess/wpp.h (formatted here, printed
+// through DbgPrintEx's filter and output).
 //
 // DbgPrint formats piece by piece: each conversion is read with the argument type Windows
 // gives it (so "%lu" of a ULONG reads 32 bits, as on Windows, where Linux's printf would
 // read a 64-bit long) and formatted by snprintf; the Windows-only conversions (%wZ, %ws,
 // %I64x, ...) are converted here. Format reference:
 // https://learn.microsoft.com/en-us/cpp/c-runtime-library/format-specification-syntax-printf-and-wprintf-functions
+#include <atomic>
 #include <cstdarg>
 #include <cstdint>
 #include <cstdio>
@@ -16,6 +18,7 @@
 #include <string>
 
 #include "umaccess/wdm.h"
+#include "umaccess/wpp.h"
 
 namespace umaccess::detail {
 namespace {
@@ -295,5 +298,239 @@ BOOLEAN RtlEqualUnicodeString(PCUNICODE_STRING String1, PCUNICODE_STRING String2
   }
   return TRUE;
 }
+
+}  // extern "C"
+
+// ---- WPP (umaccess/wpp.h) ------------------------------------------------------------------------
+namespace {
+
+UMA_WPP_CONTROL_BLOCK g_wpp_control = {~0ULL, TRACE_LEVEL_VERBOSE};
+std::atomic<LONG> g_wpp_init_count{0};
+
+// The DbgPrintEx level a WPP level prints at.
+ULONG dbg_level(int level) {
+  if (level <= TRACE_LEVEL_ERROR) return DPFLTR_ERROR_LEVEL;
+  if (level == TRACE_LEVEL_WARNING) return DPFLTR_WARNING_LEVEL;
+  if (level == TRACE_LEVEL_INFORMATION) return DPFLTR_TRACE_LEVEL;
+  return DPFLTR_INFO_LEVEL;
+}
+
+const char* wpp_level_name(int level) {
+  switch (level) {
+    case TRACE_LEVEL_CRITICAL: return "TRACE_LEVEL_CRITICAL";
+    case TRACE_LEVEL_ERROR: return "TRACE_LEVEL_ERROR";
+    case TRACE_LEVEL_WARNING: return "TRACE_LEVEL_WARNING";
+    case TRACE_LEVEL_INFORMATION: return "TRACE_LEVEL_INFORMATION";
+    case TRACE_LEVEL_VERBOSE: return "TRACE_LEVEL_VERBOSE";
+    default: return "TRACE_LEVEL_NONE";
+  }
+}
+
+using umaccess::wpp::Arg;
+
+void append_arg(std::string& out, const std::string& spec, char conversion, const Arg& a) {
+  switch (conversion) {
+    case 'd':
+    case 'i':
+      if (a.kind == Arg::kFloat) append_formatted(out, spec + "lld", static_cast<long long>(a.d));
+      else if (a.kind == Arg::kSigned || a.kind == Arg::kUnsigned)
+        append_formatted(out, spec + "lld", a.i);
+      else append_formatted(out, spec + "lld", static_cast<long long>(reinterpret_cast<intptr_t>(a.p)));
+      return;
+    case 'u':
+    case 'o':
+    case 'x':
+    case 'X':
+      if (a.kind == Arg::kSigned || a.kind == Arg::kUnsigned)  // the argument's own width
+        append_formatted(out, spec + "ll" + conversion,
+                         a.size >= sizeof(unsigned long long) || a.size == 0
+                             ? a.u
+                             : a.u & ((1ULL << (a.size * 8)) - 1));
+      else append_formatted(out, spec + "ll" + conversion,
+                            static_cast<unsigned long long>(reinterpret_cast<uintptr_t>(a.p)));
+      return;
+    case 'c':
+    case 'C': {
+      const char16_t unit = static_cast<char16_t>(a.u);
+      append_formatted(out, spec + 's', utf8(&unit, 1).c_str());
+      return;
+    }
+    case 'e':
+    case 'E':
+    case 'f':
+    case 'F':
+    case 'g':
+    case 'G':
+    case 'a':
+    case 'A':
+      append_formatted(out, spec + conversion,
+                       a.kind == Arg::kFloat ? a.d : static_cast<double>(a.i));
+      return;
+    case 'p': {
+      // As Windows prints %p: the pointer's hex digits, zero-padded, no "0x" (drivers write
+      // "0x%p").
+      char digits[32];
+      std::snprintf(digits, sizeof digits, "%0*llX", static_cast<int>(2 * sizeof(void*)),
+                    static_cast<unsigned long long>(
+                        reinterpret_cast<uintptr_t>(a.kind == Arg::kSigned ||
+                                                            a.kind == Arg::kUnsigned
+                                                        ? reinterpret_cast<const void*>(a.u)
+                                                        : a.p)));
+      append_formatted(out, spec + 's', digits);
+      return;
+    }
+    default: break;
+  }
+  // Strings (s, S, Z): by the argument's type.
+  std::string text;
+  if (a.kind == Arg::kString) {
+    text = a.p == nullptr ? "NULL" : static_cast<const char*>(a.p);
+  } else if (a.kind == Arg::kWideString) {
+    text = a.p == nullptr ? "NULL" : utf8(static_cast<const WCHAR*>(a.p), SIZE_MAX);
+  } else if (a.kind == Arg::kUnicodeString) {
+    const auto* string = static_cast<const UNICODE_STRING*>(a.p);
+    text = string == nullptr ? "NULL" : utf8(string->Buffer, string->Length / sizeof(WCHAR));
+  } else {
+    char buffer[32];
+    std::snprintf(buffer, sizeof buffer, "%p", a.p);
+    text = buffer;
+  }
+  append_formatted(out, spec + 's', text.c_str());
+}
+
+std::string format_wpp(const umaccess::wpp::Site& site, const char* f, const Arg* args,
+                       std::size_t count) {
+  std::string out;
+  std::size_t next = 0;
+  const Arg none;
+  auto take = [&]() -> const Arg& { return next < count ? args[next++] : none; };
+  while (f != nullptr && *f != '\0') {
+    if (*f != '%') {
+      out += *f++;
+      continue;
+    }
+    const char* start = f++;
+    if (*f == '%') {
+      out += '%';
+      ++f;
+      continue;
+    }
+    if (*f == '!') {  // %!TYPE!
+      const char* end = std::strchr(f + 1, '!');
+      if (end == nullptr) {
+        out += start;
+        break;
+      }
+      const std::string type(f + 1, static_cast<std::size_t>(end - f - 1));
+      f = end + 1;
+      if (type == "FUNC") out += site.function;
+      else if (type == "FILE") out += site.file;
+      else if (type == "LINE") out += std::to_string(site.line);
+      else if (type == "LEVEL") out += wpp_level_name(site.level);
+      else if (type == "FLAGS") out += site.flags;
+      else if (type == "COMPNAME") out += site.module;
+      else {
+        const Arg& a = take();
+        if (type == "STATUS") {
+          const auto status = static_cast<NTSTATUS>(static_cast<std::uint32_t>(a.u));
+          const char* name = umaccess::status_name(status);
+          if (name != nullptr && std::strncmp(name, "STATUS_", 7) == 0) {
+            out += name;
+          } else {
+            append_formatted(out, std::string("0x%08X"), static_cast<unsigned>(a.u));
+          }
+        } else if (type == "HEXDUMP") {
+          const auto* bytes = static_cast<const unsigned char*>(a.p);
+          for (std::size_t i = 0; bytes != nullptr && i < a.length; ++i)
+            append_formatted(out, std::string(i == 0 ? "%02X" : " %02X"), bytes[i]);
+        } else if (type == "bool" || type == "BOOLEAN") {
+          out += a.u != 0 ? "TRUE" : "FALSE";
+        } else if (a.kind == Arg::kSigned) {
+          out += std::to_string(a.i);
+        } else if (a.kind == Arg::kUnsigned) {
+          append_formatted(out, std::string("0x%llX"), a.u);
+        } else {
+          append_arg(out, "%", 's', a);
+        }
+      }
+      continue;
+    }
+    std::string spec = "%";
+    while (*f != '\0' && std::strchr("-+ #0'", *f) != nullptr) spec += *f++;
+    if (*f == '*') {
+      spec += std::to_string(take().i);
+      ++f;
+    } else {
+      while (*f >= '0' && *f <= '9') spec += *f++;
+    }
+    if (*f == '.') {
+      spec += *f++;
+      if (*f == '*') {
+        spec += std::to_string(take().i);
+        ++f;
+      } else {
+        while (*f >= '0' && *f <= '9') spec += *f++;
+      }
+    }
+    // Length prefixes: the argument's own type decides the size. 'w' and 'l' before s or c
+    // (and S, C) mean a WCHAR string or character; the argument's type says that too.
+    if (std::strncmp(f, "I64", 3) == 0 || std::strncmp(f, "I32", 3) == 0) f += 3;
+    else if (f[0] == 'h' && f[1] == 'h') f += 2;
+    else if (f[0] == 'l' && f[1] == 'l') f += 2;
+    else if (*f != '\0' && std::strchr("IhlwztjLq", *f) != nullptr) ++f;
+    const char c = *f;
+    if (c == '\0') {
+      out += start;
+      break;
+    }
+    ++f;
+    if (c == 'n') {
+      (void)take();
+      continue;
+    }
+    if (std::strchr("diuoxXcCeEfFgGaApsSZ", c) == nullptr) {
+      out.append(start, static_cast<std::size_t>(f - start));
+      continue;
+    }
+    append_arg(out, spec, c, take());
+  }
+  return out;
+}
+
+}  // namespace
+
+namespace umaccess::wpp {
+
+bool level_printed(int level) noexcept { return level_enabled(dbg_level(level)); }
+
+void emit(const Site& site, const char* format, const Arg* args, std::size_t count) noexcept {
+  try {
+    std::string text = site.module;
+    text += ": ";
+    text += format_wpp(site, format, args, count);
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+    text += '\n';
+    DbgPrintEx(DPFLTR_IHVDRIVER_ID, dbg_level(site.level), "%s", text.c_str());
+  } catch (...) {
+    // No memory for the message: it is lost, as a trace buffer overrun loses events.
+  }
+}
+
+}  // namespace umaccess::wpp
+
+extern "C" {
+
+UMA_WPP_CONTROL_BLOCK* UmaWppControlBlock(void) { return &g_wpp_control; }
+
+VOID UmaWppSetControl(ULONG64 Flags, UCHAR Level) {
+  g_wpp_control.Flags = Flags;
+  g_wpp_control.Level = Level;
+}
+
+LONG UmaWppInitCount(void) { return g_wpp_init_count.load(); }
+
+VOID UmaWppInitTracing(PCSTR /*Module*/) { ++g_wpp_init_count; }
+
+VOID UmaWppCleanup(PCSTR /*Module*/) { --g_wpp_init_count; }
 
 }  // extern "C"

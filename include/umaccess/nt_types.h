@@ -11,6 +11,9 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#ifdef __cplusplus
+#include <type_traits>
+#endif
 
 /* Prefixed spellings, always available. */
 typedef int32_t umaccess_ntstatus;
@@ -181,6 +184,14 @@ typedef enum _MODE { KernelMode = 0, UserMode = 1, MaximumMode = 2 } MODE;
 #define STATUS_CANCELLED              UMACCESS_STATUS(0xC0000120u)
 #define STATUS_INVALID_DEVICE_STATE   UMACCESS_STATUS(0xC0000184u)
 #define STATUS_ASSERTION_FAILURE      UMACCESS_STATUS(0xC0000420u)
+/* The file statuses of the Zw file routines (umaccess/zwfile.h). */
+#define STATUS_INVALID_INFO_CLASS     UMACCESS_STATUS(0xC0000003u)
+#define STATUS_OBJECT_PATH_NOT_FOUND  UMACCESS_STATUS(0xC000003Au)
+#define STATUS_OBJECT_PATH_SYNTAX_BAD UMACCESS_STATUS(0xC000003Bu)
+#define STATUS_DISK_FULL              UMACCESS_STATUS(0xC000007Fu)
+#define STATUS_FILE_IS_A_DIRECTORY    UMACCESS_STATUS(0xC00000BAu)
+#define STATUS_NOT_A_DIRECTORY        UMACCESS_STATUS(0xC0000103u)
+#define STATUS_TOO_MANY_OPENED_FILES  UMACCESS_STATUS(0xC000011Fu)
 
 /* Exception filter results (excpt.h). */
 #define EXCEPTION_EXECUTE_HANDLER     1
@@ -194,6 +205,111 @@ typedef enum _MODE { KernelMode = 0, UserMode = 1, MaximumMode = 2 } MODE;
 #define DRIVER_VERIFIER_DETECTED_VIOLATION 0x000000C4u
 
 #endif /* UMACCESS_NO_WINDOWS_TYPES */
+
+/* UMA_C_PVOID: the type of the untyped pointers a driver written in C assigns to typed
+ * pointers without a cast (`PCHAR inBuf = Irp->AssociatedIrp.SystemBuffer;`, the results of
+ * ExAllocatePool2, MmGetSystemAddressForMdlSafe, WdfMemoryGetBuffer, ...). In C it is PVOID.
+ * In C++, where void* does not convert implicitly, it is umaccess::CVoidPointer: a PVOID
+ * (same size, alignment and ABI; trivially copyable, so it lives in unions, memsets and
+ * varargs as a pointer does) that also converts implicitly to any object pointer type, as C
+ * does, so that such C sources compile as C++ unchanged. Everywhere else it behaves as PVOID:
+ * assignment from any object pointer, NULL and nullptr; comparisons with pointers, NULL and
+ * nullptr; `if (!p)`; passing it to PVOID parameters; casts to pointer types and (explicitly)
+ * to ULONG_PTR. What it does not do: convert to function pointers, to integers implicitly, or
+ * take part in pointer arithmetic (neither does PVOID). reinterpret_cast does not apply to a
+ * class: use a C-style cast or static_cast. Define UMACCESS_NO_C_VOID_POINTERS before any
+ * umaccess header to get plain PVOID fields and return types in C++ too (then those
+ * conversions need casts, as in C++ generally). */
+#if defined(__cplusplus) && !defined(UMACCESS_NO_C_VOID_POINTERS)
+extern "C++" {
+namespace umaccess {
+class CVoidPointer {
+ public:
+  CVoidPointer() = default;  // trivial: uninitialized like a PVOID, zeroed by {} and memset
+  constexpr CVoidPointer(void* pointer) noexcept : pointer_(pointer) {}  // NOLINT: implicit
+  // To PVOID (comparisons, PVOID parameters, `if (!p)`, memcpy, ...).
+  constexpr operator void*() const noexcept { return pointer_; }  // NOLINT: implicit
+  // To any other object pointer type, as C converts void*.
+  template <class T, class = typename std::enable_if<std::is_object<T>::value ||
+                                                     std::is_void<T>::value>::type>
+  constexpr operator T*() const noexcept {  // NOLINT: implicit
+    return static_cast<T*>(pointer_);
+  }
+  // (ULONG_PTR)p, as for a PVOID.
+  explicit operator uintptr_t() const noexcept { return reinterpret_cast<uintptr_t>(pointer_); }
+  // Comparisons with pointers, NULL and nullptr: the built-in candidates alone would be
+  // ambiguous (one for every pointer type the template converts to).
+  friend constexpr bool operator==(CVoidPointer a, CVoidPointer b) noexcept {
+    return a.pointer_ == b.pointer_;
+  }
+  template <class T>
+  friend constexpr bool operator==(CVoidPointer a, T* b) noexcept {
+    return a.pointer_ == static_cast<const volatile void*>(b);
+  }
+  template <class T>
+  friend constexpr bool operator==(T* a, CVoidPointer b) noexcept {
+    return static_cast<const volatile void*>(a) == b.pointer_;
+  }
+  // NULL (GCC's __null is an integer null pointer constant) and nullptr.
+  friend constexpr bool operator==(CVoidPointer a, const volatile void* b) noexcept {
+    return a.pointer_ == b;
+  }
+  friend constexpr bool operator==(const volatile void* a, CVoidPointer b) noexcept {
+    return a == b.pointer_;
+  }
+  friend constexpr bool operator!=(CVoidPointer a, CVoidPointer b) noexcept { return !(a == b); }
+  template <class T>
+  friend constexpr bool operator!=(CVoidPointer a, T* b) noexcept {
+    return !(a == b);
+  }
+  template <class T>
+  friend constexpr bool operator!=(T* a, CVoidPointer b) noexcept {
+    return !(a == b);
+  }
+  friend constexpr bool operator!=(CVoidPointer a, const volatile void* b) noexcept {
+    return !(a == b);
+  }
+  friend constexpr bool operator!=(const volatile void* a, CVoidPointer b) noexcept {
+    return !(a == b);
+  }
+
+ private:
+  void* pointer_;
+};
+static_assert(sizeof(CVoidPointer) == sizeof(void*) && alignof(CVoidPointer) == alignof(void*),
+              "CVoidPointer must be laid out as a PVOID");
+static_assert(std::is_trivially_copyable<CVoidPointer>::value &&
+                  std::is_trivially_default_constructible<CVoidPointer>::value &&
+                  std::is_standard_layout<CVoidPointer>::value,
+              "CVoidPointer must be usable where a PVOID is (unions, memset, varargs)");
+}  // namespace umaccess
+}  /* extern "C++" */
+extern "C++" {
+namespace umaccess {
+namespace detail {
+// Calls `call` with a PVOID* (or NULL if out is NULL) and stores what it wrote, if anything,
+// in *out as a T*: what C's conversion of a T** argument to a PVOID* parameter does
+// (`PCHAR in; WdfRequestRetrieveInputBuffer(Request, 0, &in, &length);`).
+template <class T, class Call>
+inline auto call_through_pvoid(T** out, Call call) -> decltype(call(static_cast<void**>(nullptr))) {
+  static char unwritten;
+  void* pointer = &unwritten;
+  auto result = call(out == nullptr ? nullptr : &pointer);
+  if (out != nullptr && pointer != static_cast<void*>(&unwritten)) *out = static_cast<T*>(pointer);
+  return result;
+}
+}  // namespace detail
+}  // namespace umaccess
+}  /* extern "C++" */
+typedef ::umaccess::CVoidPointer UMA_C_PVOID;
+/* A PVOID returned by a C function, as the C source expects it; and, for a function with a
+ * PVOID* out parameter, an overload taking any T** (UMACCESS_C_PVOID_OUT, below). */
+#define UMACCESS_C_PVOID_RESULT(call) (::umaccess::CVoidPointer(call))
+#else
+typedef void *UMA_C_PVOID;
+#define UMACCESS_C_PVOID_RESULT(call) (call)
+#endif
+
 
 /* The exception record GetExceptionInformation() gives inside UMA_EXCEPT (umaccess.hpp),
  * laid out as wdm.h's EXCEPTION_RECORD and EXCEPTION_POINTERS

@@ -11,15 +11,22 @@
 //   - umaccess/usermode_accessors.h: CopyFromUser, ProbeForRead, ReadStructFromMode, ...,
 //     GetExceptionCode() and GetExceptionInformation() inside UMA_EXCEPT;
 //   - umaccess/wdm.h and wdm_io.h: MDLs, IRPs, driver and device objects, pool, DbgPrint;
+//   - umaccess/zwfile.h: ZwCreateFile, ZwReadFile, ZwWriteFile, ... on host files (NT paths
+//     mapped to host directories by the host);
 //   - umaccess/iohost.h: the host side (load the driver, open a device, send requests);
 //   - here: UNREFERENCED_PARAMETER, PAGED_CODE, the Rtl memory macros, NT_ASSERT,
 //     FIELD_OFFSET, TYPE_ALIGNMENT, ARGUMENT_PRESENT, KdPrint, ExRaiseStatus,
 //     FsRtlIsNtstatusExpected, and RtlInitUnicodeString for L"..." literals.
 //
-// What a port still changes by hand (docs/porting.md): __try / __except / } become
-// UMA_TRY / UMA_EXCEPT / } UMA_END_EXCEPT, and every plain dereference or RtlCopyMemory of a
-// user pointer becomes an accessor (CopyFromUser, ReadStructFromMode, ...): only the
-// accessors turn a fault into an exception here.
+// C sources compile as C++ unchanged: the untyped pointers drivers assign without casts
+// (Irp->AssociatedIrp.SystemBuffer, DeviceExtension, ExAllocatePool2's result, ...) are
+// UMA_C_PVOID, which converts implicitly as C's void* does (umaccess/nt_types.h). WPP tracing
+// comes from umaccess/wpp.h through the .tmh files umaccess_wpp() generates, and
+// include/umaccess/wdk lets the WDK's own include lines (<ntddk.h>, <wdf.h>, ...) stay
+// (cmake/umaccess_wdk.cmake). What a port still changes by hand (docs/porting.md): __try /
+// __except / } become UMA_TRY / UMA_EXCEPT / } UMA_END_EXCEPT, and every plain dereference or
+// RtlCopyMemory of a user pointer becomes an accessor (CopyFromUser, ReadStructFromMode,
+// ...): only the accessors turn a fault into an exception here.
 #pragma once
 
 #ifndef __cplusplus
@@ -39,6 +46,7 @@
 #include "umaccess/iohost.h"
 #include "umaccess/usermode_accessors.h"
 #include "umaccess/wdm.h"
+#include "umaccess/zwfile.h"
 
 // ---- Compiler and declaration macros --------------------------------------------------------
 #ifndef NTAPI
@@ -147,6 +155,36 @@ inline PVOID RtlSecureZeroMemory(PVOID Pointer, SIZE_T Size) {
 #define KdPrintEx(_x_) ((void)0)
 #endif
 #define KdBreakPoint() ((void)0)
+
+// ---- Interlocked operations on kernel memory (wdm.h) --------------------------------------
+// Sequentially consistent, as Windows' full-barrier forms; the ...ToUser accessors
+// (umaccess/usermode_accessors.h) are the ones for user memory.
+inline LONG InterlockedIncrement(LONG volatile* Addend) {
+  return __atomic_add_fetch(Addend, 1, __ATOMIC_SEQ_CST);
+}
+inline LONG InterlockedDecrement(LONG volatile* Addend) {
+  return __atomic_sub_fetch(Addend, 1, __ATOMIC_SEQ_CST);
+}
+inline LONG InterlockedExchange(LONG volatile* Target, LONG Value) {
+  return __atomic_exchange_n(Target, Value, __ATOMIC_SEQ_CST);
+}
+inline LONG InterlockedExchangeAdd(LONG volatile* Addend, LONG Value) {
+  return __atomic_fetch_add(Addend, Value, __ATOMIC_SEQ_CST);
+}
+inline LONG InterlockedCompareExchange(LONG volatile* Destination, LONG ExChange,
+                                       LONG Comperand) {
+  __atomic_compare_exchange_n(Destination, &Comperand, ExChange, false, __ATOMIC_SEQ_CST,
+                              __ATOMIC_SEQ_CST);
+  return Comperand;
+}
+
+// ---- WPP configuration statements -----------------------------------------------------------
+// A driver's trace.h declares its WPP custom types for tracewpp with DEFINE_CPLX_TYPE(...);
+// before the generated .tmh (umaccess/wpp.h) is included. Here such a statement is a no-op
+// declaration (the types umaccess/wpp.h prints are listed there).
+#ifndef DEFINE_CPLX_TYPE
+#define DEFINE_CPLX_TYPE(...) static_assert(true, "WPP configuration")
+#endif
 #define DbgBreakPoint() ((void)0)
 
 // ---- Exceptions ----------------------------------------------------------------------------

@@ -26,6 +26,10 @@
 //     objects are called when they go away. No PnP or power: a PnP driver's EvtDriverDeviceAdd
 //     runs when the host calls UmaWdfDriverAddDevice.
 // A bad handle or a request completed twice is a bug check WDF_VIOLATION.
+// C sources: the functions with a PVOID* out parameter also take any T** (`PCHAR inBuf;
+// WdfRequestRetrieveInputBuffer(Request, 0, &inBuf, &n)`), and WdfMemoryGetBuffer and the
+// request parameters' pointers convert implicitly as C's void* does (UMA_C_PVOID,
+// umaccess/nt_types.h).
 #pragma once
 
 #include "umaccess/ntddk.h"
@@ -342,13 +346,13 @@ typedef struct _WDF_REQUEST_PARAMETERS {
       size_t OutputBufferLength;
       size_t InputBufferLength;
       ULONG IoControlCode;
-      PVOID Type3InputBuffer;
+      UMA_C_PVOID Type3InputBuffer;
     } DeviceIoControl;
     struct {
-      PVOID Arg1;
-      PVOID Arg2;
+      UMA_C_PVOID Arg1;
+      UMA_C_PVOID Arg2;
       ULONG IoControlCode;
-      PVOID Arg4;
+      UMA_C_PVOID Arg4;
     } Others;
   } Parameters;
 } WDF_REQUEST_PARAMETERS, *PWDF_REQUEST_PARAMETERS;
@@ -402,3 +406,27 @@ UMACCESS_API VOID WdfRequestCompleteWithPriorityBoost(WDFREQUEST Request, NTSTAT
 UMACCESS_API SIZE_T UmaWdfFrameworkObjectCount(void);
 
 }  // extern "C"
+
+// C's implicit void* conversions (UMA_C_PVOID, umaccess/nt_types.h): the functions with a
+// PVOID* out parameter also take any T** (`PCHAR inBuf; WdfRequestRetrieveInputBuffer(Request,
+// 0, &inBuf, &length);`, `WdfObjectAllocateContext(Request, &attributes, &typedContext)`),
+// storing what they return as a T*, only when they store one.
+#if !defined(UMACCESS_NO_C_VOID_POINTERS) && !defined(UMACCESS_BUILDING)
+#define UMACCESS_WDF_C_PVOID_OUT_(Name, Type1, Type2)                                        \
+  template <class T, class = typename std::enable_if<!std::is_void<T>::value>::type>         \
+  inline NTSTATUS Name(Type1 A1, Type2 A2, T** Out, size_t* Length) {                        \
+    return ::umaccess::detail::call_through_pvoid(Out,                                       \
+                                                  [&](PVOID* b) { return ::Name(A1, A2, b, Length); }); \
+  }
+UMACCESS_WDF_C_PVOID_OUT_(WdfRequestRetrieveInputBuffer, WDFREQUEST, size_t)
+UMACCESS_WDF_C_PVOID_OUT_(WdfRequestRetrieveOutputBuffer, WDFREQUEST, size_t)
+UMACCESS_WDF_C_PVOID_OUT_(WdfRequestRetrieveUnsafeUserInputBuffer, WDFREQUEST, size_t)
+UMACCESS_WDF_C_PVOID_OUT_(WdfRequestRetrieveUnsafeUserOutputBuffer, WDFREQUEST, size_t)
+#undef UMACCESS_WDF_C_PVOID_OUT_
+template <class T, class = typename std::enable_if<!std::is_void<T>::value>::type>
+inline NTSTATUS WdfObjectAllocateContext(WDFOBJECT Handle, PWDF_OBJECT_ATTRIBUTES ContextAttributes,
+                                         T** Context) {
+  return ::umaccess::detail::call_through_pvoid(
+      Context, [&](PVOID* c) { return ::WdfObjectAllocateContext(Handle, ContextAttributes, c); });
+}
+#endif

@@ -187,6 +187,19 @@ UMACCESS_API size_t UmaWdfObjectCount(void);
 
 #ifdef __cplusplus
 }
+
+/* C's implicit void* conversions (see UMA_C_PVOID in umaccess/nt_types.h):
+ * `PCHAR p = WdfMemoryGetBuffer(m, &n);` and WdfMemoryCreate(..., &typedPointer). */
+#if !defined(UMACCESS_NO_C_VOID_POINTERS) && !defined(UMACCESS_BUILDING)
+#define WdfMemoryGetBuffer(...) UMACCESS_C_PVOID_RESULT(WdfMemoryGetBuffer(__VA_ARGS__))
+template <class T, class = typename std::enable_if<!std::is_void<T>::value>::type>
+inline NTSTATUS WdfMemoryCreate(PWDF_OBJECT_ATTRIBUTES Attributes, POOL_TYPE PoolType,
+                                ULONG PoolTag, size_t BufferSize, WDFMEMORY *Memory, T **Buffer) {
+  return ::umaccess::detail::call_through_pvoid(Buffer, [&](PVOID *b) {
+    return ::WdfMemoryCreate(Attributes, PoolType, PoolTag, BufferSize, Memory, b);
+  });
+}
+#endif
 #endif
 
 #endif /* UMACCESS_WDFMEMORY_H */

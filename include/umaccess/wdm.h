@@ -129,7 +129,7 @@ typedef enum _MM_PAGE_PRIORITY {
 #define MmGetMdlBaseVa(Mdl)         ((Mdl)->StartVa)
 #define MmGetMdlByteCount(Mdl)      ((Mdl)->ByteCount)
 #define MmGetMdlByteOffset(Mdl)     ((Mdl)->ByteOffset)
-#define MmGetMdlVirtualAddress(Mdl) ((PVOID)((char *)((Mdl)->StartVa) + (Mdl)->ByteOffset))
+#define MmGetMdlVirtualAddress(Mdl) ((UMA_C_PVOID)((char *)((Mdl)->StartVa) + (Mdl)->ByteOffset))
 /* The PFN array after the header: filled on each call with the buffer's virtual page numbers
  * (4 KiB pages; one address space has no other frame numbers). The MDL must have room for
  * it, as on Windows: IoAllocateMdl's do; one a driver lays out itself needs MmSizeOfMdl. */
@@ -240,6 +240,12 @@ inline VOID MmProbeAndLockPages(PMDL Mdl, KPROCESSOR_MODE AccessMode, LOCK_OPERA
   ::umaccess::detail::raise_on_failure(
       umaccess_mm_probe_and_lock_pages(Mdl, AccessMode, Operation));
 }
+// A UMA_C_PVOID (umaccess/nt_types.h): `PCHAR buffer = MmGetSystemAddressForMdlSafe(...);`
+// compiles as in C.
+#if !defined(UMACCESS_NO_C_VOID_POINTERS) && !defined(UMACCESS_BUILDING)
+#define MmGetSystemAddressForMdlSafe(...) \
+  UMACCESS_C_PVOID_RESULT(MmGetSystemAddressForMdlSafe(__VA_ARGS__))
+#endif
 #endif
 
 #endif /* UMACCESS_WDM_H */

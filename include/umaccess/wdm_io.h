@@ -16,6 +16,11 @@
  *   - neither (METHOD_NEITHER): Type3InputBuffer and UserBuffer are the caller's pointers.
  * The host side (loading a driver, opening a device by name, sending requests) is in
  * umaccess/iohost.h.
+ *
+ * In C++ the untyped pointers C drivers assign to typed pointers without a cast
+ * (SystemBuffer, UserBuffer, Type3InputBuffer, Argument1..4, DriverContext, DeviceExtension,
+ * FsContext, FsContext2, and the ExAllocatePool* results) are UMA_C_PVOID, which converts
+ * implicitly as C's void* does (umaccess/nt_types.h); in C they are PVOID.
  */
 #ifndef UMACCESS_WDM_IO_H
 #define UMACCESS_WDM_IO_H
@@ -275,7 +280,7 @@ typedef struct _DEVICE_OBJECT {
   struct _IRP* CurrentIrp;
   ULONG Flags; /* DO_BUFFERED_IO / DO_DIRECT_IO choose read and write transfers */
   ULONG Characteristics;
-  PVOID DeviceExtension; /* DeviceExtensionSize zeroed bytes from IoCreateDevice */
+  UMA_C_PVOID DeviceExtension; /* DeviceExtensionSize zeroed bytes from IoCreateDevice */
   DEVICE_TYPE DeviceType;
   CCHAR StackSize;
   ULONG AlignmentRequirement;
@@ -305,8 +310,8 @@ typedef struct _FILE_OBJECT {
   CSHORT Size;
   PDEVICE_OBJECT DeviceObject;
   PVOID Vpb;
-  PVOID FsContext; /* the driver's, per open */
-  PVOID FsContext2;
+  UMA_C_PVOID FsContext; /* the driver's, per open */
+  UMA_C_PVOID FsContext2;
   PVOID SectionObjectPointer;
   PVOID PrivateCacheMap;
   NTSTATUS FinalStatus;
@@ -353,13 +358,13 @@ typedef struct _IO_STACK_LOCATION {
       ULONG OutputBufferLength;
       ULONG InputBufferLength;
       ULONG IoControlCode;
-      PVOID Type3InputBuffer; /* METHOD_NEITHER: the caller's input pointer */
+      UMA_C_PVOID Type3InputBuffer; /* METHOD_NEITHER: the caller's input pointer */
     } DeviceIoControl;
     struct {
-      PVOID Argument1;
-      PVOID Argument2;
-      PVOID Argument3;
-      PVOID Argument4;
+      UMA_C_PVOID Argument1;
+      UMA_C_PVOID Argument2;
+      UMA_C_PVOID Argument3;
+      UMA_C_PVOID Argument4;
     } Others;
   } Parameters;
   PDEVICE_OBJECT DeviceObject;
@@ -376,7 +381,7 @@ struct _IRP {
   union {
     struct _IRP* MasterIrp;
     LONG IrpCount;
-    PVOID SystemBuffer; /* buffered I/O: pool memory of max(input, output) bytes */
+    UMA_C_PVOID SystemBuffer; /* buffered I/O: pool memory of max(input, output) bytes */
   } AssociatedIrp;
   LIST_ENTRY ThreadListEntry;
   IO_STATUS_BLOCK IoStatus; /* set by the driver before IoCompleteRequest */
@@ -398,10 +403,10 @@ struct _IRP {
     LARGE_INTEGER AllocationSize;
   } Overlay;
   PDRIVER_CANCEL CancelRoutine;
-  PVOID UserBuffer; /* the caller's output pointer (buffered: where the result goes back) */
+  UMA_C_PVOID UserBuffer; /* the caller's output pointer (buffered: where the result goes back) */
   union {
     struct {
-      PVOID DriverContext[4]; /* the driver's, while it owns the IRP */
+      UMA_C_PVOID DriverContext[4]; /* the driver's, while it owns the IRP */
       PVOID Thread;
       PCHAR AuxiliaryBuffer;
       LIST_ENTRY ListEntry;
@@ -465,6 +470,18 @@ UMACCESS_API KPROCESSOR_MODE ExGetPreviousMode(void);
 
 #ifdef __cplusplus
 } /* extern "C" */
+#endif
+
+/* In C++ the pool routines return a UMA_C_PVOID (see umaccess/nt_types.h), so that
+ * `PCHAR p = ExAllocatePool2(...);` compiles as in C. (Not in the library's own sources.) */
+#if defined(__cplusplus) && !defined(UMACCESS_NO_C_VOID_POINTERS) && !defined(UMACCESS_BUILDING)
+#define ExAllocatePool2(...) UMACCESS_C_PVOID_RESULT(ExAllocatePool2(__VA_ARGS__))
+#define ExAllocatePoolWithTag(...) UMACCESS_C_PVOID_RESULT(ExAllocatePoolWithTag(__VA_ARGS__))
+#define ExAllocatePoolZero(...) UMACCESS_C_PVOID_RESULT(ExAllocatePoolZero(__VA_ARGS__))
+#define ExAllocatePoolUninitialized(...) \
+  UMACCESS_C_PVOID_RESULT(ExAllocatePoolUninitialized(__VA_ARGS__))
+#define ExAllocatePoolWithQuotaTag(...) \
+  UMACCESS_C_PVOID_RESULT(ExAllocatePoolWithQuotaTag(__VA_ARGS__))
 #endif
 
 #endif /* UMACCESS_WDM_IO_H */
