@@ -81,7 +81,9 @@ bool refused_user_to_user(void* dst, const void* src, std::size_t len,
 enum class KernelFamily { Copy, CopyNonTemporal, MoveOrCopy };
 
 template <KernelFamily K>
-__attribute__((always_inline)) inline std::size_t run_kernel(void* d, const void* s, std::size_t n, umaccess_fault_record* r) {
+__attribute__((always_inline)) inline std::size_t run_kernel(void* d, const void* s,
+                                                             std::size_t n,
+                                                             umaccess_fault_record* r) {
   if constexpr (K == KernelFamily::Copy)
     return active_copy()(d, s, n, r);
   else if constexpr (K == KernelFamily::CopyNonTemporal)
@@ -93,7 +95,9 @@ __attribute__((always_inline)) inline std::size_t run_kernel(void* d, const void
 // A copy's cold path: check each user side after initialization, refuse, or run the kernel.
 // (Cold itself, so that the compiler inlines into it no more than into the twins it makes.)
 template <Side Reads, Side Writes, KernelFamily K>
-__attribute__((cold, always_inline)) inline std::size_t copy_slow(void* d, const void* s, std::size_t n, umaccess_fault_record* r) {
+__attribute__((cold, always_inline)) inline std::size_t copy_slow(void* d, const void* s,
+                                                                  std::size_t n,
+                                                                  umaccess_fault_record* r) {
   static_assert(Reads == Side::User || Writes == Side::User, "a copy has a user side");
   if constexpr (Reads == Side::User && Writes == Side::User) {
     std::size_t result;
