@@ -18,24 +18,20 @@
 namespace umaccess::detail {
 namespace {
 
+// The table of umaccess/bulk_operations.def, indexed by umaccess_operation: the Windows name
+// a failure reports, and the sides it reads and writes (a fill writes user memory).
 constexpr Operation kOperations[] = {
-    // indexed by umaccess_operation
-    {"CopyFromUser", Side::User, Side::Kernel},
-    {"CopyToUser", Side::Kernel, Side::User},
-    {"CopyToUserFromUser", Side::User, Side::User},
-    {"MoveToUserFromUser", Side::User, Side::User},
-    {"CopyFromUserNonTemporal", Side::User, Side::Kernel},
-    {"CopyToUserNonTemporal", Side::Kernel, Side::User},
-    {"FillUserMemory", Side::User, Side::User},
-    {"SetUserMemory", Side::User, Side::User},
-    {"ZeroUserMemory", Side::User, Side::User},
-    {"ReadStructFromUser", Side::User, Side::Kernel},
-    {"ReadStructFromMode", Side::User, Side::Kernel},
-    {"WriteStructToUser", Side::Kernel, Side::User},
-    {"WriteStructToMode", Side::Kernel, Side::User},
+#define UMACCESS_COPY_OPERATION(OP, name, WindowsName, reads, writes, kernel) \
+  {#WindowsName, Side::reads, Side::writes},
+#define UMACCESS_FILL_OPERATION(OP, name, WindowsName, args) {#WindowsName, Side::User, Side::User},
+#define UMACCESS_STRUCT_OPERATION(OP, WindowsName, reads, writes) \
+  {#WindowsName, Side::reads, Side::writes},
+#include "umaccess/bulk_operations.def"
+#undef UMACCESS_COPY_OPERATION
+#undef UMACCESS_FILL_OPERATION
+#undef UMACCESS_STRUCT_OPERATION
 };
-static_assert(sizeof kOperations / sizeof kOperations[0] == UMACCESS_OP_WRITE_STRUCT_TO_MODE + 1,
-              "one entry per umaccess_operation, in order");
+constexpr unsigned kOperationCount = sizeof kOperations / sizeof kOperations[0];
 constexpr Operation kCopyFromUserAligned{"CopyFromUserAligned", Side::User, Side::Kernel};
 constexpr Operation kCopyToUserAligned{"CopyToUserAligned", Side::Kernel, Side::User};
 
@@ -81,46 +77,55 @@ bool refused_user_to_user(void* dst, const void* src, std::size_t len,
 // range), or a real refusal. Same signatures as the entries, so those reach them with a
 // tail call and need no stack frame themselves.
 
+// The table's kernel column: which active kernel a copy runs.
+enum class KernelFamily { Copy, CopyNonTemporal, MoveOrCopy };
+
+template <KernelFamily K>
+__attribute__((always_inline)) inline std::size_t run_kernel(void* d, const void* s,
+                                                             std::size_t n,
+                                                             umaccess_fault_record* r) {
+  if constexpr (K == KernelFamily::Copy)
+    return active_copy()(d, s, n, r);
+  else if constexpr (K == KernelFamily::CopyNonTemporal)
+    return active_copy_nt()(d, s, n, r);
+  else
+    return (overlaps(d, s, n) ? active_move() : active_copy())(d, s, n, r);
+}
+
+// A copy's cold path: check each user side after initialization, refuse, or run the kernel.
+// (Cold itself, so that the compiler inlines into it no more than into the twins it makes.)
+template <Side Reads, Side Writes, KernelFamily K>
+__attribute__((cold, always_inline)) inline std::size_t copy_slow(void* d, const void* s,
+                                                                  std::size_t n,
+                                                                  umaccess_fault_record* r) {
+  static_assert(Reads == Side::User || Writes == Side::User, "a copy has a user side");
+  if constexpr (Reads == Side::User && Writes == Side::User) {
+    std::size_t result;
+    if (refused_user_to_user(d, s, n, r, &result)) return result;
+  } else if constexpr (Reads == Side::User) {
+    if (!user_range_allows(s, n)) return refuse(r, s, n, false);
+  } else {
+    if (!user_range_allows(d, n)) return refuse(r, d, n, true);
+  }
+  return run_kernel<K>(d, s, n, r);
+}
+
 #define UMA_COLD __attribute__((noinline, cold))
 
-UMA_COLD std::size_t copy_from_user_slow(void* d, const void* s, std::size_t n,
-                                         umaccess_fault_record* r) {
-  if (!user_range_allows(s, n)) return refuse(r, s, n, false);
-  return active_copy()(d, s, n, r);
-}
+// copy_from_user_slow, copy_to_user_slow, ...: one per copy of the table.
+#define UMACCESS_COPY_OPERATION(OP, name, WindowsName, reads, writes, kernel)                 \
+  UMA_COLD std::size_t name##_slow(void* d, const void* s, std::size_t n,                     \
+                                   umaccess_fault_record* r) {                                \
+    return copy_slow<Side::reads, Side::writes, KernelFamily::kernel>(d, s, n, r);            \
+  }
+#define UMACCESS_FILL_OPERATION(OP, name, WindowsName, args)
+#define UMACCESS_STRUCT_OPERATION(OP, WindowsName, reads, writes)
+#include "umaccess/bulk_operations.def"
+#undef UMACCESS_COPY_OPERATION
+#undef UMACCESS_FILL_OPERATION
+#undef UMACCESS_STRUCT_OPERATION
 
-UMA_COLD std::size_t copy_to_user_slow(void* d, const void* s, std::size_t n,
-                                       umaccess_fault_record* r) {
-  if (!user_range_allows(d, n)) return refuse(r, d, n, true);
-  return active_copy()(d, s, n, r);
-}
-
-UMA_COLD std::size_t copy_to_user_from_user_slow(void* d, const void* s, std::size_t n,
-                                                 umaccess_fault_record* r) {
-  std::size_t result;
-  if (refused_user_to_user(d, s, n, r, &result)) return result;
-  return active_copy()(d, s, n, r);
-}
-
-UMA_COLD std::size_t move_to_user_from_user_slow(void* d, const void* s, std::size_t n,
-                                                 umaccess_fault_record* r) {
-  std::size_t result;
-  if (refused_user_to_user(d, s, n, r, &result)) return result;
-  return (overlaps(d, s, n) ? active_move() : active_copy())(d, s, n, r);
-}
-
-UMA_COLD std::size_t copy_from_user_nontemporal_slow(void* d, const void* s, std::size_t n,
-                                                     umaccess_fault_record* r) {
-  if (!user_range_allows(s, n)) return refuse(r, s, n, false);
-  return active_copy_nt()(d, s, n, r);
-}
-
-UMA_COLD std::size_t copy_to_user_nontemporal_slow(void* d, const void* s, std::size_t n,
-                                                   umaccess_fault_record* r) {
-  if (!user_range_allows(d, n)) return refuse(r, d, n, true);
-  return active_copy_nt()(d, s, n, r);
-}
-
+// Every fill shares one raw entry (user destination, the fill kernel).
 UMA_COLD std::size_t fill_user_memory_slow(void* d, std::size_t n, unsigned char fill,
                                            umaccess_fault_record* r) {
   if (!user_range_allows(d, n)) return refuse(r, d, n, true);
@@ -140,43 +145,35 @@ namespace {
 // entries (where the jump is a tail call: no frame) and into the status functions below,
 // which would otherwise reach them through the PLT.
 
-inline std::size_t raw_copy_from_user(void* d, const void* s, std::size_t n, umaccess_fault_record* r) {
-  declare_kernel_side(d, n, true);
-  if (!allowed(s, n)) return copy_from_user_slow(d, s, n, r);
-  return active_copy()(d, s, n, r);
+using CopyEntry = std::size_t (*)(void*, const void*, std::size_t, umaccess_fault_record*);
+
+// A copy's raw body: tell a sanitizer about the kernel side, check each user side, then jump
+// through the kernel; a failed check goes to the cold twin Slow.
+template <Side Reads, Side Writes, KernelFamily K, CopyEntry Slow>
+inline std::size_t raw_copy(void* d, const void* s, std::size_t n, umaccess_fault_record* r) {
+  if constexpr (Writes == Side::Kernel) declare_kernel_side(d, n, true);
+  if constexpr (Reads == Side::Kernel) declare_kernel_side(s, n, false);
+  if constexpr (Reads == Side::User && Writes == Side::User) {
+    if (!allowed(s, n) || !allowed(d, n)) return Slow(d, s, n, r);
+  } else if constexpr (Reads == Side::User) {
+    if (!allowed(s, n)) return Slow(d, s, n, r);
+  } else {
+    if (!allowed(d, n)) return Slow(d, s, n, r);
+  }
+  return run_kernel<K>(d, s, n, r);
 }
 
-inline std::size_t raw_copy_to_user(void* d, const void* s, std::size_t n, umaccess_fault_record* r) {
-  declare_kernel_side(s, n, false);
-  if (!allowed(d, n)) return copy_to_user_slow(d, s, n, r);
-  return active_copy()(d, s, n, r);
-}
-
-inline std::size_t raw_copy_to_user_from_user(void* d, const void* s, std::size_t n,
-                                              umaccess_fault_record* r) {
-  if (!allowed(s, n) || !allowed(d, n)) return copy_to_user_from_user_slow(d, s, n, r);
-  return active_copy()(d, s, n, r);
-}
-
-inline std::size_t raw_move_to_user_from_user(void* d, const void* s, std::size_t n,
-                                              umaccess_fault_record* r) {
-  if (!allowed(s, n) || !allowed(d, n)) return move_to_user_from_user_slow(d, s, n, r);
-  return (overlaps(d, s, n) ? active_move() : active_copy())(d, s, n, r);
-}
-
-inline std::size_t raw_copy_from_user_nontemporal(void* d, const void* s, std::size_t n,
-                                                  umaccess_fault_record* r) {
-  declare_kernel_side(d, n, true);
-  if (!allowed(s, n)) return copy_from_user_nontemporal_slow(d, s, n, r);
-  return active_copy_nt()(d, s, n, r);
-}
-
-inline std::size_t raw_copy_to_user_nontemporal(void* d, const void* s, std::size_t n,
-                                                umaccess_fault_record* r) {
-  declare_kernel_side(s, n, false);
-  if (!allowed(d, n)) return copy_to_user_nontemporal_slow(d, s, n, r);
-  return active_copy_nt()(d, s, n, r);
-}
+// raw_copy_from_user, raw_copy_to_user, ...: one per copy of the table.
+#define UMACCESS_COPY_OPERATION(OP, name, WindowsName, reads, writes, kernel)                  \
+  inline std::size_t raw_##name(void* d, const void* s, std::size_t n, umaccess_fault_record* r) { \
+    return raw_copy<Side::reads, Side::writes, KernelFamily::kernel, name##_slow>(d, s, n, r);  \
+  }
+#define UMACCESS_FILL_OPERATION(OP, name, WindowsName, args)
+#define UMACCESS_STRUCT_OPERATION(OP, WindowsName, reads, writes)
+#include "umaccess/bulk_operations.def"
+#undef UMACCESS_COPY_OPERATION
+#undef UMACCESS_FILL_OPERATION
+#undef UMACCESS_STRUCT_OPERATION
 
 inline std::size_t raw_fill_user_memory(void* d, std::size_t n, unsigned char fill,
                                         umaccess_fault_record* r) {
@@ -211,28 +208,16 @@ extern "C" {
 
 // ---- Raw entries --------------------------------------------------------------------------------
 
-size_t umaccess_raw_copy_from_user(void* d, const void* s, size_t n, umaccess_fault_record* r) {
-  return raw_copy_from_user(d, s, n, r);
-}
-size_t umaccess_raw_copy_to_user(void* d, const void* s, size_t n, umaccess_fault_record* r) {
-  return raw_copy_to_user(d, s, n, r);
-}
-size_t umaccess_raw_copy_to_user_from_user(void* d, const void* s, size_t n,
-                                           umaccess_fault_record* r) {
-  return raw_copy_to_user_from_user(d, s, n, r);
-}
-size_t umaccess_raw_move_to_user_from_user(void* d, const void* s, size_t n,
-                                           umaccess_fault_record* r) {
-  return raw_move_to_user_from_user(d, s, n, r);
-}
-size_t umaccess_raw_copy_from_user_nontemporal(void* d, const void* s, size_t n,
-                                               umaccess_fault_record* r) {
-  return raw_copy_from_user_nontemporal(d, s, n, r);
-}
-size_t umaccess_raw_copy_to_user_nontemporal(void* d, const void* s, size_t n,
-                                             umaccess_fault_record* r) {
-  return raw_copy_to_user_nontemporal(d, s, n, r);
-}
+#define UMACCESS_COPY_OPERATION(OP, name, WindowsName, reads, writes, kernel)                \
+  size_t umaccess_raw_##name(void* d, const void* s, size_t n, umaccess_fault_record* r) { \
+    return raw_##name(d, s, n, r);                                                         \
+  }
+#define UMACCESS_FILL_OPERATION(OP, name, WindowsName, args)
+#define UMACCESS_STRUCT_OPERATION(OP, WindowsName, reads, writes)
+#include "umaccess/bulk_operations.def"
+#undef UMACCESS_COPY_OPERATION
+#undef UMACCESS_FILL_OPERATION
+#undef UMACCESS_STRUCT_OPERATION
 size_t umaccess_raw_fill_user_memory(void* d, size_t n, unsigned char fill,
                                      umaccess_fault_record* r) {
   return raw_fill_user_memory(d, n, fill, r);
@@ -242,7 +227,7 @@ umaccess_ntstatus umaccess_raw_status(umaccess_operation op, size_t len, size_t 
                                       const umaccess_fault_record* rec, size_t* done) {
   // A value outside the enumeration (a caller's cast or a corrupted variable) must not
   // index past the table: it is a caller bug, reported as such.
-  if (static_cast<unsigned>(op) > UMACCESS_OP_WRITE_STRUCT_TO_MODE)
+  if (static_cast<unsigned>(op) >= kOperationCount)
     bug_check_in("umaccess_raw_status", PAGE_FAULT_IN_NONPAGED_AREA,
                  static_cast<std::uintptr_t>(op), len, left, 0, "an unknown umaccess_operation");
   return status_of(op, len, left, rec, done);
@@ -268,19 +253,30 @@ void umaccess_kernel_fill(void* dst, size_t len, unsigned char fill) {
 
 // ---- Status functions -------------------------------------------------------------------------
 
-#define UMA_STATUS_COPY(name, op)                                                            \
+static umaccess_ntstatus fill_status(umaccess_operation op, void* dst, size_t len,
+                                     unsigned char fill, size_t* done) {
+  umaccess_fault_record rec;
+  const size_t left = raw_fill_user_memory(dst, len, fill, &rec);
+  return status_of(op, len, left, &rec, done);
+}
+
+// umaccess_copy_from_user, ..., umaccess_fill_user_memory, ...: one per copy and fill of the
+// table (a fill's parameters, named dst, len, fill and bytes_filled, are umaccess.h's).
+#define UMACCESS_COPY_OPERATION(OP, name, WindowsName, reads, writes, kernel)                  \
   umaccess_ntstatus umaccess_##name(void* dst, const void* src, size_t len, size_t* done) { \
     umaccess_fault_record rec;                                                              \
     const size_t left = raw_##name(dst, src, len, &rec);                                    \
-    return status_of(op, len, left, &rec, done);                                            \
+    return status_of(UMACCESS_OP_##OP, len, left, &rec, done);                              \
   }
-UMA_STATUS_COPY(copy_from_user, UMACCESS_OP_COPY_FROM_USER)
-UMA_STATUS_COPY(copy_to_user, UMACCESS_OP_COPY_TO_USER)
-UMA_STATUS_COPY(copy_to_user_from_user, UMACCESS_OP_COPY_TO_USER_FROM_USER)
-UMA_STATUS_COPY(move_to_user_from_user, UMACCESS_OP_MOVE_TO_USER_FROM_USER)
-UMA_STATUS_COPY(copy_from_user_nontemporal, UMACCESS_OP_COPY_FROM_USER_NONTEMPORAL)
-UMA_STATUS_COPY(copy_to_user_nontemporal, UMACCESS_OP_COPY_TO_USER_NONTEMPORAL)
-#undef UMA_STATUS_COPY
+#define UMACCESS_FILL_OPERATION(OP, name, WindowsName, args)                                   \
+  umaccess_ntstatus umaccess_##name(UMACCESS_FILL_PARAMS_##args##_) {                         \
+    return fill_status(UMACCESS_OP_##OP, dst, len, UMACCESS_FILL_BYTE_##args##_, bytes_filled); \
+  }
+#define UMACCESS_STRUCT_OPERATION(OP, WindowsName, reads, writes)
+#include "umaccess/bulk_operations.def"
+#undef UMACCESS_COPY_OPERATION
+#undef UMACCESS_FILL_OPERATION
+#undef UMACCESS_STRUCT_OPERATION
 
 static umaccess_ntstatus kernel_done(size_t len, size_t* done) {
   report_done(done, len);
@@ -346,27 +342,6 @@ umaccess_ntstatus umaccess_copy_to_mode_aligned(void* dst, const void* src, size
                                                 uint32_t alignment, size_t* done) {
   if (is_kernel(mode)) return umaccess_kernel_copy(dst, src, len), kernel_done(len, done);
   return umaccess_copy_to_user_aligned(dst, src, len, alignment, done);
-}
-
-static umaccess_ntstatus fill_status(umaccess_operation op, void* dst, size_t len,
-                                     unsigned char fill, size_t* done) {
-  umaccess_fault_record rec;
-  const size_t left = raw_fill_user_memory(dst, len, fill, &rec);
-  return status_of(op, len, left, &rec, done);
-}
-
-umaccess_ntstatus umaccess_fill_user_memory(void* dst, size_t len, unsigned char fill,
-                                            size_t* done) {
-  return fill_status(UMACCESS_OP_FILL_USER_MEMORY, dst, len, fill, done);
-}
-
-umaccess_ntstatus umaccess_set_user_memory(void* dst, unsigned char fill, size_t len,
-                                           size_t* done) {
-  return fill_status(UMACCESS_OP_SET_USER_MEMORY, dst, len, fill, done);
-}
-
-umaccess_ntstatus umaccess_zero_user_memory(void* dst, size_t len, size_t* done) {
-  return fill_status(UMACCESS_OP_ZERO_USER_MEMORY, dst, len, 0, done);
 }
 
 umaccess_ntstatus umaccess_fill_mode_memory(void* dst, size_t len, unsigned char fill,

@@ -433,6 +433,117 @@ static void test_inline_and_exported_agree(char *p, char *guard) {
         STATUS_ACCESS_VIOLATION && done_exported == 0);
 }
 
+/* ---- Every bulk operation of the table (umaccess/bulk_operations.def), inline and exported:
+ * success, a fault at a guard page with the exact count, a refused range. A new row of the
+ * table is tested here with no edit. */
+#define BULK_USER_User 1
+#define BULK_USER_Kernel 0
+#define BULK_FILL_CALL_LengthByte(f, d, n, b, done) f(d, n, b, done)
+#define BULK_FILL_CALL_ByteLength(f, d, n, b, done) f(d, b, n, done)
+#define BULK_FILL_CALL_Zero(f, d, n, b, done) ((void)(b), f(d, n, done))
+#define BULK_ZERO_LengthByte 0
+#define BULK_ZERO_ByteLength 0
+#define BULK_ZERO_Zero 1
+
+typedef umaccess_ntstatus (*fill_status_fn)(void *, size_t, unsigned char, size_t *);
+struct bulk_copy {
+  const char *name;
+  int user_source, user_destination;
+  copy_status_fn inline_fn, exported_fn;
+};
+struct bulk_fill {
+  const char *name;
+  int zero;
+  fill_status_fn inline_fn, exported_fn;
+};
+
+/* The fills' status functions in one shape (len, byte). */
+#define UMACCESS_COPY_OPERATION(OP, name, WindowsName, reads, writes, kernel)
+#define UMACCESS_FILL_OPERATION(OP, name, WindowsName, args)                                 \
+  static umaccess_ntstatus inline_##name(void *d, size_t n, unsigned char b, size_t *done) { \
+    return BULK_FILL_CALL_##args(umaccess_inline_##name, d, n, b, done);                     \
+  }                                                                                          \
+  static umaccess_ntstatus exported_##name(void *d, size_t n, unsigned char b, size_t *done) { \
+    return BULK_FILL_CALL_##args((umaccess_##name), d, n, b, done);                          \
+  }
+#define UMACCESS_STRUCT_OPERATION(OP, WindowsName, reads, writes)
+#include "umaccess/bulk_operations.def"
+#undef UMACCESS_COPY_OPERATION
+#undef UMACCESS_FILL_OPERATION
+#undef UMACCESS_STRUCT_OPERATION
+
+static const struct bulk_copy bulk_copies[] = {
+#define UMACCESS_COPY_OPERATION(OP, name, WindowsName, reads, writes, kernel) \
+  {#WindowsName, BULK_USER_##reads, BULK_USER_##writes, umaccess_inline_##name, umaccess_##name},
+#define UMACCESS_FILL_OPERATION(OP, name, WindowsName, args)
+#define UMACCESS_STRUCT_OPERATION(OP, WindowsName, reads, writes)
+#include "umaccess/bulk_operations.def"
+#undef UMACCESS_COPY_OPERATION
+#undef UMACCESS_FILL_OPERATION
+#undef UMACCESS_STRUCT_OPERATION
+};
+
+static const struct bulk_fill bulk_fills[] = {
+#define UMACCESS_COPY_OPERATION(OP, name, WindowsName, reads, writes, kernel)
+#define UMACCESS_FILL_OPERATION(OP, name, WindowsName, args) \
+  {#WindowsName, BULK_ZERO_##args, inline_##name, exported_##name},
+#define UMACCESS_STRUCT_OPERATION(OP, WindowsName, reads, writes)
+#include "umaccess/bulk_operations.def"
+#undef UMACCESS_COPY_OPERATION
+#undef UMACCESS_FILL_OPERATION
+#undef UMACCESS_STRUCT_OPERATION
+};
+
+static void test_every_bulk_operation(char *p, char *guard) {
+  size_t i, k;
+  for (i = 0; i < sizeof bulk_copies / sizeof bulk_copies[0]; ++i) {
+    const struct bulk_copy *op = &bulk_copies[i];
+    for (k = 0; k < 2; ++k) {
+      const copy_status_fn fn = k == 0 ? op->inline_fn : op->exported_fn;
+      char kernel_side[32];
+      /* The user side(s) in p: the source at p + 256, the destination at p + 512. */
+      char *src = op->user_source ? p + 256 : kernel_side;
+      char *dst = op->user_destination ? p + 512 : kernel_side;
+      size_t done = 99;
+      memset(kernel_side, 'k', sizeof kernel_side);
+      memset(p + 256, (int)('a' + i), 32);
+      memset(p + 512, 'd', 32);
+      CHECK(fn(dst, src, 16, &done) == STATUS_SUCCESS && done == 16);
+      CHECK(memcmp(dst, src, 16) == 0);
+      /* A fault on the user side that comes first in copy order (the source if user). */
+      if (op->user_source) {
+        CHECK(fn(dst, guard - 5, 12, &done) == STATUS_ACCESS_VIOLATION && done == 5);
+        CHECK_LAST_FAILURE(STATUS_ACCESS_VIOLATION, guard, 0, op->name);
+        CHECK(last_failure_was_fault(SIGSEGV));
+        CHECK(fn(dst, (void *)-64, 8, &done) == STATUS_ACCESS_VIOLATION && done == 0);
+        CHECK(last_failure_was_check());
+      }
+      if (op->user_destination) {
+        CHECK(fn(guard - 5, src, 12, &done) == STATUS_ACCESS_VIOLATION && done == 5);
+        CHECK_LAST_FAILURE(STATUS_ACCESS_VIOLATION, guard, 1, op->name);
+        CHECK(fn((void *)-64, src, 8, &done) == STATUS_ACCESS_VIOLATION && done == 0);
+        CHECK(last_failure_was_check());
+      }
+    }
+  }
+  for (i = 0; i < sizeof bulk_fills / sizeof bulk_fills[0]; ++i) {
+    const struct bulk_fill *op = &bulk_fills[i];
+    for (k = 0; k < 2; ++k) {
+      const fill_status_fn fn = k == 0 ? op->inline_fn : op->exported_fn;
+      const unsigned char byte = op->zero ? 0 : (unsigned char)(0x40 + i);
+      size_t done = 99;
+      memset(p + 256, 'x', 32);
+      CHECK(fn(p + 256, 16, 0x40 + (unsigned char)i, &done) == STATUS_SUCCESS && done == 16);
+      CHECK((unsigned char)p[256] == byte && (unsigned char)p[271] == byte && p[272] == 'x');
+      CHECK(fn(guard - 2, 4, 0x55, &done) == STATUS_ACCESS_VIOLATION && done == 2);
+      CHECK_LAST_FAILURE(STATUS_ACCESS_VIOLATION, guard, 1, op->name);
+      CHECK(last_failure_was_fault(SIGSEGV));
+      CHECK(fn((void *)-64, 8, 0x55, &done) == STATUS_ACCESS_VIOLATION && done == 0);
+      CHECK(last_failure_was_check());
+    }
+  }
+}
+
 int main(void) {
   const size_t page = (size_t)sysconf(_SC_PAGESIZE);
   char *p = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -495,6 +606,7 @@ int main(void) {
   test_interlocked(p, guard, read_only);
   test_mdl_and_wdf_memory(p, guard);
   test_inline_and_exported_agree(p, guard);
+  test_every_bulk_operation(p, guard);
 
   if (failures == 0) printf("C API: all checks passed\n");
   return failures == 0 ? 0 : 1;

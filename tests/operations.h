@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // tests/operations.h - every bulk operation of usermode_accessors.h behind one shape, so the
-// conformance and fault suites cover all of them with the same checks.
+// conformance and fault suites cover all of them with the same checks. The table's operations
+// (umaccess/bulk_operations.def) come from the table; their Mode and Aligned forms are listed.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -13,6 +14,15 @@
 
 namespace umatest {
 
+// The columns of umaccess/bulk_operations.def, whose rows are the first entries of
+// copy_operations() and fill_operations(): a new row there is tested here with no edit.
+enum class Side { User, Kernel };
+enum class KernelFamily { Copy, CopyNonTemporal, MoveOrCopy };
+enum class FillArgs { LengthByte, ByteLength, Zero };
+#define UMATEST_FILL_CALL_LengthByte(f, d, n, b) f(d, n, b)
+#define UMATEST_FILL_CALL_ByteLength(f, d, n, b) f(d, b, n)
+#define UMATEST_FILL_CALL_Zero(f, d, n, b) ((void)(b), f(d, n))
+
 struct CopyOperation {
   const char* name;
   void (*run)(void* dst, const void* src, std::size_t n);
@@ -23,22 +33,17 @@ struct CopyOperation {
 
 inline const std::vector<CopyOperation>& copy_operations() {
   static const std::vector<CopyOperation> ops = {
-      {"CopyFromUser", [](void* d, const void* s, std::size_t n) { CopyFromUser(d, s, n); },
-       true, false, false},
-      {"CopyToUser", [](void* d, const void* s, std::size_t n) { CopyToUser(d, s, n); }, false,
-       true, false},
-      {"CopyToUserFromUser",
-       [](void* d, const void* s, std::size_t n) { CopyToUserFromUser(d, s, n); }, true, true,
-       false},
-      {"MoveToUserFromUser",
-       [](void* d, const void* s, std::size_t n) { MoveToUserFromUser(d, s, n); }, true, true,
-       true},
-      {"CopyFromUserNonTemporal",
-       [](void* d, const void* s, std::size_t n) { CopyFromUserNonTemporal(d, s, n); }, true,
-       false, false},
-      {"CopyToUserNonTemporal",
-       [](void* d, const void* s, std::size_t n) { CopyToUserNonTemporal(d, s, n); }, false,
-       true, false},
+#define UMACCESS_COPY_OPERATION(OP, name, WindowsName, reads, writes, kernel)        \
+  {#WindowsName, [](void* d, const void* s, std::size_t n) { WindowsName(d, s, n); }, \
+   Side::reads == Side::User, Side::writes == Side::User,                             \
+   KernelFamily::kernel == KernelFamily::MoveOrCopy},
+#define UMACCESS_FILL_OPERATION(OP, name, WindowsName, args)
+#define UMACCESS_STRUCT_OPERATION(OP, WindowsName, reads, writes)
+#include "umaccess/bulk_operations.def"
+#undef UMACCESS_COPY_OPERATION
+#undef UMACCESS_FILL_OPERATION
+#undef UMACCESS_STRUCT_OPERATION
+      // The forms over the table's operations: modes and alignment checks.
       {"CopyFromMode_User",
        [](void* d, const void* s, std::size_t n) { CopyFromMode(d, s, n, UserMode); }, true,
        false, false},
@@ -96,12 +101,19 @@ struct FillOperation {
 
 inline const std::vector<FillOperation>& fill_operations() {
   static const std::vector<FillOperation> ops = {
-      {"FillUserMemory", [](void* d, std::size_t n, unsigned char b) { FillUserMemory(d, n, b); },
-       true, false},
-      {"SetUserMemory", [](void* d, std::size_t n, unsigned char b) { SetUserMemory(d, b, n); },
-       true, false},
-      {"ZeroUserMemory", [](void* d, std::size_t n, unsigned char) { ZeroUserMemory(d, n); },
-       true, true},
+#define UMACCESS_COPY_OPERATION(OP, name, WindowsName, reads, writes, kernel)
+#define UMACCESS_FILL_OPERATION(OP, name, WindowsName, args)                  \
+  {#WindowsName,                                                             \
+   [](void* d, std::size_t n, unsigned char b) {                             \
+     UMATEST_FILL_CALL_##args(WindowsName, d, n, b);                         \
+   },                                                                        \
+   true, FillArgs::args == FillArgs::Zero},
+#define UMACCESS_STRUCT_OPERATION(OP, WindowsName, reads, writes)
+#include "umaccess/bulk_operations.def"
+#undef UMACCESS_COPY_OPERATION
+#undef UMACCESS_FILL_OPERATION
+#undef UMACCESS_STRUCT_OPERATION
+      // The Mode forms.
       {"FillModeMemory_User",
        [](void* d, std::size_t n, unsigned char b) { FillModeMemory(d, n, b, UserMode); }, true,
        false},

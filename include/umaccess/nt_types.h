@@ -204,6 +204,25 @@ typedef enum _MODE { KernelMode = 0, UserMode = 1, MaximumMode = 2 } MODE;
 #define WDF_VIOLATION                 0x0000010Du /* a KMDF rule broken (bad handle, NULL) */
 #define DRIVER_VERIFIER_DETECTED_VIOLATION 0x000000C4u
 
+/* POOL_TYPE (wdm.h): the commonly used values, for the pool (wdm_io.h) and WDF memory objects
+ * (wdfmemory.h). Linux has one kind of memory, so paged and non-paged pool behave alike. */
+typedef enum _POOL_TYPE {
+  NonPagedPool = 0,
+  NonPagedPoolExecute = 0,
+  PagedPool = 1,
+  NonPagedPoolMustSucceed = 2,
+  DontUseThisType = 3,
+  NonPagedPoolCacheAligned = 4,
+  PagedPoolCacheAligned = 5,
+  NonPagedPoolCacheAlignedMustS = 6,
+  MaxPoolType = 7,
+  NonPagedPoolSession = 32,
+  PagedPoolSession = 33,
+  NonPagedPoolNx = 512,
+  NonPagedPoolNxCacheAligned = 516,
+  NonPagedPoolSessionNx = 544
+} POOL_TYPE;
+
 #endif /* UMACCESS_NO_WINDOWS_TYPES */
 
 /* UMA_C_PVOID: the type of the untyped pointers a driver written in C assigns to typed

@@ -41,21 +41,43 @@ extern "C" {
 #endif
 
 /* ---- Bulk copies ---------------------------------------------------------------------- */
-UMACCESS_API umaccess_ntstatus umaccess_copy_from_user(void *dst, const void *src, size_t len,
-                                                       size_t *bytes_copied);
-UMACCESS_API umaccess_ntstatus umaccess_copy_to_user(void *dst, const void *src, size_t len,
-                                                     size_t *bytes_copied);
-UMACCESS_API umaccess_ntstatus umaccess_copy_to_user_from_user(void *dst, const void *src,
-                                                               size_t len, size_t *bytes_copied);
-/* Overlap allowed (memmove). */
-UMACCESS_API umaccess_ntstatus umaccess_move_to_user_from_user(void *dst, const void *src,
-                                                               size_t len, size_t *bytes_copied);
-UMACCESS_API umaccess_ntstatus umaccess_copy_from_user_nontemporal(void *dst, const void *src,
-                                                                   size_t len,
-                                                                   size_t *bytes_copied);
-UMACCESS_API umaccess_ntstatus umaccess_copy_to_user_nontemporal(void *dst, const void *src,
-                                                                 size_t len,
-                                                                 size_t *bytes_copied);
+/* The status function of every bulk operation, one per row of umaccess/bulk_operations.def
+ * (the table: its Windows name, sides and kernel), generated from it:
+ *
+ *   umaccess_copy_from_user, umaccess_copy_to_user, umaccess_copy_to_user_from_user,
+ *   umaccess_move_to_user_from_user (overlap allowed: memmove),
+ *   umaccess_copy_from_user_nontemporal, umaccess_copy_to_user_nontemporal:
+ *     umaccess_ntstatus umaccess_<name>(void *dst, const void *src, size_t len,
+ *                                       size_t *bytes_copied);
+ *
+ *   the fills (mind the argument order: Fill... takes (len, byte), Set... takes (byte, len)):
+ *     umaccess_ntstatus umaccess_fill_user_memory(void *dst, size_t len, unsigned char fill,
+ *                                                 size_t *bytes_filled);
+ *     umaccess_ntstatus umaccess_set_user_memory(void *dst, unsigned char fill, size_t len,
+ *                                                size_t *bytes_filled);
+ *     umaccess_ntstatus umaccess_zero_user_memory(void *dst, size_t len, size_t *bytes_filled);
+ */
+
+/* A fill's parameters and its byte, by the table's args column. */
+#define UMACCESS_FILL_PARAMS_LengthByte_ \
+  void *dst, size_t len, unsigned char fill, size_t *bytes_filled
+#define UMACCESS_FILL_PARAMS_ByteLength_ \
+  void *dst, unsigned char fill, size_t len, size_t *bytes_filled
+#define UMACCESS_FILL_PARAMS_Zero_ void *dst, size_t len, size_t *bytes_filled
+#define UMACCESS_FILL_BYTE_LengthByte_ fill
+#define UMACCESS_FILL_BYTE_ByteLength_ fill
+#define UMACCESS_FILL_BYTE_Zero_ 0
+
+#define UMACCESS_COPY_OPERATION(OP, name, WindowsName, reads, writes, kernel)        \
+  UMACCESS_API umaccess_ntstatus umaccess_##name(void *dst, const void *src, size_t len, \
+                                                 size_t *bytes_copied);
+#define UMACCESS_FILL_OPERATION(OP, name, WindowsName, args) \
+  UMACCESS_API umaccess_ntstatus umaccess_##name(UMACCESS_FILL_PARAMS_##args##_);
+#define UMACCESS_STRUCT_OPERATION(OP, WindowsName, reads, writes)
+#include "umaccess/bulk_operations.def"
+#undef UMACCESS_COPY_OPERATION
+#undef UMACCESS_FILL_OPERATION
+#undef UMACCESS_STRUCT_OPERATION
 
 UMACCESS_API umaccess_ntstatus umaccess_copy_from_mode(void *dst, const void *src, size_t len,
                                                        umaccess_processor_mode mode,
@@ -96,13 +118,7 @@ UMACCESS_API umaccess_ntstatus umaccess_copy_to_mode_aligned(void *dst, const vo
                                                              size_t *bytes_copied);
 
 /* ---- Fills (mind the argument order: Fill... takes (len, byte), Set... takes (byte, len)) -- */
-UMACCESS_API umaccess_ntstatus umaccess_fill_user_memory(void *dst, size_t len,
-                                                         unsigned char fill,
-                                                         size_t *bytes_filled);
-UMACCESS_API umaccess_ntstatus umaccess_set_user_memory(void *dst, unsigned char fill,
-                                                        size_t len, size_t *bytes_filled);
-UMACCESS_API umaccess_ntstatus umaccess_zero_user_memory(void *dst, size_t len,
-                                                         size_t *bytes_filled);
+/* umaccess_fill_user_memory, umaccess_set_user_memory, umaccess_zero_user_memory: above. */
 UMACCESS_API umaccess_ntstatus umaccess_fill_mode_memory(void *dst, size_t len,
                                                          unsigned char fill,
                                                          umaccess_processor_mode mode,
@@ -224,36 +240,33 @@ typedef struct umaccess_fault_record {
   const char *kernel; /* the kernel that faulted, or NULL */
 } umaccess_fault_record;
 
+/* One per row of umaccess/bulk_operations.def, in its order (the values are ABI). The
+ * structure macros' copies (sizes other than 1/2/4/8) report under the ..._STRUCT_... ones. */
 typedef enum umaccess_operation {
-  UMACCESS_OP_COPY_FROM_USER,
-  UMACCESS_OP_COPY_TO_USER,
-  UMACCESS_OP_COPY_TO_USER_FROM_USER,
-  UMACCESS_OP_MOVE_TO_USER_FROM_USER,
-  UMACCESS_OP_COPY_FROM_USER_NONTEMPORAL,
-  UMACCESS_OP_COPY_TO_USER_NONTEMPORAL,
-  UMACCESS_OP_FILL_USER_MEMORY,
-  UMACCESS_OP_SET_USER_MEMORY,
-  UMACCESS_OP_ZERO_USER_MEMORY,
-  UMACCESS_OP_READ_STRUCT_FROM_USER, /* the structure macros' copies (sizes other than 1/2/4/8) */
-  UMACCESS_OP_READ_STRUCT_FROM_MODE,
-  UMACCESS_OP_WRITE_STRUCT_TO_USER,
-  UMACCESS_OP_WRITE_STRUCT_TO_MODE
+#define UMACCESS_COPY_OPERATION(OP, name, WindowsName, reads, writes, kernel) UMACCESS_OP_##OP,
+#define UMACCESS_FILL_OPERATION(OP, name, WindowsName, args) UMACCESS_OP_##OP,
+#define UMACCESS_STRUCT_OPERATION(OP, WindowsName, reads, writes) UMACCESS_OP_##OP,
+#include "umaccess/bulk_operations.def"
+#undef UMACCESS_COPY_OPERATION
+#undef UMACCESS_FILL_OPERATION
+#undef UMACCESS_STRUCT_OPERATION
 } umaccess_operation;
 
-UMACCESS_API size_t umaccess_raw_copy_from_user(void *dst, const void *src, size_t len,
-                                                umaccess_fault_record *record);
-UMACCESS_API size_t umaccess_raw_copy_to_user(void *dst, const void *src, size_t len,
-                                              umaccess_fault_record *record);
-UMACCESS_API size_t umaccess_raw_copy_to_user_from_user(void *dst, const void *src, size_t len,
-                                                        umaccess_fault_record *record);
-UMACCESS_API size_t umaccess_raw_move_to_user_from_user(void *dst, const void *src, size_t len,
-                                                        umaccess_fault_record *record);
-UMACCESS_API size_t umaccess_raw_copy_from_user_nontemporal(void *dst, const void *src,
-                                                            size_t len,
-                                                            umaccess_fault_record *record);
-UMACCESS_API size_t umaccess_raw_copy_to_user_nontemporal(void *dst, const void *src,
-                                                          size_t len,
-                                                          umaccess_fault_record *record);
+/* The raw entries: one per copy of the table,
+ *   size_t umaccess_raw_<name>(void *dst, const void *src, size_t len,
+ *                              umaccess_fault_record *record);
+ * (umaccess_raw_copy_from_user, ..._copy_to_user, ..._copy_to_user_from_user,
+ * ..._move_to_user_from_user, ..._copy_from_user_nontemporal, ..._copy_to_user_nontemporal),
+ * and one that every fill shares (Fill, Set and Zero differ only in their status functions). */
+#define UMACCESS_COPY_OPERATION(OP, name, WindowsName, reads, writes, kernel)         \
+  UMACCESS_API size_t umaccess_raw_##name(void *dst, const void *src, size_t len, \
+                                          umaccess_fault_record *record);
+#define UMACCESS_FILL_OPERATION(OP, name, WindowsName, args)
+#define UMACCESS_STRUCT_OPERATION(OP, WindowsName, reads, writes)
+#include "umaccess/bulk_operations.def"
+#undef UMACCESS_COPY_OPERATION
+#undef UMACCESS_FILL_OPERATION
+#undef UMACCESS_STRUCT_OPERATION
 UMACCESS_API size_t umaccess_raw_fill_user_memory(void *dst, size_t len, unsigned char fill,
                                                   umaccess_fault_record *record);
 /* For a non-zero `left` from a raw entry of `op` on `len` bytes. */
@@ -420,7 +433,8 @@ UMACCESS_API __attribute__((noreturn)) void umaccess_bug_check(uint32_t code,
 #define UMACCESS_LIKELY_(x) (x)
 #endif
 
-#define UMACCESS_INLINE_COPY_(name, op)                                                       \
+/* umaccess_inline_<name>: the inline twin of every status function of the table. */
+#define UMACCESS_COPY_OPERATION(OP, name, WindowsName, reads, writes, kernel)                   \
   static inline umaccess_ntstatus umaccess_inline_##name(void *dst, const void *src, size_t len, \
                                                          size_t *bytes_copied) {              \
     umaccess_fault_record record;                                                             \
@@ -429,15 +443,14 @@ UMACCESS_API __attribute__((noreturn)) void umaccess_bug_check(uint32_t code,
       if (bytes_copied != NULL) *bytes_copied = len;                                          \
       return STATUS_SUCCESS;                                                                  \
     }                                                                                         \
-    return umaccess_raw_status(op, len, left, &record, bytes_copied);                         \
+    return umaccess_raw_status(UMACCESS_OP_##OP, len, left, &record, bytes_copied);           \
   }
-UMACCESS_INLINE_COPY_(copy_from_user, UMACCESS_OP_COPY_FROM_USER)
-UMACCESS_INLINE_COPY_(copy_to_user, UMACCESS_OP_COPY_TO_USER)
-UMACCESS_INLINE_COPY_(copy_to_user_from_user, UMACCESS_OP_COPY_TO_USER_FROM_USER)
-UMACCESS_INLINE_COPY_(move_to_user_from_user, UMACCESS_OP_MOVE_TO_USER_FROM_USER)
-UMACCESS_INLINE_COPY_(copy_from_user_nontemporal, UMACCESS_OP_COPY_FROM_USER_NONTEMPORAL)
-UMACCESS_INLINE_COPY_(copy_to_user_nontemporal, UMACCESS_OP_COPY_TO_USER_NONTEMPORAL)
-#undef UMACCESS_INLINE_COPY_
+#define UMACCESS_FILL_OPERATION(OP, name, WindowsName, args)                             \
+  static inline umaccess_ntstatus umaccess_inline_##name(UMACCESS_FILL_PARAMS_##args##_) { \
+    return umaccess_inline_fill_(UMACCESS_OP_##OP, dst, len, UMACCESS_FILL_BYTE_##args##_, \
+                                 bytes_filled);                                          \
+  }
+#define UMACCESS_STRUCT_OPERATION(OP, WindowsName, reads, writes)
 
 static inline umaccess_ntstatus umaccess_inline_fill_(umaccess_operation op, void *dst,
                                                       size_t len, unsigned char fill,
@@ -451,7 +464,15 @@ static inline umaccess_ntstatus umaccess_inline_fill_(umaccess_operation op, voi
   return umaccess_raw_status(op, len, left, &record, bytes_filled);
 }
 
-/* Function-like macros: only calls are redirected, never the names themselves. */
+#include "umaccess/bulk_operations.def"
+#undef UMACCESS_COPY_OPERATION
+#undef UMACCESS_FILL_OPERATION
+#undef UMACCESS_STRUCT_OPERATION
+
+/* Function-like macros: only calls are redirected, never the names themselves. (The
+ * preprocessor cannot generate these from the table: an operation without a line here is
+ * still complete, its calls go to the exported function; add the line when its calls from C
+ * should be inline.) */
 #define umaccess_copy_from_user(d, s, n, done) umaccess_inline_copy_from_user(d, s, n, done)
 #define umaccess_copy_to_user(d, s, n, done) umaccess_inline_copy_to_user(d, s, n, done)
 #define umaccess_copy_to_user_from_user(d, s, n, done) \
@@ -463,11 +484,9 @@ static inline umaccess_ntstatus umaccess_inline_fill_(umaccess_operation op, voi
 #define umaccess_copy_to_user_nontemporal(d, s, n, done) \
   umaccess_inline_copy_to_user_nontemporal(d, s, n, done)
 #define umaccess_fill_user_memory(d, n, fill, done) \
-  umaccess_inline_fill_(UMACCESS_OP_FILL_USER_MEMORY, d, n, fill, done)
-#define umaccess_set_user_memory(d, fill, n, done) \
-  umaccess_inline_fill_(UMACCESS_OP_SET_USER_MEMORY, d, n, fill, done)
-#define umaccess_zero_user_memory(d, n, done) \
-  umaccess_inline_fill_(UMACCESS_OP_ZERO_USER_MEMORY, d, n, 0, done)
+  umaccess_inline_fill_user_memory(d, n, fill, done)
+#define umaccess_set_user_memory(d, fill, n, done) umaccess_inline_set_user_memory(d, fill, n, done)
+#define umaccess_zero_user_memory(d, n, done) umaccess_inline_zero_user_memory(d, n, done)
 #endif
 
 #endif /* UMACCESS_UMACCESS_H */

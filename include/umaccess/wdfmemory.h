@@ -55,27 +55,7 @@ typedef void *WDFOBJECT;
 typedef struct WDFMEMORY__ *WDFMEMORY;
 #define WDF_NO_HANDLE NULL
 
-/* POOL_TYPE (wdm.h): the commonly used values. Kept with the object; Linux has one kind of
- * memory, so paged and non-paged pool behave alike. */
-#ifndef UMACCESS_POOL_TYPE_DEFINED
-#define UMACCESS_POOL_TYPE_DEFINED
-typedef enum _POOL_TYPE {
-  NonPagedPool = 0,
-  NonPagedPoolExecute = 0,
-  PagedPool = 1,
-  NonPagedPoolMustSucceed = 2,
-  DontUseThisType = 3,
-  NonPagedPoolCacheAligned = 4,
-  PagedPoolCacheAligned = 5,
-  NonPagedPoolCacheAlignedMustS = 6,
-  MaxPoolType = 7,
-  NonPagedPoolSession = 32,
-  PagedPoolSession = 33,
-  NonPagedPoolNx = 512,
-  NonPagedPoolNxCacheAligned = 516,
-  NonPagedPoolSessionNx = 544
-} POOL_TYPE;
-#endif
+/* POOL_TYPE: nt_types.h. */
 
 /* The tag WdfMemoryCreate records for PoolTag 0: KMDF's own tag 'FxDr' (FX_TAG). */
 #define UMA_WDF_DEFAULT_POOL_TAG 0x72447846u

@@ -56,25 +56,7 @@ typedef struct _LIST_ENTRY {
 #endif
 
 /* ---- Pool (ExAllocatePool2, ExAllocatePoolWithTag, ...) ----------------------------------- */
-#ifndef UMACCESS_POOL_TYPE_DEFINED
-#define UMACCESS_POOL_TYPE_DEFINED
-typedef enum _POOL_TYPE {
-  NonPagedPool = 0,
-  NonPagedPoolExecute = 0,
-  PagedPool = 1,
-  NonPagedPoolMustSucceed = 2,
-  DontUseThisType = 3,
-  NonPagedPoolCacheAligned = 4,
-  PagedPoolCacheAligned = 5,
-  NonPagedPoolCacheAlignedMustS = 6,
-  MaxPoolType = 7,
-  NonPagedPoolSession = 32,
-  PagedPoolSession = 33,
-  NonPagedPoolNx = 512,
-  NonPagedPoolNxCacheAligned = 516,
-  NonPagedPoolSessionNx = 544
-} POOL_TYPE;
-#endif
+/* POOL_TYPE: nt_types.h. */
 #define POOL_RAISE_IF_ALLOCATION_FAILURE 16 /* ORed into a POOL_TYPE: raise, not NULL */
 #define POOL_COLD_ALLOCATION 256            /* a hint: ignored */
 

@@ -4,6 +4,7 @@
 // and between user buffers, moves overlapping both ways included (the backward move's
 // documented exception: 0 bytes on a fault). See fuzz_ops.cpp for what is checked.
 #include "ops_model.h"
+#include "ops_table.h"
 
 namespace umafuzz::ops {
 
@@ -34,7 +35,11 @@ void copy_in(State& s, const Record& r, unsigned variant) {
       "CopyFromUser", "CopyFromUserNonTemporal", "CopyFromUser", "CopyFromUserNonTemporal",
       "CopyFromUser", "CopyFromUser", "ReadStructFromUser", "ReadStructFromMode",
       "CopyFromUser"};
-  const char* name = kNames[variant];
+  // The plain variants run the table's copies from user to kernel (ops_table.h).
+  const bool plain = variant == kCopyFromUser || variant == kCopyFromUserNonTemporal;
+  const TableCopy* const table = plain ? &table_copy(kNames[variant], rtl ? 0 : r.flags >> 4)
+                                       : nullptr;
+  const char* name = plain ? table->name : kNames[variant];
   const char* check_name = aligned ? "CopyFromUserAligned" : name;
 
   Expected want;
@@ -64,11 +69,10 @@ void copy_in(State& s, const Record& r, unsigned variant) {
     got = run_cxx([&] {
       switch (variant) {
         case kCopyFromUser:
-          if (rtl) RtlCopyFromUser(kdst, sp, len); else CopyFromUser(kdst, sp, len);
-          break;
         case kCopyFromUserNonTemporal:
-          if (rtl) RtlCopyFromUserNonTemporal(kdst, sp, len);
-          else CopyFromUserNonTemporal(kdst, sp, len);
+          if (!rtl) table->cxx(kdst, sp, len);
+          else if (variant == kCopyFromUser) RtlCopyFromUser(kdst, sp, len);
+          else RtlCopyFromUserNonTemporal(kdst, sp, len);
           break;
         case kCopyFromMode: CopyFromMode(kdst, sp, len, mode); break;
         case kCopyFromModeNonTemporal: CopyFromModeNonTemporal(kdst, sp, len, mode); break;
@@ -84,10 +88,8 @@ void copy_in(State& s, const Record& r, unsigned variant) {
     std::size_t done = 0x5eed;
     umaccess_ntstatus st;
     switch (variant) {
-      case kCopyFromUser: st = umaccess_copy_from_user(kdst, sp, len, &done); break;
-      case kCopyFromUserNonTemporal:
-        st = umaccess_copy_from_user_nontemporal(kdst, sp, len, &done);
-        break;
+      case kCopyFromUser:
+      case kCopyFromUserNonTemporal: st = table->c(kdst, sp, len, &done); break;
       case kCopyFromMode: st = umaccess_copy_from_mode(kdst, sp, len, mode, &done); break;
       case kCopyFromModeNonTemporal:
         st = umaccess_copy_from_mode_nontemporal(kdst, sp, len, mode, &done);
@@ -137,7 +139,11 @@ void copy_out(State& s, const Record& r, unsigned variant) {
   static const char* const kNames[] = {
       "CopyToUser", "CopyToUserNonTemporal", "CopyToUser", "CopyToUserNonTemporal",
       "CopyToUser", "CopyToUser", "WriteStructToUser", "WriteStructToMode"};
-  const char* name = kNames[variant];
+  // The plain variants run the table's copies from kernel to user (ops_table.h).
+  const bool plain = variant == kCopyToUser || variant == kCopyToUserNonTemporal;
+  const TableCopy* const table = plain ? &table_copy(kNames[variant], rtl ? 0 : r.flags >> 4)
+                                       : nullptr;
+  const char* name = plain ? table->name : kNames[variant];
   const char* check_name = aligned ? "CopyToUserAligned" : name;
 
   Expected want;
@@ -166,11 +172,11 @@ void copy_out(State& s, const Record& r, unsigned variant) {
   if (use_cxx) {
     got = run_cxx([&] {
       switch (variant) {
-        case kCopyToUser: if (rtl) RtlCopyToUser(dp, ksrc, len); else CopyToUser(dp, ksrc, len);
-          break;
+        case kCopyToUser:
         case kCopyToUserNonTemporal:
-          if (rtl) RtlCopyToUserNonTemporal(dp, ksrc, len);
-          else CopyToUserNonTemporal(dp, ksrc, len);
+          if (!rtl) table->cxx(dp, ksrc, len);
+          else if (variant == kCopyToUser) RtlCopyToUser(dp, ksrc, len);
+          else RtlCopyToUserNonTemporal(dp, ksrc, len);
           break;
         case kCopyToMode: CopyToMode(dp, ksrc, len, mode); break;
         case kCopyToModeNonTemporal: CopyToModeNonTemporal(dp, ksrc, len, mode); break;
@@ -185,10 +191,8 @@ void copy_out(State& s, const Record& r, unsigned variant) {
     std::size_t done = 0x5eed;
     umaccess_ntstatus st;
     switch (variant) {
-      case kCopyToUser: st = umaccess_copy_to_user(dp, ksrc, len, &done); break;
-      case kCopyToUserNonTemporal:
-        st = umaccess_copy_to_user_nontemporal(dp, ksrc, len, &done);
-        break;
+      case kCopyToUser:
+      case kCopyToUserNonTemporal: st = table->c(dp, ksrc, len, &done); break;
       case kCopyToMode: st = umaccess_copy_to_mode(dp, ksrc, len, mode, &done); break;
       case kCopyToModeNonTemporal:
         st = umaccess_copy_to_mode_nontemporal(dp, ksrc, len, mode, &done);
@@ -269,7 +273,11 @@ void user_to_user(State& s, const Record& r, unsigned variant) {
     return;
   }
   const bool is_move = variant == kMove || variant == kMoveNear;
-  const char* name = is_move ? "MoveToUserFromUser" : "CopyToUserFromUser";
+  // Every variant left here runs the table's user-to-user copies or moves (ops_table.h).
+  // (CopyFromUserToMode in a user mode is CopyToUserFromUser itself.)
+  const TableCopy& table = table_copy(is_move ? "MoveToUserFromUser" : "CopyToUserFromUser",
+                                      rtl || variant == kCopyFromUserToMode ? 0 : r.flags >> 4);
+  const char* name = table.name;
   const Range& range = s.range;
   const std::uintptr_t distance = dst - src;  // unsigned: dst above src if < len
   const bool overlap = len != 0 && (dst - src < len || src - dst < len);
@@ -312,27 +320,19 @@ void user_to_user(State& s, const Record& r, unsigned variant) {
   Outcome got;
   if (use_cxx) {
     got = run_cxx([&] {
-      switch (variant) {
-        case kCopyToUserFromUser:
-          if (rtl) RtlCopyToUserFromUser(dp, sp, len); else CopyToUserFromUser(dp, sp, len);
-          break;
-        case kCopyFromUserToMode: CopyFromUserToMode(dp, sp, len, mode); break;
-        default:
-          if (rtl) RtlMoveToUserFromUser(dp, sp, len); else MoveToUserFromUser(dp, sp, len);
-          break;
-      }
+      if (variant == kCopyFromUserToMode) CopyFromUserToMode(dp, sp, len, mode);
+      else if (!rtl) table.cxx(dp, sp, len);
+      else if (is_move) RtlMoveToUserFromUser(dp, sp, len);
+      else RtlCopyToUserFromUser(dp, sp, len);
     });
   } else {
     poison_last_failure();
     std::size_t done = 0x5eed;
     umaccess_ntstatus st;
-    switch (variant) {
-      case kCopyToUserFromUser: st = umaccess_copy_to_user_from_user(dp, sp, len, &done); break;
-      case kCopyFromUserToMode:
-        st = umaccess_copy_from_user_to_mode(dp, sp, len, mode, &done);
-        break;
-      default: st = umaccess_move_to_user_from_user(dp, sp, len, &done); break;
-    }
+    if (variant == kCopyFromUserToMode)
+      st = umaccess_copy_from_user_to_mode(dp, sp, len, mode, &done);
+    else
+      st = table.c(dp, sp, len, &done);
     if (st == 0 && done != len) mismatch("succeeded with %zu bytes done of %zu", done, len);
     got = c_outcome(st, done);
   }

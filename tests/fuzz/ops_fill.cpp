@@ -2,6 +2,7 @@
 // tests/fuzz/ops_fill.cpp - the fuzz_ops model of the fills: FillUserMemory, SetUserMemory,
 // ZeroUserMemory, their Mode forms and RtlSetUserMemory.
 #include "ops_model.h"
+#include "ops_table.h"
 
 namespace umafuzz::ops {
 
@@ -11,17 +12,20 @@ void fill(State& s, const Record& r, unsigned variant) {
   const std::uintptr_t dst = user_position(s, r.a);
   const std::size_t len = decode_length(s, r.len, dst);
   const bool use_cxx = (r.flags & 1) != 0 || variant == kRtlSetUserMemory;
-  const bool zero = variant == kZeroUserMemory || variant == kZeroModeMemory;
+  static const char* const kNames[] = {"FillUserMemory", "SetUserMemory", "ZeroUserMemory",
+                                       "FillUserMemory", "SetUserMemory", "ZeroUserMemory",
+                                       "SetUserMemory"};
+  // The plain variants run the table's fills (ops_table.h).
+  const bool plain = variant <= kZeroUserMemory;
+  const TableFill* const table = plain ? &table_fill(kNames[variant], r.flags >> 4) : nullptr;
+  const bool zero = plain ? table->zero : variant == kZeroModeMemory;
   const std::uint8_t value = zero ? 0 : r.arg;
   KPROCESSOR_MODE mode = variant >= kFillModeMemory && variant <= kZeroModeMemory
                              ? decode_mode(s, r.flags) : UserMode;
   const std::size_t writable = s.arena.first_unwritable(dst, len);
   if (mode_is_kernel(mode) && writable < len) mode = UserMode;
   const bool kernel = mode_is_kernel(mode);
-  static const char* const kNames[] = {"FillUserMemory", "SetUserMemory", "ZeroUserMemory",
-                                       "FillUserMemory", "SetUserMemory", "ZeroUserMemory",
-                                       "SetUserMemory"};
-  const char* name = kNames[variant];
+  const char* name = plain ? table->name : kNames[variant];
   const Range& range = s.range;
 
   Expected want;
@@ -45,9 +49,9 @@ void fill(State& s, const Record& r, unsigned variant) {
   if (use_cxx) {
     got = run_cxx([&] {
       switch (variant) {
-        case kFillUserMemory: FillUserMemory(dp, len, value); break;
-        case kSetUserMemory: SetUserMemory(dp, value, len); break;
-        case kZeroUserMemory: ZeroUserMemory(dp, len); break;
+        case kFillUserMemory:
+        case kSetUserMemory:
+        case kZeroUserMemory: table->cxx(dp, len, value); break;
         case kFillModeMemory: FillModeMemory(dp, len, value, mode); break;
         case kSetModeMemory: SetModeMemory(dp, value, len, mode); break;
         case kZeroModeMemory: ZeroModeMemory(dp, len, mode); break;
@@ -59,9 +63,9 @@ void fill(State& s, const Record& r, unsigned variant) {
     std::size_t done = 0x5eed;
     umaccess_ntstatus st;
     switch (variant) {
-      case kFillUserMemory: st = umaccess_fill_user_memory(dp, len, value, &done); break;
-      case kSetUserMemory: st = umaccess_set_user_memory(dp, value, len, &done); break;
-      case kZeroUserMemory: st = umaccess_zero_user_memory(dp, len, &done); break;
+      case kFillUserMemory:
+      case kSetUserMemory:
+      case kZeroUserMemory: st = table->c(dp, len, value, &done); break;
       case kFillModeMemory: st = umaccess_fill_mode_memory(dp, len, value, mode, &done); break;
       case kSetModeMemory: st = umaccess_set_mode_memory(dp, value, len, mode, &done); break;
       default: st = umaccess_zero_mode_memory(dp, len, mode, &done); break;

@@ -13,6 +13,8 @@
 //   ops_scalar.cpp      scalar reads and writes, UNICODE_STRING descriptors
 //   ops_string.cpp      string lengths (narrow and wide)
 //   ops_interlocked.cpp compare-exchange, or, and (32 and 64 bits)
+// ops_table.h gives the copy and fill families the rows of the operation table
+// (umaccess/bulk_operations.def): their plain variants run every operation of the table.
 #pragma once
 
 #include "harness.h"
