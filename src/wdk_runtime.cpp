@@ -19,6 +19,7 @@
 
 #include "umaccess/wdm.h"
 #include "umaccess/wpp.h"
+#include "utf16.h"
 
 namespace umaccess::detail {
 namespace {
@@ -28,37 +29,14 @@ UMA_DBG_PRINT_CALLBACK g_print_callback = nullptr;
 void* g_print_context = nullptr;
 ULONG g_print_level = DPFLTR_ERROR_LEVEL;
 
-void append_utf8(std::string& out, std::uint32_t c) {
-  if (c < 0x80) {
-    out += static_cast<char>(c);
-  } else if (c < 0x800) {
-    out += static_cast<char>(0xC0 | (c >> 6));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  } else if (c < 0x10000) {
-    out += static_cast<char>(0xE0 | (c >> 12));
-    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (c >> 18));
-    out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  }
-}
-
-// UTF-16 units [s, s + n) (n = SIZE_MAX: up to the terminator) as UTF-8.
+// UTF-16 units [s, s + n) (n = SIZE_MAX: up to the terminator) as UTF-8; NULL as "(null)".
 std::string utf8(const WCHAR* s, std::size_t n) {
-  std::string out;
   if (s == nullptr) return "(null)";
-  for (std::size_t i = 0; i < n && (n != SIZE_MAX || s[i] != 0); ++i) {
-    std::uint32_t c = s[i];
-    if (c >= 0xD800 && c < 0xDC00 && i + 1 < n && s[i + 1] >= 0xDC00 && s[i + 1] < 0xE000) {
-      c = 0x10000 + ((c - 0xD800) << 10) + (s[i + 1] - 0xDC00);
-      ++i;
-    }
-    append_utf8(out, c);
+  if (n == SIZE_MAX) {
+    n = 0;
+    while (s[n] != 0) ++n;
   }
-  return out;
+  return utf16_to_utf8(s, n);
 }
 
 template <class T>

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "umaccess/ntddk.h"
+#include "utf16.h"
 
 namespace {
 
@@ -53,35 +54,6 @@ std::string strip_trailing_backslashes(std::string s) {
   return s;
 }
 
-// UTF-16 to UTF-8 (unpaired surrogates become U+FFFD).
-std::string utf8(const WCHAR* s, std::size_t units) {
-  std::string out;
-  for (std::size_t i = 0; i < units; ++i) {
-    std::uint32_t c = s[i];
-    if (c >= 0xD800 && c < 0xDC00 && i + 1 < units && s[i + 1] >= 0xDC00 && s[i + 1] < 0xE000) {
-      c = 0x10000 + ((c - 0xD800) << 10) + (s[i + 1] - 0xDC00);
-      ++i;
-    } else if (c >= 0xD800 && c < 0xE000) {
-      c = 0xFFFD;
-    }
-    if (c < 0x80) {
-      out += static_cast<char>(c);
-    } else if (c < 0x800) {
-      out += static_cast<char>(0xC0 | (c >> 6));
-      out += static_cast<char>(0x80 | (c & 0x3F));
-    } else if (c < 0x10000) {
-      out += static_cast<char>(0xE0 | (c >> 12));
-      out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (c & 0x3F));
-    } else {
-      out += static_cast<char>(0xF0 | (c >> 18));
-      out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
-      out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (c & 0x3F));
-    }
-  }
-  return out;
-}
 
 // The environment's mapping of "\" (only while the host has mapped nothing).
 void map_from_environment_locked() {
@@ -197,6 +169,25 @@ NTSTATUS start_offset(const OpenFile& f, PLARGE_INTEGER byte_offset, bool write,
   return STATUS_SUCCESS;
 }
 
+// What ZwReadFile and ZwWriteFile check before moving data (g_mutex held): a known handle,
+// synchronous I/O, a status block, a file (not a directory) opened for this access, and
+// where to start. Returns the file, or nullptr with *status set (and in the status block
+// once there is one).
+OpenFile* start_transfer(HANDLE handle, HANDLE event, PIO_APC_ROUTINE apc,
+                         PIO_STATUS_BLOCK iosb, PLARGE_INTEGER byte_offset, bool write,
+                         std::int64_t* offset, NTSTATUS* status) {
+  OpenFile* f = find_locked(handle);
+  if (f == nullptr) return *status = STATUS_INVALID_HANDLE, nullptr;
+  if (event != nullptr || apc != nullptr) return *status = STATUS_NOT_SUPPORTED, nullptr;
+  if (iosb == nullptr) return *status = STATUS_INVALID_PARAMETER, nullptr;
+  if (f->directory) *status = STATUS_INVALID_DEVICE_REQUEST;
+  else if (!(write ? f->write : f->read)) *status = STATUS_ACCESS_DENIED;
+  else *status = start_offset(*f, byte_offset, write, offset);
+  if (NT_SUCCESS(*status)) return f;
+  set_iosb(iosb, *status, 0);
+  return nullptr;
+}
+
 }  // namespace
 
 extern "C" {
@@ -218,7 +209,8 @@ NTSTATUS ZwCreateFile(PHANDLE FileHandle, ACCESS_MASK DesiredAccess,
                                        CreateDisposition != FILE_OPEN_IF)))
     return STATUS_INVALID_PARAMETER;
   const PUNICODE_STRING name = ObjectAttributes->ObjectName;
-  const std::string nt_path = utf8(name->Buffer, name->Length / sizeof(WCHAR));
+  const std::string nt_path =
+      umaccess::detail::utf16_to_utf8(name->Buffer, name->Length / sizeof(WCHAR));
 
   std::lock_guard<std::mutex> lock(g_mutex);
   std::string path;
@@ -333,19 +325,11 @@ NTSTATUS ZwReadFile(HANDLE FileHandle, HANDLE Event, PIO_APC_ROUTINE ApcRoutine,
                     PVOID /*ApcContext*/, PIO_STATUS_BLOCK IoStatusBlock, PVOID Buffer,
                     ULONG Length, PLARGE_INTEGER ByteOffset, PULONG /*Key*/) {
   std::lock_guard<std::mutex> lock(g_mutex);
-  OpenFile* f = find_locked(FileHandle);
-  if (f == nullptr) return STATUS_INVALID_HANDLE;
-  if (Event != nullptr || ApcRoutine != nullptr) return STATUS_NOT_SUPPORTED;
-  if (IoStatusBlock == nullptr) return STATUS_INVALID_PARAMETER;
   NTSTATUS status = STATUS_SUCCESS;
   std::int64_t offset = 0;
-  if (f->directory) status = STATUS_INVALID_DEVICE_REQUEST;
-  else if (!f->read) status = STATUS_ACCESS_DENIED;
-  else status = start_offset(*f, ByteOffset, false, &offset);
-  if (!NT_SUCCESS(status)) {
-    set_iosb(IoStatusBlock, status, 0);
-    return status;
-  }
+  OpenFile* const f = start_transfer(FileHandle, Event, ApcRoutine, IoStatusBlock, ByteOffset,
+                                     false, &offset, &status);
+  if (f == nullptr) return status;
   std::size_t done = 0;
   while (done < Length) {
     const ssize_t n = pread(f->fd, static_cast<char*>(Buffer) + done, Length - done,
@@ -368,19 +352,11 @@ NTSTATUS ZwWriteFile(HANDLE FileHandle, HANDLE Event, PIO_APC_ROUTINE ApcRoutine
                      PVOID /*ApcContext*/, PIO_STATUS_BLOCK IoStatusBlock, PVOID Buffer,
                      ULONG Length, PLARGE_INTEGER ByteOffset, PULONG /*Key*/) {
   std::lock_guard<std::mutex> lock(g_mutex);
-  OpenFile* f = find_locked(FileHandle);
-  if (f == nullptr) return STATUS_INVALID_HANDLE;
-  if (Event != nullptr || ApcRoutine != nullptr) return STATUS_NOT_SUPPORTED;
-  if (IoStatusBlock == nullptr) return STATUS_INVALID_PARAMETER;
   NTSTATUS status = STATUS_SUCCESS;
   std::int64_t offset = 0;
-  if (f->directory) status = STATUS_INVALID_DEVICE_REQUEST;
-  else if (!f->write) status = STATUS_ACCESS_DENIED;
-  else status = start_offset(*f, ByteOffset, true, &offset);
-  if (!NT_SUCCESS(status)) {
-    set_iosb(IoStatusBlock, status, 0);
-    return status;
-  }
+  OpenFile* const f = start_transfer(FileHandle, Event, ApcRoutine, IoStatusBlock, ByteOffset,
+                                     true, &offset, &status);
+  if (f == nullptr) return status;
   std::size_t done = 0;
   while (done < Length) {
     const ssize_t n = pwrite(f->fd, static_cast<const char*>(Buffer) + done, Length - done,
