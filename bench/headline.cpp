@@ -2,7 +2,8 @@
 // bench/headline.cpp - see headline.h.
 //
 // A child measures; the parent only starts children and pools. A child prints one line per
-// sample, "S <placement> <length> <round> <memcpy ns> <CopyFromUser ns> <C API ns>", and
+// sample, "S <placement> <length> <round> <memcpy ns> <CopyFromUser ns> <C API ns>" (for the
+// streaming pair: plain non-temporal loop, CopyFromUserNonTemporal, the same again), and
 // "R <round>" as each round ends, so the parent can show progress.
 #include "headline.h"
 
@@ -18,6 +19,7 @@
 #include <stdexcept>
 
 #include "arena.h"
+#include "baselines.h"
 #include "spec2017_memcpy_sizes.h"
 #include "suite.h"
 #include "umaccess/umaccess.hpp"
@@ -128,7 +130,8 @@ struct Placement {
 // As the Google Benchmark tables: page-aligned, and source +1 / destination +3.
 constexpr Placement kPlacements[] = {{"aligned", 0, 0}, {"misaligned", 1, 3}};
 
-[[noreturn]] void run_child(int rounds, double sample_ns, std::size_t max_length, int index) {
+[[noreturn]] void run_child(int rounds, double sample_ns, std::size_t max_length, int index,
+                            std::size_t streaming_bytes) {
   umaccess::install_fault_handler();
   g_placement = index;
   std::vector<std::size_t> lengths;
@@ -140,6 +143,11 @@ constexpr Placement kPlacements[] = {{"aligned", 0, 0}, {"misaligned", 1, 3}};
   Mapping mix_src(kMixRegion + 8192), mix_dst(kMixRegion + 8192);
   std::memset(mix_src.data(), 0x5a, mix_src.size());
   const std::vector<MixCopy> mix = draw_mix();
+  // The streaming pair's buffers, touched first so no copy pays for page faults.
+  Mapping nt_src(streaming_bytes == 0 ? 4096 : streaming_bytes);
+  Mapping nt_dst(streaming_bytes == 0 ? 4096 : streaming_bytes);
+  std::memset(nt_src.data(), 0x3c, nt_src.size());
+  std::memset(nt_dst.data(), 0, nt_dst.size());
 
   // Repetitions per sample, from a pilot memcpy at each length.
   std::vector<std::size_t> reps;
@@ -169,6 +177,17 @@ constexpr Placement kPlacements[] = {{"aligned", 0, 0}, {"misaligned", 1, 3}};
         t[s] += time_mix(s, mix_dst.data(), mix_src.data(), mix) / 4;
       }
     std::printf("S mix 0 %d %.4f %.4f %.4f\n", r, t[kMemcpy], t[kCxx], t[kC]);
+    if (streaming_bytes != 0) {  // one copy each, far beyond the caches: no repetitions
+      double nt[2];
+      for (int k = 0; k < 2; ++k) {
+        const int which = (k + r) % 2;
+        const double t0 = now_ns();
+        if (which == 0) plain_nt_copy(nt_dst.data(), nt_src.data(), streaming_bytes);
+        else CopyFromUserNonTemporal(nt_dst.data(), nt_src.data(), streaming_bytes);
+        nt[which] = now_ns() - t0;
+      }
+      std::printf("S streaming %zu %d %.4f %.4f %.4f\n", streaming_bytes, r, nt[0], nt[1], nt[1]);
+    }
     std::printf("R %d\n", r);
     std::fflush(stdout);
   }
@@ -225,9 +244,9 @@ std::string self_path() {
 }  // namespace
 
 void headline_child_main_if_asked(int argc, char** argv) {
-  if (argc != 6 || std::strcmp(argv[1], kChildFlag) != 0) return;
+  if (argc != 7 || std::strcmp(argv[1], kChildFlag) != 0) return;
   run_child(std::atoi(argv[2]), std::atof(argv[3]), std::strtoull(argv[4], nullptr, 10),
-            std::atoi(argv[5]));
+            std::atoi(argv[5]), std::strtoull(argv[6], nullptr, 10));
 }
 
 Headline measure_headline(const HeadlineOptions& o) {
@@ -237,7 +256,7 @@ Headline measure_headline(const HeadlineOptions& o) {
   for (int p = 0; p < o.processes; ++p) {
     const std::string cmd = "'" + self + "' " + kChildFlag + " " + std::to_string(o.rounds) + " " +
                             std::to_string(o.sample_ns) + " " + std::to_string(o.max_length) + " " +
-                            std::to_string(p);
+                            std::to_string(p) + " " + std::to_string(o.streaming_bytes);
     FILE* child = popen(cmd.c_str(), "r");
     if (child == nullptr) throw std::runtime_error("headline: cannot start " + cmd);
     char line[256];
@@ -276,6 +295,7 @@ Headline measure_headline(const HeadlineOptions& o) {
       h.cxx = ratio_of(s, kCxx, kMemcpy, o.processes);
       h.c = ratio_of(s, kC, kMemcpy, o.processes);
       h.c_over_cxx = ratio_of(s, kC, kCxx, o.processes);
+      if (placement == "streaming") h.streaming_share = ratio_of(s, kMemcpy, kCxx, o.processes);
     }
   return out;
 }

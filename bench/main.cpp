@@ -218,6 +218,7 @@ int main(int argc, char** argv) {
 
   // The headline first, in fresh processes, before this one has run anything else.
   ctx.headline_options.max_length = options.max_length;
+  ctx.headline_options.streaming_bytes = options.ceiling_bytes;
   if (options.quick) ctx.headline_options.rounds = 5;
   std::fprintf(stderr, "umaccess-bench-report: headline, %d processes x %d interleaved rounds\n",
                ctx.headline_options.processes, ctx.headline_options.rounds);
