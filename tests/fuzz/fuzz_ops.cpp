@@ -159,16 +159,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
   }
 
-  for (int n = 0; n < kMaxRecords && in.remaining() > 0; ++n) {
-    Record r;
-    r.op = in.u8();
-    r.flags = in.u8();
-    r.a = in.u24();
-    r.b = in.u24();
-    r.len = in.u24();
-    r.arg = in.u8();
-    run_record(s, r);
-  }
+  for (int n = 0; n < kMaxRecords && in.remaining() > 0; ++n) run_record(s, read_record(in));
 
   set_context("end of input");
   s.arena.verify();

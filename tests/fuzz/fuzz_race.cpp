@@ -527,13 +527,7 @@ bool any_raced(const State& s, std::uintptr_t p, std::size_t n) {
   return false;
 }
 
-// ---- Decoding -----------------------------------------------------------------------------------
-
-struct Record {
-  std::uint8_t op, flags;
-  std::uint32_t a, b, len;
-  std::uint8_t arg;
-};
+// ---- Decoding (the Record itself: harness.h) ------------------------------------------------
 
 std::uintptr_t user_position(const State& s, std::uint32_t v) {
   return s.region.begin() + ((v & 0xff) % kPages) * page_size() + (v >> 8) % page_size();
@@ -1060,16 +1054,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (is_raced(kinds[i])) raced[n_raced++] = i;
   s.racer.set_script(actions, n_actions, raced, n_raced);
 
-  for (int n = 0; n < kMaxRecords && in.remaining() > 0; ++n) {
-    Record r;
-    r.op = in.u8();
-    r.flags = in.u8();
-    r.a = in.u24();
-    r.b = in.u24();
-    r.len = in.u24();
-    r.arg = in.u8();
-    run_record(s, r);
-  }
+  for (int n = 0; n < kMaxRecords && in.remaining() > 0; ++n) run_record(s, read_record(in));
   set_context("end of input");
   return 0;
 }

@@ -62,6 +62,25 @@ class Input {
   std::size_t pos_ = 0;
 };
 
+// One operation of an input, as fuzz_ops and fuzz_race both encode it:
+// [operation][flags][position A 3][position B 3][length 3][argument] (12 bytes).
+struct Record {
+  std::uint8_t op, flags;
+  std::uint32_t a, b, len;
+  std::uint8_t arg;
+};
+
+inline Record read_record(Input& in) {
+  Record r;
+  r.op = in.u8();
+  r.flags = in.u8();
+  r.a = in.u24();
+  r.b = in.u24();
+  r.len = in.u24();
+  r.arg = in.u8();
+  return r;
+}
+
 // A length from 24 input bits: short (every head class), medium, anything up to `max`, or
 // "to the end of the page of `p`, plus whole pages, plus a few bytes either side" (tail
 // faults at exact bytes). Shared by fuzz_ops and fuzz_race, so their corpora mean the same.

@@ -40,13 +40,7 @@ struct State {
   bool injected_segv = false;
 };
 
-// ---- Decoding -----------------------------------------------------------------------------------
-
-struct Record {
-  std::uint8_t op, flags;
-  std::uint32_t a, b, len;
-  std::uint8_t arg;
-};
+// ---- Decoding (the Record itself: harness.h) ------------------------------------------------
 
 // A user position: a page of the arena (or a guard page next to it) and an offset in it.
 inline std::uintptr_t user_position(const State& s, std::uint32_t v) {
