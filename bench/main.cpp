@@ -77,6 +77,13 @@ class Collector : public benchmark::BenchmarkReporter {
   std::size_t total_, done_ = 0;
 };
 
+// The registry lists the variants widest first: the first this CPU runs.
+std::string widest_variant() {
+  for (const auto& v : umaccess::dispatch::variants())
+    if (v.supported) return v.name;
+  return "none";
+}
+
 std::string slug(const std::string& s) {
   std::string out;
   for (char c : s) {
@@ -193,14 +200,15 @@ int main(int argc, char** argv) {
     benchmark::Shutdown();
     return 0;
   }
-  // One directory per CPU: brand, microarchitecture and L3 size, since a hypervisor can give
-  // different hosts the same brand string and model (two 0xA7 "Xeon Processor" VMs here had
-  // a 480 MiB and a 105 MiB L3). A partial matrix (a --benchmark_filter) must not replace
-  // the committed report of a CPU, nor may a quick one (shorter runs, indicative only): by
-  // default they write under the build tree.
+  // One directory per CPU: brand, microarchitecture, the widest variant it runs and L3 size,
+  // since a hypervisor can give different hosts the same brand string and model (two 0xA7
+  // "Xeon Processor" VMs here had a 480 MiB and a 105 MiB L3), and can hide features (a Zen 4
+  // VM here came once with AVX-512 and once without). A partial matrix (a --benchmark_filter)
+  // must not replace the committed report of a CPU, nor may a quick one (shorter runs,
+  // indicative only): by default they write under the build tree.
   if (out.empty()) {
-    const std::string cpu_dir =
-        slug(ctx.cpu + " l3 " + std::to_string(report.cpu.l3_bytes >> 20) + "mib");
+    const std::string cpu_dir = slug(ctx.cpu + " " + widest_variant() + " l3 " +
+                                     std::to_string(report.cpu.l3_bytes >> 20) + "mib");
     const bool elsewhere = partial || options.quick;
     out = elsewhere ? std::string(UMACCESS_BINARY_DIR) + "/filtered-results/" + cpu_dir
                     : std::string(UMACCESS_SOURCE_DIR) + "/bench/results/" + cpu_dir;

@@ -208,7 +208,7 @@ struct Report {
   std::vector<SizeClass> plan;
 };
 
-// Every compiled-in variant, supported or not.
+// Every compiled-in variant, supported or not, widest first (the order of umaccess-info).
 UMACCESS_API std::vector<Variant> variants();
 // The active variant's name, and why it was chosen.
 UMACCESS_API std::string active();
