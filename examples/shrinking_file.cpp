@@ -215,7 +215,10 @@ void walk(const char* phase, const LogFile& file, const Mapping& map, std::size_
 
 // Phase 4: another thread truncates the file, page by page, while this one reads. No
 // timing is assumed: each record is either whole and correct, or lost at a page boundary
-// (or at its own start) with exactly the bytes before that point read, and correct.
+// (or at its own start) with exactly the bytes before that point read, and correct. One
+// interleaving ends elsewhere: a copy that faulted at page 2 finishes the bytes before it
+// one at a time, and if page 1 vanishes meanwhile, the byte where that loop faulted is the
+// one reported (about once in a hundred runs here).
 void walk_while_truncating(LogFile& file, Mapping& map, std::size_t page, int rounds) {
   std::size_t whole = 0, cut = 0, lost = 0;
   for (int round = 0; round < rounds; ++round) {
@@ -244,8 +247,11 @@ void walk_while_truncating(LogFile& file, Mapping& map, std::size_t page, int ro
         if (got.bytes_read == 0) ++lost; else ++cut;
         expect(got.status == STATUS_IN_PAGE_ERROR, "expected STATUS_IN_PAGE_ERROR", i);
         expect(got.fault_offset == start + got.bytes_read, "fault address != progress", i);
-        expect(got.bytes_read == 0 || got.fault_offset % page == 0,
-               "a record cut short away from a page boundary", i);
+        // Cut short at a page boundary, or inside a page that vanished while the copy was
+        // finishing byte by byte after its first fault (the byte that then faulted is
+        // reported, exactly): pages 1 and 2 go, page 0 stays.
+        expect(got.bytes_read == 0 || got.fault_offset % page == 0 || got.fault_offset >= page,
+               "a record cut short inside a page that stays", i);
         expect(prefix_ok, "the bytes read before the fault are wrong", i);
         if (last) expect(got.fault_offset >= page, "a fault inside the remaining page", i);
       }
@@ -254,7 +260,7 @@ void walk_while_truncating(LogFile& file, Mapping& map, std::size_t page, int ro
     if (!truncated.load()) ++g_failures;
   }
   std::printf("phase 4: %d rounds of truncation to 2 pages, then 1, during the walks: "
-              "%zu records whole, %zu cut at a page boundary, %zu lost\n", rounds, whole, cut,
+              "%zu records whole, %zu cut short, %zu lost\n", rounds, whole, cut,
               lost);
 }
 
