@@ -49,11 +49,9 @@ __attribute__((noinline, cold)) std::size_t refuse(umaccess_fault_record* rec, c
 bool is_kernel(umaccess_processor_mode mode) { return mode == UMACCESS_KERNEL_MODE; }
 
 // The hot check: the thread's range, no initialization (a fresh thread's empty range fails
-// it and takes the cold path). One combined branch, so the passing case falls through.
+// it and takes the cold path); the passing case falls through.
 inline bool allowed(const void* p, std::size_t n) {
-  const auto a = reinterpret_cast<std::uintptr_t>(p);
-  const umaccess_user_range r = current_user_range();
-  return __builtin_expect((a >= r.begin) & (a <= r.end) & (n <= r.end - a), 1);
+  return __builtin_expect(in_current_user_range(reinterpret_cast<std::uintptr_t>(p), n), 1);
 }
 
 bool overlaps(const void* dst, const void* src, std::size_t len) {

@@ -27,8 +27,8 @@ __thread const umaccess_range_scope* t_innermost_scope = nullptr;
 void ensure_thread_range() {
   if (t_range_ready) return;
   ensure_initialized();
-  t_range = {g_default_begin.load(std::memory_order_relaxed),
-             g_default_end.load(std::memory_order_acquire)};
+  set_current_user_range({g_default_begin.load(std::memory_order_relaxed),
+                          g_default_end.load(std::memory_order_acquire)});
   t_range_ready = true;
 }
 
@@ -81,7 +81,7 @@ extern "C" umaccess_ntstatus umaccess_enter_user_range(umaccess_range_scope* sco
   scope->saved = current_user_range();
   scope->outer = t_innermost_scope;
   t_innermost_scope = scope;
-  t_range = {begin, end};
+  set_current_user_range({begin, end});
   return STATUS_SUCCESS;
 }
 
@@ -90,6 +90,6 @@ extern "C" void umaccess_leave_user_range(umaccess_range_scope* scope) {
     fatal("umaccess_leave_user_range: %p is not this thread's innermost user range scope "
           "(scopes must be left in reverse order, on the thread that entered them)",
           static_cast<void*>(scope));
-  t_range = {scope->saved.begin, scope->saved.end};
+  set_current_user_range(scope->saved);
   t_innermost_scope = static_cast<const umaccess_range_scope*>(scope->outer);
 }

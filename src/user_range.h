@@ -24,16 +24,34 @@ extern std::atomic<std::uintptr_t> g_default_end;  // published last, with relea
 // refuses, and whose cold path fills it in. So the hot path reads two thread-local words:
 // no pointer to follow, no branch for scopes, no flag. __thread (not thread_local): a
 // plain TLS access with no init wrapper; initial-exec: in the static TLS block.
+//
+// Kept as begin and size (end - begin), not begin and end: then [p, p + n) lies inside when
+// (p - begin) + n neither wraps nor exceeds size, one subtraction, one addition and two
+// compare-and-branch pairs, where begin/end takes three compares (x86-64: 7 instructions
+// instead of 11 before the jump to the kernel).
 struct ThreadRange {
   std::uintptr_t begin;
-  std::uintptr_t end;
+  std::uintptr_t size;
 };
 extern __thread ThreadRange t_range __attribute__((tls_model("initial-exec")));
 
-inline umaccess_user_range current_user_range() noexcept { return {t_range.begin, t_range.end}; }
+inline umaccess_user_range current_user_range() noexcept {
+  return {t_range.begin, t_range.begin + t_range.size};
+}
+inline void set_current_user_range(umaccess_user_range r) noexcept {
+  t_range = {r.begin, r.end - r.begin};
+}
 
 inline bool range_contains(umaccess_user_range r, std::uintptr_t p, std::size_t n) noexcept {
   return p >= r.begin && p <= r.end && n <= r.end - p;  // end exclusive, no wrap-around
+}
+
+// The hot check, range_contains(current_user_range(), p, n) in fewer instructions: p below
+// begin makes p - begin wrap to above any size, and a wrapping sum is refused.
+inline bool in_current_user_range(std::uintptr_t p, std::size_t n) noexcept {
+  std::uintptr_t end_offset;
+  if (__builtin_add_overflow(p - t_range.begin, n, &end_offset)) return false;
+  return end_offset <= t_range.size;
 }
 
 // umaccess_install_fault_handler(), unless it has already succeeded once in this process
@@ -47,7 +65,7 @@ bool initialize_then_contains(std::uintptr_t p, std::size_t n);
 // True if [p, p + n) may be accessed as user memory. Initializes on first use.
 inline bool user_range_allows(const void* p, std::size_t n) {
   const auto a = reinterpret_cast<std::uintptr_t>(p);
-  if (__builtin_expect(range_contains(current_user_range(), a, n), 1)) return true;
+  if (__builtin_expect(in_current_user_range(a, n), 1)) return true;
   return initialize_then_contains(a, n);
 }
 

@@ -63,6 +63,56 @@ TEST(UserRange, ScopedRangeRefusesOutsideBeforeTouching) {
   CopyFromUser(dst, host.begin(), 16);  // scope left: the default range again
 }
 
+// Every edge of a range, for every bulk check (source side, destination side, both, fill):
+// [p, p + n) is refused, untouched and with signal 0, exactly when it does not lie inside;
+// pointers below the range and lengths that wrap the address space included. The memory
+// around the range is mapped, so a check that let one of these through would succeed (or
+// fault with a signal) rather than be refused.
+TEST(UserRange, RefusesExactlyWhatDoesNotLieInside) {
+  const std::size_t page = page_size();
+  GuardedRegion memory(3 * page);
+  GuardedRegion kernel_side(4 * page);
+  const auto b = reinterpret_cast<std::uintptr_t>(memory.begin()) + page;
+  const std::uintptr_t e = b + page;
+  const std::uintptr_t pointers[] = {b - 64, b - 1, b, b + 1, e - 64, e - 1, e, e + 1};
+  const std::size_t lengths[] = {0, 1, 63, 64, 65, page - 1, page, page + 1, SIZE_MAX,
+                                 SIZE_MAX - 63};
+  ScopedUserRange scope({b, e});
+  int cases = 0;
+  for (const std::uintptr_t p : pointers) {
+    for (std::size_t n : lengths) {
+      if (n == SIZE_MAX - 63) n = std::uintptr_t{0} - (p - b);  // (p - b) + n wraps to 0
+      const bool inside = p >= b && p <= e && n <= e - p;
+      auto* user = reinterpret_cast<void*>(p);
+      // The other side of a user-to-user copy: always inside, where the length allows.
+      auto* other = reinterpret_cast<void*>(n <= page ? e - n : b);
+      const umaccess_ntstatus got[] = {
+          umaccess_copy_from_user(kernel_side.begin(), user, n, nullptr),
+          umaccess_copy_to_user(user, kernel_side.begin(), n, nullptr),
+          umaccess_copy_to_user_from_user(other, user, n, nullptr),
+          umaccess_copy_to_user_from_user(user, other, n, nullptr),
+          umaccess_fill_user_memory(user, n, 0x5A, nullptr)};
+      for (std::size_t op = 0; op < sizeof got / sizeof got[0]; ++op) {
+        ++cases;
+        SCOPED_TRACE(::testing::Message() << "operation " << op << ", p = range begin + "
+                                          << static_cast<std::intptr_t>(p - b) << ", n = " << n);
+        // Length 0 is never refused; a user-to-user copy whose other side lies outside is.
+        const bool other_inside = op < 2 || op == 4 || n <= page;
+        if ((inside && other_inside) || n == 0) {
+          EXPECT_EQ(got[op], STATUS_SUCCESS);
+          continue;
+        }
+        EXPECT_EQ(got[op], STATUS_ACCESS_VIOLATION);
+        umaccess_failure f;
+        ASSERT_EQ(umaccess_last_failure(&f), 1);
+        EXPECT_EQ(f.signal, 0) << "refused by the check, not by a fault";
+        EXPECT_EQ(f.bytes_done, 0u);
+      }
+    }
+  }
+  EXPECT_EQ(cases, 8 * 10 * 5);
+}
+
 TEST(UserRange, ScopesNestAndUnwindInOrder) {
   GuardedRegion outer_mem(2 * page_size());
   GuardedRegion inner_mem(page_size());
