@@ -35,10 +35,13 @@ const char kUsage[] =
     "committed); prints the targets and the headline tables.\n"
     "\n"
     "  --quick   shorter runs, lengths up to 16 MiB, no cold caches, 5 headline rounds\n"
+    "  --headline-only  the headline alone (about 20 s): to compare two builds, run each\n"
+    "            build's binary this way in turn, a few times (docs/performance.md)\n"
     "  --out DIR where to write. Default: bench/results/<cpu>/ in the source tree, the\n"
-    "            committed report of this CPU; with --quick or a --benchmark_filter=REGEX (a\n"
-    "            part of the matrix) <build>/bench/filtered-results/<cpu>/ instead, so that a\n"
-    "            quick or partial run never overwrites the committed report\n"
+    "            committed report of this CPU; with --quick, --headline-only or a\n"
+    "            --benchmark_filter=REGEX (a part of the matrix)\n"
+    "            <build>/bench/filtered-results/<cpu>/ instead, so that a quick or partial\n"
+    "            run never overwrites the committed report\n"
     "  --benchmark_filter=REGEX      run the benchmarks whose names match; names are\n"
     "            family/series/alignment/cache/length, e.g.\n"
     "            --benchmark_filter='copy_from_user/(auto|memcpy)/a0/hot/(64|4096)/'\n"
@@ -154,6 +157,7 @@ bool truthy(std::string v) {
 int main(int argc, char** argv) {
   headline_child_main_if_asked(argc, argv);  // a measuring child of measure_headline()
   Options options;
+  bool headline_only = false;
   std::string out;
   std::vector<std::string> passthrough = {argv[0]};
   for (int i = 1; i < argc; ++i) {
@@ -162,6 +166,8 @@ int main(int argc, char** argv) {
       return 0;
     } else if (std::strcmp(argv[i], "--quick") == 0)
       options.quick = true;
+    else if (std::strcmp(argv[i], "--headline-only") == 0)
+      headline_only = true;
     else if (std::strcmp(argv[i], "--out") == 0 && i + 1 < argc) out = argv[++i];
     else passthrough.push_back(argv[i]);
   }
@@ -169,7 +175,8 @@ int main(int argc, char** argv) {
   const bool list_only =
       truthy(benchmark_flag(passthrough, "benchmark_list_tests", "true", "false"));
   // A filtered run measures part of the matrix: its report goes to the build tree.
-  const bool partial = selects_part(benchmark_flag(passthrough, "benchmark_filter", "", ""));
+  const bool filtered = selects_part(benchmark_flag(passthrough, "benchmark_filter", "", ""));
+  const bool partial = filtered || headline_only;
   const auto report = umaccess::dispatch::describe();
   ReportContext ctx;
   ctx.cpu = report.cpu.brand + ", " + report.cpu.microarchitecture;
@@ -189,6 +196,7 @@ int main(int argc, char** argv) {
     options.ceiling_bytes = std::min(std::max(4 * ctx.llc_bytes, std::size_t{256} << 20), memory / 8);
     options.ceiling_bytes = (options.ceiling_bytes + (1 << 20) - 1) & ~std::size_t{(1 << 20) - 1};
   }
+  if (headline_only) ctx.mode += ", headline only";
   ctx.ceiling_bytes = options.ceiling_bytes;
   if (list_only) {
     register_suite(options);
@@ -215,7 +223,9 @@ int main(int argc, char** argv) {
     if (elsewhere)
       std::fprintf(stderr,
                    "umaccess-bench-report: %s: writing %s, not bench/results/ (--out chooses)\n",
-                   partial ? "--benchmark_filter runs part of the matrix" : "--quick",
+                   headline_only ? "--headline-only"
+                   : filtered    ? "--benchmark_filter runs part of the matrix"
+                                 : "--quick",
                    out.c_str());
   }
 
@@ -232,6 +242,13 @@ int main(int argc, char** argv) {
                ctx.headline_options.processes, ctx.headline_options.rounds);
   const Headline headline = measure_headline(ctx.headline_options);
   ctx.headline = &headline;
+  if (headline_only) {
+    mkdirs(out);
+    std::ofstream(out + "/dispatch.txt") << ctx.dispatch;
+    std::printf("%s\nReport (headline only): %s/report.md\n",
+                write_report(Results{}, ctx, out).c_str(), out.c_str());
+    return 0;
+  }
 
   const std::size_t total = register_suite(options);
   std::string json = "--benchmark_out=" + out + "/benchmarks.json";
@@ -241,7 +258,7 @@ int main(int argc, char** argv) {
   for (auto& a : passthrough) args.push_back(a.data());
   int n = static_cast<int>(args.size());
   benchmark::Initialize(&n, args.data());
-  if (selects_part(benchmark::GetBenchmarkFilter()) != partial) {  // benchmark_flag() misread it
+  if (selects_part(benchmark::GetBenchmarkFilter()) != filtered) {  // benchmark_flag() misread it
     std::fprintf(stderr,
                  "umaccess-bench-report: cannot tell whether --benchmark_filter='%s' selects part "
                  "of the matrix; give it as --benchmark_filter=REGEX\n",

@@ -506,6 +506,7 @@ std::string write_report(const Results& r, const ReportContext& ctx, const std::
   md << other_tables(r) << "\n## What the dispatcher chose\n\n```\n" << ctx.dispatch << "```\n";
   md.close();
 
+  if (r.empty()) return summary.str();  // the headline alone (--headline-only): nothing to plot
   std::vector<std::string> plot_series = series_present(r, "copy_from_user");
   for (const char* b : {"memcpy", "sigsetjmp1", "process_vm_readv"}) plot_series.push_back(b);
   write_plot(r, dir, "copy_from_user", plot_series, "CopyFromUser beside glibc memcpy, a sigsetjmp guard and process_vm_readv (" + ctx.cpu + ")");
