@@ -242,9 +242,15 @@ int main(int argc, char** argv) {
                ctx.headline_options.processes, ctx.headline_options.rounds);
   const Headline headline = measure_headline(ctx.headline_options);
   ctx.headline = &headline;
-  if (headline_only) {
+  // The report's directory, with what the dispatcher chose (umaccess-info, text and JSON).
+  auto start_report_dir = [&] {
     mkdirs(out);
     std::ofstream(out + "/dispatch.txt") << ctx.dispatch;
+    std::ofstream(out + "/dispatch.json")
+        << umaccess::dispatch::format(report, umaccess::dispatch::ReportFormat::Json);
+  };
+  if (headline_only) {
+    start_report_dir();
     std::printf("%s\nReport (headline only): %s/report.md\n",
                 write_report(Results{}, ctx, out).c_str(), out.c_str());
     return 0;
@@ -265,10 +271,7 @@ int main(int argc, char** argv) {
                  benchmark::GetBenchmarkFilter().c_str());
     return 2;
   }
-  mkdirs(out);
-  std::ofstream(out + "/dispatch.txt") << ctx.dispatch;
-  std::ofstream(out + "/dispatch.json")
-      << umaccess::dispatch::format(report, umaccess::dispatch::ReportFormat::Json);
+  start_report_dir();
   std::fprintf(stderr, "umaccess-bench-report: %zu benchmarks (%s mode) on %s -> %s\n", total,
                ctx.mode.c_str(), ctx.cpu.c_str(), out.c_str());
   Collector collector(total);

@@ -54,7 +54,7 @@ void ensure_initialized() {
 bool initialize_then_contains(std::uintptr_t p, std::size_t n) {
   if (t_range_ready) return false;  // a real refusal
   ensure_thread_range();
-  return range_contains(current_user_range(), p, n);
+  return in_current_user_range(p, n);
 }
 
 }  // namespace umaccess::detail

@@ -42,12 +42,9 @@ inline void set_current_user_range(umaccess_user_range r) noexcept {
   t_range = {r.begin, r.end - r.begin};
 }
 
-inline bool range_contains(umaccess_user_range r, std::uintptr_t p, std::size_t n) noexcept {
-  return p >= r.begin && p <= r.end && n <= r.end - p;  // end exclusive, no wrap-around
-}
-
-// The hot check, range_contains(current_user_range(), p, n) in fewer instructions: p below
-// begin makes p - begin wrap to above any size, and a wrapping sum is refused.
+// Whether [p, p + n) lies in this thread's range: p >= begin && p <= end && n <= end - p
+// (end exclusive, no wrap-around), computed from begin and size: p below begin makes
+// p - begin wrap to above any size, and a wrapping sum is refused.
 inline bool in_current_user_range(std::uintptr_t p, std::size_t n) noexcept {
   std::uintptr_t end_offset;
   if (__builtin_add_overflow(p - t_range.begin, n, &end_offset)) return false;

@@ -75,13 +75,13 @@ TEST(UserRange, RefusesExactlyWhatDoesNotLieInside) {
   const auto b = reinterpret_cast<std::uintptr_t>(memory.begin()) + page;
   const std::uintptr_t e = b + page;
   const std::uintptr_t pointers[] = {b - 64, b - 1, b, b + 1, e - 64, e - 1, e, e + 1};
-  const std::size_t lengths[] = {0, 1, 63, 64, 65, page - 1, page, page + 1, SIZE_MAX,
-                                 SIZE_MAX - 63};
   ScopedUserRange scope({b, e});
   int cases = 0;
   for (const std::uintptr_t p : pointers) {
-    for (std::size_t n : lengths) {
-      if (n == SIZE_MAX - 63) n = std::uintptr_t{0} - (p - b);  // (p - b) + n wraps to 0
+    const std::size_t wraps_to_begin = std::uintptr_t{0} - (p - b);  // (p - b) + n wraps to 0
+    const std::size_t lengths[] = {0,        1,    63,       64,       65,
+                                   page - 1, page, page + 1, SIZE_MAX, wraps_to_begin};
+    for (const std::size_t n : lengths) {
       const bool inside = p >= b && p <= e && n <= e - p;
       auto* user = reinterpret_cast<void*>(p);
       // The other side of a user-to-user copy: always inside, where the length allows.
