@@ -113,8 +113,10 @@ std::string plan_in_force(const umaccess::dispatch::Report& r) {
   out += "| variant | `" + r.active + "` | " + source_name(r.active_source) + " |\n";
   out += "| rep movsb from | " + bytes(r.thresholds.rep_movsb) + " | " + source_name(r.rep_movsb_source) + " |\n";
   out += "| rep stosb from | " + bytes(r.thresholds.rep_stosb) + " | " + source_name(r.rep_stosb_source) + " |\n";
-  out += "| non-temporal from | " + bytes(r.thresholds.non_temporal) + " | " +
+  out += "| non-temporal copies from | " + bytes(r.thresholds.non_temporal) + " | " +
          source_name(r.non_temporal_source) + " |\n";
+  out += "| non-temporal fills from | " + bytes(r.thresholds.non_temporal_fill) + " | " +
+         source_name(r.non_temporal_fill_source) + " |\n";
   out += "\nCPU: " + r.cpu.core + " (" + r.cpu.microarchitecture + "), caches from " +
          r.cpu.cache_source + (r.cpu.cache_note.empty() ? "" : " (" + r.cpu.cache_note + ")") +
          ". Profile: " + r.profile.status + (r.profile.path.empty() ? "" : " (" + r.profile.path + ")") + ".\n";

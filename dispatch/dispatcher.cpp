@@ -68,11 +68,11 @@ struct State {
   std::string variant_reason;
   Source variant_source = Source::Policy;
   Layers<std::string> variant_pins;
-  Layers<std::size_t> rep_movsb, rep_stosb, non_temporal;
-  Thresholds thresholds{kNever, kNever, kNever};
+  Layers<std::size_t> rep_movsb, rep_stosb, non_temporal, non_temporal_fill;
+  Thresholds thresholds{kNever, kNever, kNever, kNever};
   ThresholdReasons reasons;
   Source rep_movsb_source = Source::Policy, rep_stosb_source = Source::Policy,
-         non_temporal_source = Source::Policy;
+         non_temporal_source = Source::Policy, non_temporal_fill_source = Source::Policy;
   ProfileState profile;
 };
 
@@ -183,7 +183,7 @@ const VariantDef& routed(const VariantDef& v) { return v.vector_bytes != 0 ? v :
 
 void publish(const VariantDef& v, const Thresholds& t, std::uint32_t distance_mask) {
   const Boundaries copy = boundaries(routed(v), t.rep_movsb, t.non_temporal);
-  const Boundaries fill = boundaries(routed(v), t.rep_stosb, t.non_temporal);
+  const Boundaries fill = boundaries(routed(v), t.rep_stosb, t.non_temporal_fill);
   SealedWrite<Published> published(g_published);  // callers hold State::mutex
   store(&published->rep_distance_mask, distance_mask);
   store(&published->copy_large_from, copy.large_from);
@@ -248,6 +248,9 @@ void recompute(State& s) {
          &s.thresholds.rep_stosb, &s.reasons.rep_stosb, &s.rep_stosb_source);
   choose(s.non_temporal, true, derived.non_temporal, derived_why.non_temporal,
          &s.thresholds.non_temporal, &s.reasons.non_temporal, &s.non_temporal_source);
+  choose(s.non_temporal_fill, true, derived.non_temporal_fill, derived_why.non_temporal_fill,
+         &s.thresholds.non_temporal_fill, &s.reasons.non_temporal_fill,
+         &s.non_temporal_fill_source);
 
   publish(*v, s.thresholds, rep_distance_mask(cpu));
 }
@@ -300,6 +303,8 @@ void load_profile(State& s) {
   if (p.rep_stosb.value) s.rep_stosb.profile = {p.rep_stosb.value, why(p.rep_stosb.evidence)};
   if (p.non_temporal.value)
     s.non_temporal.profile = {p.non_temporal.value, why(p.non_temporal.evidence)};
+  if (p.non_temporal_fill.value)
+    s.non_temporal_fill.profile = {p.non_temporal_fill.value, why(p.non_temporal_fill.evidence)};
 }
 
 void initialize_locked(State& s) {
@@ -309,6 +314,7 @@ void initialize_locked(State& s) {
   pin_from_environment("UMACCESS_REP_MOVSB_THRESHOLD", &s.rep_movsb.environment);
   pin_from_environment("UMACCESS_REP_STOSB_THRESHOLD", &s.rep_stosb.environment);
   pin_from_environment("UMACCESS_NT_THRESHOLD", &s.non_temporal.environment);
+  pin_from_environment("UMACCESS_NT_FILL_THRESHOLD", &s.non_temporal_fill.environment);
   if (const char* wanted = secure_getenv("UMACCESS_VARIANT");
       wanted != nullptr && std::strcmp(wanted, "auto") != 0) {
     const VariantDef* v;
@@ -391,7 +397,7 @@ std::vector<SizeClass> plan_for(const VariantDef& v, const Thresholds& t) {
   plan.push_back({Operation::Move, 0, kNever, kernel_name(addr(v.move))});
   plan.push_back({Operation::CopyNonTemporal, 0, kNonTemporalMinBytes, kernel_name(addr(v.copy_nt_small))});
   plan.push_back({Operation::CopyNonTemporal, kNonTemporalMinBytes, kNever, kernel_name(addr(v.copy_nt))});
-  add_classes(&plan, Operation::Fill, boundaries(v, t.rep_stosb, t.non_temporal), addr(v.fill),
+  add_classes(&plan, Operation::Fill, boundaries(v, t.rep_stosb, t.non_temporal_fill), addr(v.fill),
               addr(v.fill_large), addr(v.fill_nt));
   return plan;
 }
@@ -463,7 +469,7 @@ void select(std::string_view name) {
 Thresholds thresholds() {
   State* s;
   auto lock = initialized_state(s);
-  return {s->thresholds.rep_movsb, s->thresholds.rep_stosb, s->thresholds.non_temporal};
+  return s->thresholds;
 }
 
 void set_thresholds(const Thresholds& t) {
@@ -473,6 +479,7 @@ void set_thresholds(const Thresholds& t) {
   s->rep_movsb.api = {t.rep_movsb, why};
   s->rep_stosb.api = {t.rep_stosb, why};
   s->non_temporal.api = {t.non_temporal, why};
+  s->non_temporal_fill.api = {t.non_temporal_fill, why};
   recompute(*s);
 }
 
@@ -482,6 +489,7 @@ void reset_thresholds() {
   s->rep_movsb.api = {};
   s->rep_stosb.api = {};
   s->non_temporal.api = {};
+  s->non_temporal_fill.api = {};
   recompute(*s);
 }
 
@@ -524,11 +532,13 @@ Report describe() {
   r.rep_movsb_source = s->rep_movsb_source;
   r.rep_stosb_source = s->rep_stosb_source;
   r.non_temporal_source = s->non_temporal_source;
+  r.non_temporal_fill_source = s->non_temporal_fill_source;
   r.profile = {s->profile.path, s->profile.status};
-  r.thresholds = {s->thresholds.rep_movsb, s->thresholds.rep_stosb, s->thresholds.non_temporal};
+  r.thresholds = s->thresholds;
   r.rep_movsb_reason = s->reasons.rep_movsb;
   r.rep_stosb_reason = s->reasons.rep_stosb;
   r.non_temporal_reason = s->reasons.non_temporal;
+  r.non_temporal_fill_reason = s->reasons.non_temporal_fill;
   r.plan = plan_for(*s->variant, s->thresholds);
   return r;
 }

@@ -94,6 +94,7 @@ Thresholds derive_thresholds(const CpuDescription& cpu, const VariantDef& varian
   t.rep_movsb = derive_rep_threshold(cpu, variant, false, &why->rep_movsb);
   t.rep_stosb = derive_rep_threshold(cpu, variant, true, &why->rep_stosb);
   t.non_temporal = derive_non_temporal(cpu, &why->non_temporal);
+  t.non_temporal_fill = derive_non_temporal_fill(cpu, t.non_temporal, &why->non_temporal_fill);
   return t;
 }
 

@@ -18,7 +18,7 @@ using Thresholds = ::umaccess::dispatch::Thresholds;
 constexpr std::size_t kNever = ::umaccess::dispatch::kNever;
 
 struct ThresholdReasons {
-  std::string rep_movsb, rep_stosb, non_temporal;
+  std::string rep_movsb, rep_stosb, non_temporal, non_temporal_fill;
 };
 
 // The variant `auto` picks for this CPU: the first in the registry (widest first) that the
@@ -26,9 +26,9 @@ struct ThresholdReasons {
 // architecture; `reason` names the variants passed over and why.
 const VariantDef& auto_variant(const CpuDescription& cpu, std::string* reason);
 
-// The thresholds for this CPU and variant: the non-temporal one from the L3 this core
-// shares, as glibc derives its tunables (sysdeps/x86/dl-cacheinfo.h), the rep-string ones
-// from the CPU's facts (policy_<arch>.cpp).
+// The thresholds for this CPU and variant: the non-temporal copy one from the L3 this core
+// shares, as glibc derives its tunables (sysdeps/x86/dl-cacheinfo.h), the non-temporal fill
+// and rep-string ones from the CPU's facts (policy_<arch>.cpp).
 Thresholds derive_thresholds(const CpuDescription& cpu, const VariantDef& variant,
                              ThresholdReasons* why);
 
@@ -36,12 +36,15 @@ Thresholds derive_thresholds(const CpuDescription& cpu, const VariantDef& varian
 std::string format_bytes(std::size_t bytes);
 
 // Per architecture (policy_<arch>.cpp): where rep movsb (stos = false) or rep stosb
-// (stos = true) start, the divisor of the last-level cache for the non-temporal
+// (stos = true) start, where fills stream, the divisor of the last-level cache for the non-temporal
 // threshold, why `auto` passed over a variant whose auto_needs facts the CPU lacks, and
 // the distance modulus below which the vector kernels keep a copy away from rep movsb
 // (the published rep_distance_mask: dst - src within 63 bytes of 0 modulo mask + 1).
 std::size_t derive_rep_threshold(const CpuDescription& cpu, const VariantDef& variant, bool stos,
                                  std::string* why);
+// Where fills start streaming, given where copies do (`copy_from`).
+std::size_t derive_non_temporal_fill(const CpuDescription& cpu, std::size_t copy_from,
+                                     std::string* why);
 unsigned nt_cache_divisor(const CpuDescription& cpu);
 std::string missing_fact_reason(const CpuDescription& cpu, std::uint32_t missing_facts);
 std::uint32_t rep_distance_mask(const CpuDescription& cpu);

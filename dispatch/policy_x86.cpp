@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // dispatch/policy_x86.cpp - the x86-64 choices as functions of features and CoreFacts
 // (cpu.h), never of names: why a variant is passed over, where rep movsb/stosb start, the
-// non-temporal divisor, and the rep movsb distance guard.
+// non-temporal divisor, where fills stream, and the rep movsb distance guard.
 //
 //   facts                 rep movsb from             rep stosb from      source
 //   Intel, FSRM           2112                       2048                glibc's crossovers
@@ -35,6 +35,27 @@ unsigned nt_cache_divisor(const CpuDescription& cpu) {
   if (cpu.vendor_id == Vendor::Intel && cpu.is(kMeshL3) && cpu.has(kAvx512f)) return 2;
   if (cpu.vendor_id == Vendor::Intel && cpu.is(kSmallL3Era)) return 8;
   return 4;
+}
+
+// Fills stream from the copies' threshold except on AMD, where they stream only beyond the
+// L3 a core complex shares, as AMD's own memset does (AOCL-LibMem,
+// src/isa/avx512/optimized/memset_avx512_erms.c: "non-temporal stores for sizes above L3
+// cache per CCX"). A fill's footprint is its length, a copy's twice its length, so the
+// copies' threshold (a quarter of the L3 or more) streams fills that the L3 would hold: on
+// the three AMD reports (Zen 4 with and without AVX-512, Zen 5; 32 MiB L3, threshold
+// 12.4 MiB) a 16 MiB fill took 1.4-2.2 x glibc's temporal memset (1.1-1.3 x with the
+// caches flushed before each fill, Zen 4), and was level with it from the L3 size on. On Intel streaming wins
+// below the L3 too (0.66 x glibc's rep stosb at 64 MiB with a 105 MiB L3), so the copies'
+// threshold stays there.
+std::size_t derive_non_temporal_fill(const CpuDescription& cpu, std::size_t copy_from,
+                                     std::string* why) {
+  if (cpu.vendor_id == Vendor::Amd && cpu.cache.l3 != 0 && cpu.cache.l3 > copy_from) {
+    *why = "AMD: beyond the L3 a core complex shares (" + format_bytes(cpu.cache.l3) +
+           "), as AMD's AOCL-LibMem memset; a fill the L3 holds runs faster temporal";
+    return cpu.cache.l3;
+  }
+  *why = "the copies' threshold (" + format_bytes(copy_from) + ")";
+  return copy_from;
 }
 
 std::uint32_t rep_distance_mask(const CpuDescription& cpu) {

@@ -135,16 +135,19 @@ bool parse_profile(const std::string& text, Profile* out, std::string* error) {
     else if (key == "variant") {
       if (value.find_first_of(" \t") != std::string::npos) return fail("variant: one name");
       p.variant = {value, evidence};
-    } else if (key == "rep_movsb" || key == "rep_stosb" || key == "non_temporal") {
+    } else if (key == "rep_movsb" || key == "rep_stosb" || key == "non_temporal" ||
+               key == "non_temporal_fill") {
       std::size_t v;
       if (!parse_count(value, &v, true))
         return fail(key + " " + value + ": not a byte count up to 1 TiB, nor 'never'");
-      if (key == "non_temporal" && v < kNonTemporalMinBytes)
-        return fail("non_temporal " + value + ": below the streaming kernels' minimum of " +
+      const bool streaming = key == "non_temporal" || key == "non_temporal_fill";
+      if (streaming && v < kNonTemporalMinBytes)
+        return fail(key + " " + value + ": below the streaming kernels' minimum of " +
                     std::to_string(kNonTemporalMinBytes) + " bytes");
-      ProfileChoice<std::size_t>& c = key == "rep_movsb"   ? p.rep_movsb
-                                      : key == "rep_stosb" ? p.rep_stosb
-                                                           : p.non_temporal;
+      ProfileChoice<std::size_t>& c = key == "rep_movsb"      ? p.rep_movsb
+                                      : key == "rep_stosb"    ? p.rep_stosb
+                                      : key == "non_temporal" ? p.non_temporal
+                                                              : p.non_temporal_fill;
       c = {v, evidence};
     } else {
       return fail("unknown key '" + key + "'");
@@ -218,6 +221,9 @@ std::string format_profile(const Profile& p, const std::string& header) {
     choice("rep_stosb", threshold_text(*p.rep_stosb.value), p.rep_stosb.evidence);
   if (p.non_temporal.value)
     choice("non_temporal", threshold_text(*p.non_temporal.value), p.non_temporal.evidence);
+  if (p.non_temporal_fill.value)
+    choice("non_temporal_fill", threshold_text(*p.non_temporal_fill.value),
+           p.non_temporal_fill.evidence);
   return out.str();
 }
 

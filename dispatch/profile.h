@@ -20,7 +20,8 @@
 //   variant avx512                      # 0.78 x the policy's evex, 16 B .. 16 KiB
 //   rep_movsb 26624                     bytes, or "never"
 //   rep_stosb never
-//   non_temporal 12582912
+//   non_temporal 12582912               copies stream from here
+//   non_temporal_fill 33554432          fills stream from here
 //
 // The dispatcher applies a profile only if every key matches this CPU and this library,
 // every value is in bounds and the variant runs here; otherwise it ignores the whole file
@@ -60,11 +61,11 @@ struct ProfileChoice {
 struct Profile {
   ProfileKey key;
   ProfileChoice<std::string> variant;
-  ProfileChoice<std::size_t> rep_movsb, rep_stosb, non_temporal;  // kNever: "never"
+  ProfileChoice<std::size_t> rep_movsb, rep_stosb, non_temporal, non_temporal_fill;  // kNever: "never"
 };
 
 // Bounds a loaded threshold must respect: a byte count up to 1 TiB, or never; the
-// non-temporal threshold not below kNonTemporalMinBytes.
+// non-temporal thresholds not below kNonTemporalMinBytes.
 constexpr std::size_t kProfileMaxBytes = std::size_t{1} << 40;
 
 // Parses the text; false and *error ("line 7: ...") if it is malformed, a key is missing

@@ -80,12 +80,15 @@ void print_text(const Report& r, std::string* out) {
           r.reason.c_str());
 
   appendf(out, "\nThresholds (source: reason)\n");
-  appendf(out, "  rep movsb     %-12s %s: %s\n", bytes(r.thresholds.rep_movsb).c_str(),
+  appendf(out, "  rep movsb          %-12s %s: %s\n", bytes(r.thresholds.rep_movsb).c_str(),
           source_name(r.rep_movsb_source), r.rep_movsb_reason.c_str());
-  appendf(out, "  rep stosb     %-12s %s: %s\n", bytes(r.thresholds.rep_stosb).c_str(),
+  appendf(out, "  rep stosb          %-12s %s: %s\n", bytes(r.thresholds.rep_stosb).c_str(),
           source_name(r.rep_stosb_source), r.rep_stosb_reason.c_str());
-  appendf(out, "  non-temporal  %-12s %s: %s\n", bytes(r.thresholds.non_temporal).c_str(),
+  appendf(out, "  non-temporal copy  %-12s %s: %s\n", bytes(r.thresholds.non_temporal).c_str(),
           source_name(r.non_temporal_source), r.non_temporal_reason.c_str());
+  appendf(out, "  non-temporal fill  %-12s %s: %s\n",
+          bytes(r.thresholds.non_temporal_fill).c_str(), source_name(r.non_temporal_fill_source),
+          r.non_temporal_fill_reason.c_str());
 
   appendf(out, "\nKernel per operation and length\n");
   for (const auto& c : r.plan) {
@@ -136,9 +139,12 @@ void print_json(const Report& r, std::string* out) {
   appendf(out, "    \"rep_stosb\": {\"bytes\": %s, \"source\": \"%s\", \"reason\": %s},\n",
           json_size(r.thresholds.rep_stosb).c_str(), source_name(r.rep_stosb_source),
           json_string(r.rep_stosb_reason).c_str());
-  appendf(out, "    \"non_temporal\": {\"bytes\": %s, \"source\": \"%s\", \"reason\": %s}},\n",
+  appendf(out, "    \"non_temporal\": {\"bytes\": %s, \"source\": \"%s\", \"reason\": %s},\n",
           json_size(r.thresholds.non_temporal).c_str(), source_name(r.non_temporal_source),
           json_string(r.non_temporal_reason).c_str());
+  appendf(out, "    \"non_temporal_fill\": {\"bytes\": %s, \"source\": \"%s\", \"reason\": %s}},\n",
+          json_size(r.thresholds.non_temporal_fill).c_str(),
+          source_name(r.non_temporal_fill_source), json_string(r.non_temporal_fill_reason).c_str());
   appendf(out, "  \"plan\": [");
   sep = "";
   for (const auto& c : r.plan) {

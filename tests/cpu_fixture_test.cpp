@@ -91,7 +91,8 @@ bool operation_named(const std::string& name, Operation* op) {
 // Keys every fixture must assert: the description and the plan.
 const char* const kRequiredKeys[] = {"vendor",    "family",    "model",        "l1d",
                                      "l2",        "l3",        "cache_source", "variant",
-                                     "rep_movsb", "rep_stosb", "non_temporal", "kernel"};
+                                     "rep_movsb", "rep_stosb", "non_temporal",
+                                     "non_temporal_fill", "kernel"};
 
 class RecordedMachine : public ::testing::TestWithParam<std::string> {};
 
@@ -111,6 +112,7 @@ TEST_P(RecordedMachine, DescriptionAndPlanAreAsExpected) {
                               why + ")\n  rep movsb: " + reasons.rep_movsb +
                               "\n  rep stosb: " + reasons.rep_stosb +
                               "\n  non-temporal: " + reasons.non_temporal +
+                              "\n  non-temporal fill: " + reasons.non_temporal_fill +
                               "\n  caches: " + cpu.cache.source + " " + cpu.cache.note;
 
   std::vector<std::string> seen;
@@ -158,6 +160,8 @@ TEST_P(RecordedMachine, DescriptionAndPlanAreAsExpected) {
       number(t.rep_stosb);
     else if (key == "non_temporal")
       number(t.non_temporal);
+    else if (key == "non_temporal_fill")
+      number(t.non_temporal_fill);
     else if (key == "kernel") {
       // kernel OPERATION LENGTH NAME
       std::istringstream words(value);

@@ -66,7 +66,7 @@ TEST(Dispatch, UnsupportedVariantsAreRejectedNotRun) {
 
 TEST(Dispatch, ThresholdsArePinnedAndReset) {
   const auto derived = umaccess::dispatch::thresholds();
-  umaccess::dispatch::set_thresholds({1000, 2000, 3000});
+  umaccess::dispatch::set_thresholds({1000, 2000, 3000, 4000});
   auto t = umaccess::dispatch::thresholds();
 #if defined(__x86_64__)
   EXPECT_EQ(t.rep_movsb, 1000u);
@@ -78,8 +78,10 @@ TEST(Dispatch, ThresholdsArePinnedAndReset) {
       << umaccess::dispatch::describe().rep_movsb_reason;
 #endif
   EXPECT_EQ(t.non_temporal, 3000u);
+  EXPECT_EQ(t.non_temporal_fill, 4000u);
   umaccess::dispatch::select(kBaselineVariant);  // pinned values survive a variant change
   EXPECT_EQ(umaccess::dispatch::thresholds().non_temporal, 3000u);
+  EXPECT_EQ(umaccess::dispatch::thresholds().non_temporal_fill, 4000u);
 #if defined(__x86_64__)
   EXPECT_EQ(umaccess::dispatch::thresholds().rep_stosb, 2000u);
 #endif
@@ -88,6 +90,7 @@ TEST(Dispatch, ThresholdsArePinnedAndReset) {
   t = umaccess::dispatch::thresholds();
   EXPECT_EQ(t.rep_movsb, derived.rep_movsb);
   EXPECT_EQ(t.non_temporal, derived.non_temporal);
+  EXPECT_EQ(t.non_temporal_fill, derived.non_temporal_fill);
 }
 
 // ---- The environment, read at load time: checked in fresh child processes ----------------
@@ -96,8 +99,8 @@ class Environment : public ::testing::Test {
  protected:
   void SetUp() override { GTEST_FLAG_SET(death_test_style, "threadsafe"); }
   void TearDown() override {
-    for (const char* v : {"UMACCESS_VARIANT", "UMACCESS_NT_THRESHOLD", "UMACCESS_REP_MOVSB_THRESHOLD",
-                          "UMACCESS_REP_STOSB_THRESHOLD"})
+    for (const char* v : {"UMACCESS_VARIANT", "UMACCESS_NT_THRESHOLD", "UMACCESS_NT_FILL_THRESHOLD",
+                          "UMACCESS_REP_MOVSB_THRESHOLD", "UMACCESS_REP_STOSB_THRESHOLD"})
       unsetenv(v);
     setenv("UMACCESS_PROFILE", "", 1);  // as ctest runs the suite: no profile
   }
@@ -128,6 +131,27 @@ TEST_F(Environment, ThresholdsWithSuffixesAreHonoured) {
                       t.rep_stosb == umaccess::dispatch::kNever
                   ? 0
                   : 1);
+      },
+      ::testing::ExitedWithCode(0), "");
+}
+
+// Copies and fills stream from separate thresholds: each variable pins its own, and the
+// plan follows (a fill between the two lengths stays temporal while a copy streams).
+TEST_F(Environment, CopyAndFillStreamingThresholdsArePinnedApart) {
+  setenv("UMACCESS_NT_THRESHOLD", "1M", 1);
+  setenv("UMACCESS_NT_FILL_THRESHOLD", "8M", 1);
+  EXPECT_EXIT(
+      {
+        using namespace umaccess::dispatch;
+        const auto t = thresholds();
+        const Report r = describe();
+        const bool ok = t.non_temporal == 1 * MiB && t.non_temporal_fill == 8 * MiB &&
+                        r.non_temporal_fill_source == Source::Environment &&
+                        r.non_temporal_fill_reason == "set by UMACCESS_NT_FILL_THRESHOLD" &&
+                        kernel_for(Operation::Copy, 2 * MiB).find("_nt_") != std::string::npos &&
+                        kernel_for(Operation::Fill, 2 * MiB).find("_nt_") == std::string::npos &&
+                        kernel_for(Operation::Fill, 8 * MiB).find("_nt_") != std::string::npos;
+        _exit(ok ? 0 : 1);
       },
       ::testing::ExitedWithCode(0), "");
 }
@@ -224,7 +248,8 @@ TEST_F(Environment, EnvironmentBeatsProfileAndApiBeatsBoth) {
         bool ok = thresholds().non_temporal == 6000000 &&
                   describe().non_temporal_source == Source::Environment &&
                   active() == kBaselineVariant;
-        set_thresholds({umaccess::dispatch::kNever, umaccess::dispatch::kNever, 7000000});
+        set_thresholds({umaccess::dispatch::kNever, umaccess::dispatch::kNever, 7000000,
+                        umaccess::dispatch::kNever});
         ok = ok && thresholds().non_temporal == 7000000 && describe().non_temporal_source == Source::Api;
         reset_thresholds();  // back to the environment's pin, not the policy's value
         ok = ok && thresholds().non_temporal == 6000000;
@@ -355,7 +380,7 @@ class PlanClasses : public VariantFixture<std::string> {
  protected:
   void SetUp() override {
     select(GetParam());
-    umaccess::dispatch::set_thresholds({3000, 3000, 40000});
+    umaccess::dispatch::set_thresholds({3000, 3000, 40000, 90000});
   }
   void TearDown() override {
     umaccess::dispatch::reset_thresholds();
@@ -431,8 +456,10 @@ TEST_P(PlanClasses, PlanUsesThisVariantsKernels) {
   EXPECT_EQ(umaccess::dispatch::kernel_for(Operation::Move, 5), move);
   EXPECT_EQ(umaccess::dispatch::kernel_for(Operation::CopyNonTemporal, 1000), copy_nt);
   EXPECT_EQ(umaccess::dispatch::kernel_for(Operation::Fill, 100000), fill_nt);
+  // Fills stream from their own threshold: at 50000 a copy streams, a fill does not.
+  EXPECT_NE(umaccess::dispatch::kernel_for(Operation::Fill, 50000), fill_nt);
   // Thresholds apply only past the loop's short classes.
-  umaccess::dispatch::set_thresholds({1, 1, umaccess::dispatch::kNever});
+  umaccess::dispatch::set_thresholds({1, 1, umaccess::dispatch::kNever, umaccess::dispatch::kNever});
   EXPECT_EQ(umaccess::dispatch::kernel_for(Operation::Copy, 100), "uma_copy_" + v);
 }
 
@@ -443,7 +470,8 @@ TEST_P(PlanClasses, ReportMatchesTheKernelThatFaultsForEveryThresholdSetting) {
   GuardedRegion dst(64 * 1024);
   constexpr std::size_t never = umaccess::dispatch::kNever;
   const umaccess::dispatch::Thresholds settings[] = {
-      {0, 0, never}, {1, 1, 1}, {300, 300, 600}, {never, never, 0}, {3000, 3000, 40000}};
+      {0, 0, never, never}, {1, 1, 1, 1},         {300, 300, 600, 600},
+      {never, never, 0, 0}, {3000, 3000, 40000, 5000}, {never, never, never, 0}};
   for (const auto& t : settings) {
     umaccess::dispatch::set_thresholds(t);
     for (std::size_t n : {1, 100, 128, 129, 200, 255, 256, 257, 300, 512, 513, 600, 5000, 45000}) {

@@ -42,6 +42,7 @@ TEST(Policy, AdvancedSimdGetsNeonAndNoRepStringClasses) {
         << reasons.rep_movsb;
     // A non-inclusive 32 MiB L3 plus the core's 1 MiB L2, divided by 4.
     EXPECT_EQ(t.non_temporal, 33 * MiB / 4) << reasons.non_temporal;
+    EXPECT_EQ(t.non_temporal_fill, t.non_temporal) << reasons.non_temporal_fill;
   }
 }
 

@@ -57,6 +57,7 @@ TEST(Policy, CascadeLakeGetsEvexAndGlibcThresholds) {
   EXPECT_EQ(t.rep_movsb, 8192u) << reasons.rep_movsb;  // 4096 x VEC/16, VEC = 32
   EXPECT_EQ(t.rep_stosb, 2048u);
   EXPECT_EQ(t.non_temporal, (36 * MiB + 768 * 1024) / 2) << reasons.non_temporal;  // divisor 2
+  EXPECT_EQ(t.non_temporal_fill, t.non_temporal) << reasons.non_temporal_fill;  // Intel: the same
   EXPECT_EQ(derive_thresholds(clx, *find_variant("avx512"), &reasons).rep_movsb, 16384u);
   EXPECT_EQ(derive_thresholds(clx, *find_variant("sse2"), &reasons).rep_movsb, 2048u);
 }
@@ -104,6 +105,10 @@ TEST(Policy, AmdGetsVectorsAndNoRepStringsDespiteErms) {
   EXPECT_EQ(t.rep_stosb, kNever);
   EXPECT_NE(reasons.rep_movsb.find("AMD"), std::string::npos);
   EXPECT_EQ(t.non_temporal, std::max((16 * MiB + 512 * 1024) / 4, (16 * MiB + 512 * 1024) / 8 * 3 / 4));
+  // Fills stream only beyond the L3, as AMD's own memset: a fill the L3 holds is faster
+  // temporal there.
+  EXPECT_EQ(t.non_temporal_fill, 16 * MiB) << reasons.non_temporal_fill;
+  EXPECT_NE(reasons.non_temporal_fill.find("AOCL-LibMem"), std::string::npos);
   // Asked for by name, the erms variant still uses rep movsb (everywhere): an explicit choice.
   EXPECT_EQ(derive_thresholds(zen2, *find_variant("erms"), &reasons).rep_movsb, 0u);
 }
@@ -120,6 +125,16 @@ TEST(Policy, Zen5GetsZmmAndRepStringsInAmdsWindowWithoutThePageAliasingGuard) {
   EXPECT_EQ(t.rep_movsb, 26u * 1024) << reasons.rep_movsb;  // L1d/2 + 2 KiB
   EXPECT_EQ(reasons.rep_movsb.find("page aliasing"), std::string::npos) << reasons.rep_movsb;
   EXPECT_EQ(t.rep_stosb, MiB) << reasons.rep_stosb;  // from L2
+  // rep stosb from the L2 up to the L3, streaming beyond: AMD's AOCL-LibMem memset.
+  EXPECT_EQ(t.non_temporal_fill, 32 * MiB) << reasons.non_temporal_fill;
+  const auto plan = plan_for(*find_variant("avx512"), t);
+  auto fill_kernel = [&](std::size_t n) {
+    for (const auto& c : plan)
+      if (c.operation == umaccess::dispatch::Operation::Fill && n >= c.from && n < c.to) return c.kernel;
+    return std::string("?");
+  };
+  EXPECT_EQ(fill_kernel(16 * MiB), "uma_fill_erms");
+  EXPECT_EQ(fill_kernel(32 * MiB), "uma_fill_nt_avx512");
   // Zen 5 runs rep movsb at page-aliased distances as fast as elsewhere (measured): only the
   // short-distance guard every CPU has. Zen 1-4, where it collapses, keep the 4 KiB guard
   // for when a profile or the environment turns rep movsb on.
@@ -145,6 +160,7 @@ TEST(Policy, UnknownCachesFallBackTo64MiB) {
   ThresholdReasons reasons;
   const Thresholds t = derive_thresholds(cpu, *find_variant("erms"), &reasons);
   EXPECT_EQ(t.non_temporal, 64 * MiB);
+  EXPECT_EQ(t.non_temporal_fill, 64 * MiB);
   EXPECT_EQ(t.rep_movsb, 0u) << "erms with FSRM: rep movsb from the first byte";
 }
 

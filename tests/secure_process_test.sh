@@ -25,7 +25,7 @@ chmod -R 755 "$dir/home"
 run() {  # run as nobody, with a user's environment pointing at everything
   setpriv --reuid=65534 --regid=65534 --clear-groups \
     env -i HOME="$dir/home" XDG_CONFIG_HOME="$dir/home/.config" \
-    UMACCESS_VARIANT="$variant" UMACCESS_NT_THRESHOLD=1M UMACCESS_PROFILE="$dir/home/profile" "$@" --json
+    UMACCESS_VARIANT="$variant" UMACCESS_NT_THRESHOLD=1M UMACCESS_NT_FILL_THRESHOLD=2M UMACCESS_PROFILE="$dir/home/profile" "$@" --json
 }
 plain="$(run "$info")"          # the same program without setuid: honours the user
 secure="$(run "$dir/umaccess-info")"
@@ -38,4 +38,4 @@ done
 if grep -q '"source": "environment"' <<<"$secure"; then
   echo "FAIL: setuid run took a threshold from the environment"; echo "$secure"; exit 1
 fi
-echo "setuid run ignored UMACCESS_VARIANT, UMACCESS_NT_THRESHOLD and UMACCESS_PROFILE"
+echo "setuid run ignored UMACCESS_VARIANT, UMACCESS_NT_THRESHOLD, UMACCESS_NT_FILL_THRESHOLD and UMACCESS_PROFILE"

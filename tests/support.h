@@ -175,13 +175,13 @@ inline void apply_kernel_config(const std::string& config) {
     umaccess::dispatch::reset_thresholds();
   } else if (config == "erms") {
     umaccess::dispatch::select("erms");
-    umaccess::dispatch::set_thresholds({0, 0, never});
+    umaccess::dispatch::set_thresholds({0, 0, never, never});
   } else if (config.size() > 3 && config.compare(config.size() - 3, 3, "_nt") == 0) {
     umaccess::dispatch::select(config.substr(0, config.size() - 3));
-    umaccess::dispatch::set_thresholds({never, never, 0});
+    umaccess::dispatch::set_thresholds({never, never, 0, 0});
   } else {
     umaccess::dispatch::select(config);
-    umaccess::dispatch::set_thresholds({never, never, never});
+    umaccess::dispatch::set_thresholds({never, never, never, never});
   }
 }
 

@@ -327,7 +327,7 @@ int main(int argc, char** argv) {
           names.size(), rounds,
           [&](std::size_t c) {
             dispatch::select(names[c]);
-            dispatch::set_thresholds({kNever, kNever, kNever});
+            dispatch::set_thresholds({kNever, kNever, kNever, kNever});
           },
           [&](std::size_t) { return time_copy(buffers, p, n, reps); });
       for (std::size_t c = 0; c < names.size(); ++c) variant_medians[names[c]].push_back(m[c]);
@@ -382,7 +382,7 @@ int main(int argc, char** argv) {
       return out;
     };
     const auto movsb_points = route_points(kCopyPlacements, time_copy, [](bool rep) {
-      dispatch::set_thresholds({rep ? 0 : kNever, kNever, kNever});
+      dispatch::set_thresholds({rep ? 0 : kNever, kNever, kNever, kNever});
     });
     movsb = choose_threshold(movsb_points, candidates_of(lengths, chosen_policy_t.rep_movsb),
                              chosen_policy_t.rep_movsb, "rep movsb", stage_noise(noise));
@@ -392,7 +392,7 @@ int main(int argc, char** argv) {
         stage++, stages,
         "rep stosb, " + bytes_text(lengths.front()) + " .. " + bytes_text(lengths.back()));
     const auto stosb_points = route_points(kFillPlacements, time_fill, [](bool rep) {
-      dispatch::set_thresholds({kNever, rep ? 0 : kNever, kNever});
+      dispatch::set_thresholds({kNever, rep ? 0 : kNever, kNever, kNever});
     });
     stosb = choose_threshold(stosb_points, candidates_of(lengths, chosen_policy_t.rep_stosb),
                              chosen_policy_t.rep_stosb, "rep stosb", stage_noise(noise));
@@ -415,7 +415,7 @@ int main(int argc, char** argv) {
         2, std::max(3, rounds / 2),
         [&](std::size_t c) {
           dispatch::set_thresholds({has_rep ? rep_keep : kNever, has_rep ? stosb.value : kNever,
-                                    c == 0 ? kNever : umaccess::detail::kNonTemporalMinBytes});
+                                    c == 0 ? kNever : umaccess::detail::kNonTemporalMinBytes, kNever});
         },
         [&](std::size_t) { return time_copy_then_read(buffers, n, reps); });
     nt_points.push_back({n, "copy, then read", m[0], m[1]});

@@ -133,7 +133,8 @@ inline void set_bug_check_callback(BugCheckCallback callback, void* context = nu
 // per operation and length, between the variant's vector kernels, rep movsb/stosb and
 // non-temporal stores. Each choice comes from the highest of four sources: these calls,
 // the environment (UMACCESS_VARIANT, UMACCESS_REP_MOVSB_THRESHOLD,
-// UMACCESS_REP_STOSB_THRESHOLD, UMACCESS_NT_THRESHOLD, read at load time), a profile
+// UMACCESS_REP_STOSB_THRESHOLD, UMACCESS_NT_THRESHOLD for copies and
+// UMACCESS_NT_FILL_THRESHOLD for fills, read at load time), a profile
 // measured on this machine by umaccess-calibrate (UMACCESS_PROFILE, else
 // $XDG_CONFIG_HOME/umaccess/profile or ~/.config/umaccess/profile, else
 // /etc/umaccess/profile; UMACCESS_PROFILE= with no value turns profiles off), then the
@@ -155,10 +156,13 @@ struct Variant {
   std::string missing;  // the CPU features it lacks, if not supported
 };
 
+// Every field is a length in bytes from which a size class starts (kNever: not used). Give
+// all four: a field left out of a braced initializer is 0, "from the smallest length".
 struct Thresholds {
-  std::size_t rep_movsb;     // copies use rep movsb from this length (below non_temporal)
-  std::size_t rep_stosb;     // fills use rep stosb from this length (below non_temporal)
-  std::size_t non_temporal;  // copies and fills use streaming stores from this length
+  std::size_t rep_movsb;          // copies use rep movsb from this length (below non_temporal)
+  std::size_t rep_stosb;          // fills use rep stosb from this length (below non_temporal_fill)
+  std::size_t non_temporal;       // copies use streaming stores from this length
+  std::size_t non_temporal_fill;  // fills use streaming stores from this length
 };
 
 enum class Operation {
@@ -202,8 +206,8 @@ struct Report {
   std::string reason;  // why it is active
   Source active_source;
   Thresholds thresholds;
-  std::string rep_movsb_reason, rep_stosb_reason, non_temporal_reason;
-  Source rep_movsb_source, rep_stosb_source, non_temporal_source;
+  std::string rep_movsb_reason, rep_stosb_reason, non_temporal_reason, non_temporal_fill_reason;
+  Source rep_movsb_source, rep_stosb_source, non_temporal_source, non_temporal_fill_source;
   ProfileReport profile;
   std::vector<SizeClass> plan;
 };
@@ -220,7 +224,7 @@ UMACCESS_API std::string reason();
 UMACCESS_API void select(std::string_view name);
 
 UMACCESS_API Thresholds thresholds();
-// Pins all three thresholds (until reset_thresholds()), whatever the variant. A rep-string
+// Pins all four thresholds (until reset_thresholds()), whatever the variant. A rep-string
 // threshold has no effect where the variant has no rep-string class (AArch64): thresholds()
 // then reads back kNever and the reason says the pin is unused.
 UMACCESS_API void set_thresholds(const Thresholds& t);

@@ -212,15 +212,16 @@ class KernelConfigs {
     constexpr std::size_t kNb = sizeof kBoundaries / sizeof kBoundaries[0];
     const unsigned variant = a % (variants_.size() + 1);  // the last one: "auto"
     const unsigned preset = (a >> 4) % 5;
-    umaccess::dispatch::Thresholds t{never, never, never};
+    umaccess::dispatch::Thresholds t{never, never, never, never};
     bool derived = false;
     switch (preset) {
       case 0: break;                                  // the variant's vector kernels alone
-      case 1: t = {never, never, 0}; break;           // streaming stores everywhere
-      case 2: t = {0, 0, never}; break;               // rep movsb / rep stosb everywhere
+      case 1: t = {never, never, 0, 0}; break;        // streaming stores everywhere
+      case 2: t = {0, 0, never, never}; break;        // rep movsb / rep stosb everywhere
       case 3: derived = true; break;                  // the real plan
       default:
-        t = {kBoundaries[b % kNb], kBoundaries[(b / kNb) % kNb], kBoundaries[(b / 3) % kNb]};
+        t = {kBoundaries[b % kNb], kBoundaries[(b / kNb) % kNb], kBoundaries[(b / 3) % kNb],
+             kBoundaries[(b / 7) % kNb]};
     }
     const unsigned key = variant * 4096 + preset * 256 + (preset == 4 ? b : 0);
     if (key == current_) return key;
