@@ -19,8 +19,9 @@ struct HeadlineOptions {
   int rounds = 15;              // per process
   double sample_ns = 200000;    // each timed sample lasts about this long (or one call)
   std::size_t max_length = std::size_t{256} << 20;
-  // 0, or the length of the streaming pair: CopyFromUserNonTemporal and a plain
-  // non-temporal copy loop (baselines.h), one copy of each per round, in a rotating order.
+  // 0, or the length of the two streaming pairs: CopyFromUserNonTemporal beside a plain
+  // non-temporal copy loop, and FillUserMemory beside a plain non-temporal store loop
+  // (baselines.h); per round, one call of each of a pair, in a rotating order.
   std::size_t streaming_bytes = 0;
 };
 
@@ -38,14 +39,15 @@ struct HeadlinePoint {
   Ratio cxx;         // CopyFromUser / memcpy
   Ratio c;           // umaccess_copy_from_user / memcpy
   Ratio c_over_cxx;  // umaccess_copy_from_user / CopyFromUser
-  Ratio streaming_share;  // "streaming" only: plain non-temporal loop / NonTemporal, in time
+  Ratio streaming_share;  // the streaming pairs only: plain non-temporal loop / ours, in time
 };
 
 // Keyed by placement ("aligned", "misaligned", "mix"), then length (0 for the mix). With
-// HeadlineOptions::streaming_bytes, "streaming" at that length holds the streaming pair:
-// memcpy_ns is the plain non-temporal loop's time, cxx_ns CopyFromUserNonTemporal's, and
-// streaming_share (plain / ours per round: our share of the plain loop's bandwidth) their
-// ratio; the other fields are unused there.
+// HeadlineOptions::streaming_bytes, two more placements at that length hold the streaming
+// pairs: "streaming" the copy (memcpy_ns is the plain non-temporal copy loop's time, cxx_ns
+// CopyFromUserNonTemporal's) and "streaming_fill" the fill (memcpy_ns the plain non-temporal
+// store loop's, cxx_ns FillUserMemory's); streaming_share is their ratio (plain / ours per
+// round: our share of the plain loop's bandwidth). The other fields are unused there.
 using Headline = std::map<std::string, std::map<std::size_t, HeadlinePoint>>;
 
 // If argv asks for it, runs as one measuring child and exits; returns otherwise.

@@ -308,6 +308,7 @@ const Series kSeries[] = {
     {"ceiling", "copy_nt_auto", ceiling_case<CopyNonTemporalOp>, Scope::kEvery, false},
     {"ceiling", "memcpy", ceiling_case<GlibcMemcpy>, Scope::kEvery, false},
     {"ceiling", "plain_nt_store", ceiling_case<PlainNtStore>, Scope::kEvery, false},
+    {"ceiling", "fill_auto", ceiling_case<FillUserOp>, Scope::kEvery, false},
     {"ceiling", "plain_load", ceiling_case<PlainLoad>, Scope::kEvery, false},
 };
 
