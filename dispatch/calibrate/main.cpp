@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // dispatch/calibrate/main.cpp - umaccess-calibrate: measures, on the machine it runs on,
-// every supported variant and the candidate rep movsb / rep stosb / non-temporal thresholds,
-// and writes a profile the dispatcher loads at start-up (dispatch/profile.h).
+// every supported variant and the candidate rep movsb / rep stosb / non-temporal copy and
+// fill thresholds, and writes a profile the dispatcher loads at start-up (dispatch/profile.h).
 //
 //   umaccess-calibrate [--quick] [--output FILE | -] [--force]
 //
@@ -139,6 +139,19 @@ double time_copy_then_read(const Buffers& b, std::size_t n, std::size_t reps) {
   const double t0 = now_ns();
   for (std::size_t i = 0; i < reps; ++i) {
     if (umaccess_raw_copy_from_user(b.dst, b.src, n, &rec) != 0) std::abort();
+    for (std::size_t j = 0; j < n; j += 64) sum += static_cast<volatile unsigned char*>(b.dst)[j];
+  }
+  __asm__ volatile("" ::"r"(sum) : "memory");
+  return (now_ns() - t0) / static_cast<double>(reps);
+}
+
+// The same for a fill: the fills' non-temporal threshold is chosen on a fill then read.
+double time_fill_then_read(const Buffers& b, std::size_t n, std::size_t reps) {
+  umaccess_fault_record rec;
+  unsigned sum = 0;
+  const double t0 = now_ns();
+  for (std::size_t i = 0; i < reps; ++i) {
+    if (umaccess_raw_fill_user_memory(b.dst, n, 0x3c, &rec) != 0) std::abort();
     for (std::size_t j = 0; j < n; j += 64) sum += static_cast<volatile unsigned char*>(b.dst)[j];
   }
   __asm__ volatile("" ::"r"(sum) : "memory");
@@ -287,7 +300,7 @@ int main(int argc, char** argv) {
 #else
   const bool has_rep = false;  // AArch64 has no rep-string class
 #endif
-  const int stages = has_rep ? 5 : 3;
+  const int stages = has_rep ? 6 : 4;
   Progress progress;
 
   dispatch::select("auto");
@@ -424,6 +437,31 @@ int main(int argc, char** argv) {
       choose_threshold(nt_points, candidates_of(nt_lengths, chosen_policy_t.non_temporal),
                        chosen_policy_t.non_temporal, "streaming", stage_noise(noise));
   profile.non_temporal = {nt.value, nt.evidence};
+
+  // ---- Non-temporal fills: the same band, a fill then read (a fill touches its length once,
+  // a copy twice, so the two thresholds need not agree: policy_x86.cpp) -----------------------
+  progress.stage(stage++, stages,
+                 "non-temporal fill, " + bytes_text(nt_lengths.front()) + " .. " +
+                     bytes_text(nt_lengths.back()));
+  std::vector<RoutePoint> fill_nt_points;
+  for (std::size_t n : nt_lengths) {
+    const std::size_t reps = std::max<std::size_t>(
+        1, static_cast<std::size_t>(sample_ns * 8 /
+                                    std::max(1.0, time_fill_then_read(buffers, n, 1))));
+    const auto m = interleaved(
+        2, std::max(3, rounds / 2),
+        [&](std::size_t c) {
+          dispatch::set_thresholds({has_rep ? rep_keep : kNever, has_rep ? stosb.value : kNever,
+                                    nt.value,
+                                    c == 0 ? kNever : umaccess::detail::kNonTemporalMinBytes});
+        },
+        [&](std::size_t) { return time_fill_then_read(buffers, n, reps); });
+    fill_nt_points.push_back({n, "fill, then read", m[0], m[1]});
+  }
+  const Choice fill_nt = choose_threshold(
+      fill_nt_points, candidates_of(nt_lengths, chosen_policy_t.non_temporal_fill),
+      chosen_policy_t.non_temporal_fill, "streaming fill", stage_noise(noise));
+  profile.non_temporal_fill = {fill_nt.value, fill_nt.evidence};
   progress.done();
   dispatch::reset_thresholds();
   dispatch::select("auto");
@@ -440,7 +478,8 @@ int main(int argc, char** argv) {
       std::to_string(rounds) + " interleaved rounds per point; " + fixed(progress.seconds()) +
       " s\n" + "The built-in policy: variant " + policy_variant.name + ", rep movsb " +
       bytes_text(policy_t.rep_movsb) + ", rep stosb " + bytes_text(policy_t.rep_stosb) +
-      ", non-temporal " + bytes_text(policy_t.non_temporal) + "\n" +
+      ", non-temporal copy " + bytes_text(policy_t.non_temporal) + ", non-temporal fill " +
+      bytes_text(policy_t.non_temporal_fill) + "\n" +
       "A value departs from it only where it measured >= 5 % faster over its band\n"
       "and nowhere > 10 % slower. Load it with UMACCESS_PROFILE=<this file>, or keep\n"
       "it at $XDG_CONFIG_HOME/umaccess/profile or /etc/umaccess/profile.";
@@ -449,18 +488,20 @@ int main(int argc, char** argv) {
 
   // The summary goes to stderr when the profile itself goes to stdout.
   FILE* summary = o.output == "-" ? stderr : stdout;
-  std::fprintf(summary, "variant       %-10s %s\n", variant.name.c_str(),
+  std::fprintf(summary, "variant            %-10s %s\n", variant.name.c_str(),
                variant.departs ? "(measured)" : "(policy)");
 #if defined(__x86_64__)
   if (has_rep) {
-    std::fprintf(summary, "rep movsb     %-10s %s\n", bytes_text(movsb.value).c_str(),
+    std::fprintf(summary, "rep movsb          %-10s %s\n", bytes_text(movsb.value).c_str(),
                  movsb.departs ? "(measured)" : "(policy)");
-    std::fprintf(summary, "rep stosb     %-10s %s\n", bytes_text(stosb.value).c_str(),
+    std::fprintf(summary, "rep stosb          %-10s %s\n", bytes_text(stosb.value).c_str(),
                  stosb.departs ? "(measured)" : "(policy)");
   }
 #endif
-  std::fprintf(summary, "non-temporal  %-10s %s\n", bytes_text(nt.value).c_str(),
+  std::fprintf(summary, "non-temporal copy  %-10s %s\n", bytes_text(nt.value).c_str(),
                nt.departs ? "(measured)" : "(policy)");
+  std::fprintf(summary, "non-temporal fill  %-10s %s\n", bytes_text(fill_nt.value).c_str(),
+               fill_nt.departs ? "(measured)" : "(policy)");
   if (o.output != "-")
     std::fprintf(summary, "profile written to %s (%.0f s)\n", o.output.c_str(), progress.seconds());
   return 0;
