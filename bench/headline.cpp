@@ -200,7 +200,7 @@ constexpr Placement kPlacements[] = {{"aligned", 0, 0}, {"misaligned", 1, 3}};
       time_streaming_pair(
           "streaming", n, r, [=] { plain_nt_copy(d, s, n); },
           [=] { CopyFromUserNonTemporal(d, s, n); });
-      // FillUserMemory streams from the plan's non-temporal threshold on; whether it does at
+      // FillUserMemory streams from the plan's non-temporal fill threshold on; whether it does at
       // this length is the report's to check (umaccess::dispatch::kernel_for). The byte is
       // plain_nt_store's.
       time_streaming_pair(

@@ -296,7 +296,7 @@ std::vector<Target> check_targets(const Results& r, const ReportContext& ctx) {
                                   "streaming", "copy_nt_auto", "plain_nt_copy"))
       t.push_back(*x);
     // FillUserMemory has no non-temporal form: it streams only from the plan's non-temporal
-    // threshold on, which may lie above this length (a large LLC in quick mode, a pinned or
+    // fill threshold on, which may lie above this length (a large LLC in quick mode, a pinned or
     // calibrated threshold), and a cached-store fill beside a streaming loop says nothing
     // about the streaming kernel. The children that timed the pair ran this binary under the
     // same environment and profile, hence under this plan.

@@ -248,9 +248,14 @@ void recompute(State& s) {
          &s.thresholds.rep_stosb, &s.reasons.rep_stosb, &s.rep_stosb_source);
   choose(s.non_temporal, true, derived.non_temporal, derived_why.non_temporal,
          &s.thresholds.non_temporal, &s.reasons.non_temporal, &s.non_temporal_source);
-  choose(s.non_temporal_fill, true, derived.non_temporal_fill, derived_why.non_temporal_fill,
-         &s.thresholds.non_temporal_fill, &s.reasons.non_temporal_fill,
-         &s.non_temporal_fill_source);
+  // Unpinned, the fills' threshold follows the copies' one in force (policy.h), so a pin of
+  // the copies alone (UMACCESS_NT_THRESHOLD=never, a profile's non_temporal) steers fills too.
+  std::string fill_why;
+  const std::size_t fill_from =
+      derive_non_temporal_fill(cpu, s.thresholds.non_temporal, &fill_why);
+  if (s.non_temporal_source != Source::Policy) fill_why += " (copies: " + s.reasons.non_temporal + ")";
+  choose(s.non_temporal_fill, true, fill_from, fill_why, &s.thresholds.non_temporal_fill,
+         &s.reasons.non_temporal_fill, &s.non_temporal_fill_source);
 
   publish(*v, s.thresholds, rep_distance_mask(cpu));
 }
@@ -479,7 +484,8 @@ void set_thresholds(const Thresholds& t) {
   s->rep_movsb.api = {t.rep_movsb, why};
   s->rep_stosb.api = {t.rep_stosb, why};
   s->non_temporal.api = {t.non_temporal, why};
-  s->non_temporal_fill.api = {t.non_temporal_fill, why};
+  s->non_temporal_fill.api = {};
+  if (t.non_temporal_fill != kFromCopies) s->non_temporal_fill.api = {t.non_temporal_fill, why};
   recompute(*s);
 }
 

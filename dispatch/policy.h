@@ -42,7 +42,8 @@ std::string format_bytes(std::size_t bytes);
 // (the published rep_distance_mask: dst - src within 63 bytes of 0 modulo mask + 1).
 std::size_t derive_rep_threshold(const CpuDescription& cpu, const VariantDef& variant, bool stos,
                                  std::string* why);
-// Where fills start streaming, given where copies do (`copy_from`).
+// Where fills start streaming, given where copies do (`copy_from`: the copies' threshold in
+// force, whichever layer set it; never below it, so a copy pin of `never` stops both).
 std::size_t derive_non_temporal_fill(const CpuDescription& cpu, std::size_t copy_from,
                                      std::string* why);
 unsigned nt_cache_divisor(const CpuDescription& cpu);

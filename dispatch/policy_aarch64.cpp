@@ -14,7 +14,8 @@ unsigned nt_cache_divisor(const CpuDescription&) { return 4; }
 std::size_t derive_rep_threshold(const CpuDescription&, const VariantDef&, bool stos,
                                  std::string* why) {
   *why = std::string("AArch64 has no ") + (stos ? "rep stosb" : "rep movsb") +
-         ": the variant's loop up to the non-temporal threshold";
+         ": the variant's loop up to the " + (stos ? "fills'" : "copies'") +
+         " non-temporal threshold";
   return kNever;
 }
 

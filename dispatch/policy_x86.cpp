@@ -95,7 +95,8 @@ std::size_t derive_rep_threshold(const CpuDescription& cpu, const VariantDef& v,
   }
   if (cpu.is(kRepStringsSlow)) {
     *why = cpu.core + ": " + insn + " collapses for some alignments and distances " +
-           "(glibc BZ 30994): vector loops up to the non-temporal threshold";
+           "(glibc BZ 30994): vector loops up to the " + (stos ? "fills'" : "copies'") +
+           " non-temporal threshold";
     return kNever;
   }
   if (cpu.vendor_id != Vendor::Intel) {

@@ -8,7 +8,7 @@
 // measurement that chose it (the read-back quotes it):
 //
 //   umaccess-profile 1                  format version (first non-comment line)
-//   library 0.1.0                       the umaccess version that measured it
+//   library 0.2.0                       the umaccess version that measured it
 //   cpu.vendor AuthenticAMD
 //   cpu.family 26
 //   cpu.model 2

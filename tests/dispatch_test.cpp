@@ -93,6 +93,21 @@ TEST(Dispatch, ThresholdsArePinnedAndReset) {
   EXPECT_EQ(t.non_temporal_fill, derived.non_temporal_fill);
 }
 
+// Three values, as before fills had their own threshold: fills follow the pinned copies'
+// threshold (never below it; on AMD from the L3 size), with no pin of their own.
+TEST(Dispatch, ThreeThresholdsLeaveFillsFollowingCopies) {
+  umaccess::dispatch::set_thresholds({1000, 2000, 3000});
+  const auto t = umaccess::dispatch::thresholds();
+  const auto r = umaccess::dispatch::describe();
+  EXPECT_EQ(t.non_temporal, 3000u);
+  EXPECT_GE(t.non_temporal_fill, 3000u);
+  EXPECT_NE(t.non_temporal_fill, umaccess::dispatch::kFromCopies);
+  EXPECT_EQ(r.non_temporal_fill_source, umaccess::dispatch::Source::Policy);
+  EXPECT_NE(r.non_temporal_fill_reason.find("set_thresholds"), std::string::npos)
+      << r.non_temporal_fill_reason;
+  umaccess::dispatch::reset_thresholds();
+}
+
 // ---- The environment, read at load time: checked in fresh child processes ----------------
 
 class Environment : public ::testing::Test {
@@ -151,6 +166,23 @@ TEST_F(Environment, CopyAndFillStreamingThresholdsArePinnedApart) {
                         kernel_for(Operation::Copy, 2 * MiB).find("_nt_") != std::string::npos &&
                         kernel_for(Operation::Fill, 2 * MiB).find("_nt_") == std::string::npos &&
                         kernel_for(Operation::Fill, 8 * MiB).find("_nt_") != std::string::npos;
+        _exit(ok ? 0 : 1);
+      },
+      ::testing::ExitedWithCode(0), "");
+}
+
+// Pinned alone, the copies' threshold steers fills too (they never stream before copies
+// do), as UMACCESS_NT_THRESHOLD did before fills had their own threshold.
+TEST_F(Environment, CopyThresholdAloneStillSteersFills) {
+  setenv("UMACCESS_NT_THRESHOLD", "never", 1);
+  EXPECT_EXIT(
+      {
+        using namespace umaccess::dispatch;
+        const Report r = describe();
+        const bool ok = thresholds().non_temporal_fill == umaccess::dispatch::kNever &&
+                        r.non_temporal_fill_source == Source::Policy &&
+                        r.non_temporal_fill_reason.find("UMACCESS_NT_THRESHOLD") != std::string::npos &&
+                        kernel_for(Operation::Fill, std::size_t{1} << 30).find("_nt_") == std::string::npos;
         _exit(ok ? 0 : 1);
       },
       ::testing::ExitedWithCode(0), "");
@@ -217,7 +249,8 @@ using umaccess::dispatch::Source;
 
 TEST_F(Environment, ProfileForThisCpuIsLoadedAndNamedAsTheSource) {
   ProfileFile file(profile_for_this_cpu(std::string("variant ") + kBaselineVariant +
-                                        "  # measured 0.9 x auto\nnon_temporal 5000000\n"));
+                                        "  # measured 0.9 x auto\nnon_temporal 5000000\n"
+                                        "non_temporal_fill 40000000  # fill measured\n"));
   setenv("UMACCESS_PROFILE", file.path().c_str(), 1);
   EXPECT_EXIT(
       {
@@ -227,6 +260,9 @@ TEST_F(Environment, ProfileForThisCpuIsLoadedAndNamedAsTheSource) {
                         r.reason == "profile " + file.path() + ": measured 0.9 x auto" &&
                         r.thresholds.non_temporal == 5000000 &&
                         r.non_temporal_source == Source::Profile &&
+                        r.thresholds.non_temporal_fill == 40000000 &&
+                        r.non_temporal_fill_source == Source::Profile &&
+                        r.non_temporal_fill_reason == "profile " + file.path() + ": fill measured" &&
                         r.rep_stosb_source == Source::Policy;
         const std::string json = umaccess::dispatch::format(r, umaccess::dispatch::ReportFormat::Json);
         _exit(ok && json.find("\"status\": \"loaded\"") != std::string::npos &&
@@ -291,6 +327,8 @@ TEST_F(Environment, MalformedOrUnusableProfilesAreIgnoredWholeNeverHalfApplied) 
       {"non_temporal 5000000\nrep_movsb 12Q\n", "line [0-9]+: rep_movsb 12Q: not a byte count"},
       {"non_temporal 5000000\nnon_temporal 6000000\n", "'non_temporal' given twice"},
       {"non_temporal 100\n", "below the streaming kernels' minimum"},
+      {"non_temporal_fill 100\n", "non_temporal_fill 100: below the streaming kernels' minimum"},
+      {"non_temporal_fill 5000000\nnon_temporal_fill 6000000\n", "'non_temporal_fill' given twice"},
       {"non_temporal 5000000\nrep_movsb 2199023255553\n", "not a byte count up to 1 TiB"},
       {"non_temporal 5000000\nvariant avx9000\n", "unknown variant 'avx9000'"},
       {"non_temporal 5000000\ncolour blue\n", "unknown key 'colour'"},
@@ -343,6 +381,7 @@ TEST(Profile, FormatAndParseRoundTrip) {
   p.variant = {std::string(kBaselineVariant), "0.91 x auto"};
   p.rep_movsb = {kNever, ""};
   p.non_temporal = {std::size_t{12} << 20, "crossover measured at 12 MiB"};
+  p.non_temporal_fill = {std::size_t{32} << 20, "fill crossover at 32 MiB"};
   const std::string text = format_profile(p, "line one\nline two");
   EXPECT_EQ(text.rfind("# line one\n# line two\numaccess-profile 1\n", 0), 0u) << text;
   Profile back;
@@ -354,6 +393,8 @@ TEST(Profile, FormatAndParseRoundTrip) {
   EXPECT_EQ(back.rep_movsb.value, kNever);
   EXPECT_FALSE(back.rep_stosb.value.has_value());
   EXPECT_EQ(back.non_temporal.value, std::size_t{12} << 20);
+  EXPECT_EQ(back.non_temporal_fill.value, std::size_t{32} << 20);
+  EXPECT_EQ(back.non_temporal_fill.evidence, "fill crossover at 32 MiB");
   EXPECT_EQ(profile_mismatch(back, detected_cpu()), "");
   EXPECT_FALSE(parse_profile("umaccess-profile 2\n", &back, &error));
   EXPECT_NE(error.find("format 2"), std::string::npos) << error;
@@ -491,7 +532,8 @@ TEST_P(PlanClasses, ReportMatchesTheKernelThatFaultsForEveryThresholdSetting) {
         ASSERT_EQ(left, 1u);
         ASSERT_STREQ(rec.kernel, expected.c_str())
             << umaccess::dispatch::operation_name(op) << " of " << n << " bytes, thresholds {"
-            << t.rep_movsb << ", " << t.rep_stosb << ", " << t.non_temporal << "}";
+            << t.rep_movsb << ", " << t.rep_stosb << ", " << t.non_temporal << ", "
+            << t.non_temporal_fill << "}";
       }
     }
   }

@@ -109,6 +109,10 @@ TEST(Policy, AmdGetsVectorsAndNoRepStringsDespiteErms) {
   // temporal there.
   EXPECT_EQ(t.non_temporal_fill, 16 * MiB) << reasons.non_temporal_fill;
   EXPECT_NE(reasons.non_temporal_fill.find("AOCL-LibMem"), std::string::npos);
+  // Never before copies stream: a later or absent copy threshold holds fills back too.
+  std::string fill_why;
+  EXPECT_EQ(derive_non_temporal_fill(zen2, 64 * MiB, &fill_why), 64 * MiB);
+  EXPECT_EQ(derive_non_temporal_fill(zen2, kNever, &fill_why), kNever);
   // Asked for by name, the erms variant still uses rep movsb (everywhere): an explicit choice.
   EXPECT_EQ(derive_thresholds(zen2, *find_variant("erms"), &reasons).rep_movsb, 0u);
 }

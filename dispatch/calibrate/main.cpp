@@ -40,6 +40,7 @@ namespace {
 
 using namespace umaccess::calibrate;
 namespace dispatch = umaccess::dispatch;
+using dispatch::Operation;
 constexpr std::size_t kNever = dispatch::kNever;
 constexpr std::size_t KiB = 1024, MiB = 1024 * KiB;
 
@@ -130,28 +131,18 @@ double time_copy(const Buffers& b, const Placement& p, std::size_t n, std::size_
   return (now_ns() - t0) / static_cast<double>(reps);
 }
 
-// A copy whose result is then used: one read per cache line of the destination. Streaming
-// stores win a bare copy loop as soon as the data leaves the L2, but leave the data out of
-// the caches for whoever reads it next; the non-temporal threshold is chosen on this.
-double time_copy_then_read(const Buffers& b, std::size_t n, std::size_t reps) {
+// A copy (or a fill) whose result is then used: one read per cache line of the destination.
+// Streaming stores win a bare copy loop as soon as the data leaves the L2, but leave the data
+// out of the caches for whoever reads it next; the non-temporal thresholds are chosen on this.
+double time_then_read(Operation op, const Buffers& b, std::size_t n, std::size_t reps) {
   umaccess_fault_record rec;
   unsigned sum = 0;
   const double t0 = now_ns();
   for (std::size_t i = 0; i < reps; ++i) {
-    if (umaccess_raw_copy_from_user(b.dst, b.src, n, &rec) != 0) std::abort();
-    for (std::size_t j = 0; j < n; j += 64) sum += static_cast<volatile unsigned char*>(b.dst)[j];
-  }
-  __asm__ volatile("" ::"r"(sum) : "memory");
-  return (now_ns() - t0) / static_cast<double>(reps);
-}
-
-// The same for a fill: the fills' non-temporal threshold is chosen on a fill then read.
-double time_fill_then_read(const Buffers& b, std::size_t n, std::size_t reps) {
-  umaccess_fault_record rec;
-  unsigned sum = 0;
-  const double t0 = now_ns();
-  for (std::size_t i = 0; i < reps; ++i) {
-    if (umaccess_raw_fill_user_memory(b.dst, n, 0x3c, &rec) != 0) std::abort();
+    const std::size_t left = op == Operation::Fill
+                                 ? umaccess_raw_fill_user_memory(b.dst, n, 0x3c, &rec)
+                                 : umaccess_raw_copy_from_user(b.dst, b.src, n, &rec);
+    if (left != 0) std::abort();
     for (std::size_t j = 0; j < n; j += 64) sum += static_cast<volatile unsigned char*>(b.dst)[j];
   }
   __asm__ volatile("" ::"r"(sum) : "memory");
@@ -413,54 +404,47 @@ int main(int argc, char** argv) {
   }
 #endif
 
-  // ---- Non-temporal: temporal against streaming, from the L2 size to 4 x L3 -----------------
+  // ---- Non-temporal: temporal against streaming, from the L2 size to 4 x L3, for copies and
+  // then for fills (a fill touches its length once, a copy twice, so the two thresholds need
+  // not agree: policy_x86.cpp). The rep windows stay as chosen meanwhile; `pins(streaming)`
+  // gives the thresholds of one route.
   const auto nt_lengths = band(std::max<std::size_t>(l2, 256 * KiB), nt_top);
-  progress.stage(
-      stage++, stages,
-      "non-temporal, " + bytes_text(nt_lengths.front()) + " .. " + bytes_text(nt_lengths.back()));
-  std::vector<RoutePoint> nt_points;
-  const std::size_t rep_keep = movsb.value;  // the rep window stays as chosen meanwhile
-  for (std::size_t n : nt_lengths) {
-    const std::size_t reps = std::max<std::size_t>(
-        1, static_cast<std::size_t>(sample_ns * 8 /
-                                    std::max(1.0, time_copy_then_read(buffers, n, 1))));
-    const auto m = interleaved(
-        2, std::max(3, rounds / 2),
-        [&](std::size_t c) {
-          dispatch::set_thresholds({has_rep ? rep_keep : kNever, has_rep ? stosb.value : kNever,
-                                    c == 0 ? kNever : umaccess::detail::kNonTemporalMinBytes, kNever});
-        },
-        [&](std::size_t) { return time_copy_then_read(buffers, n, reps); });
-    nt_points.push_back({n, "copy, then read", m[0], m[1]});
-  }
-  const Choice nt =
-      choose_threshold(nt_points, candidates_of(nt_lengths, chosen_policy_t.non_temporal),
-                       chosen_policy_t.non_temporal, "streaming", stage_noise(noise));
+  const std::size_t rep_movsb_kept = has_rep ? movsb.value : kNever;
+  const std::size_t rep_stosb_kept = has_rep ? stosb.value : kNever;
+  auto streaming_stage = [&](Operation op, const std::string& name, std::size_t policy_value,
+                             const std::function<dispatch::Thresholds(bool)>& pins) {
+    progress.stage(stage++, stages,
+                   name + ", " + bytes_text(nt_lengths.front()) + " .. " +
+                       bytes_text(nt_lengths.back()));
+    std::vector<RoutePoint> points;
+    for (std::size_t n : nt_lengths) {
+      const std::size_t reps = std::max<std::size_t>(
+          1, static_cast<std::size_t>(sample_ns * 8 /
+                                      std::max(1.0, time_then_read(op, buffers, n, 1))));
+      const auto m = interleaved(
+          2, std::max(3, rounds / 2), [&](std::size_t c) { dispatch::set_thresholds(pins(c != 0)); },
+          [&](std::size_t) { return time_then_read(op, buffers, n, reps); });
+      points.push_back({n, op == Operation::Fill ? "fill, then read" : "copy, then read", m[0], m[1]});
+    }
+    return choose_threshold(points, candidates_of(nt_lengths, policy_value), policy_value, name,
+                            stage_noise(noise));
+  };
+  constexpr std::size_t kStreamAll = umaccess::detail::kNonTemporalMinBytes;
+  const Choice nt = streaming_stage(Operation::Copy, "non-temporal", chosen_policy_t.non_temporal,
+                                    [&](bool streaming) -> dispatch::Thresholds {
+                                      return {rep_movsb_kept, rep_stosb_kept,
+                                              streaming ? kStreamAll : kNever, kNever};
+                                    });
   profile.non_temporal = {nt.value, nt.evidence};
-
-  // ---- Non-temporal fills: the same band, a fill then read (a fill touches its length once,
-  // a copy twice, so the two thresholds need not agree: policy_x86.cpp) -----------------------
-  progress.stage(stage++, stages,
-                 "non-temporal fill, " + bytes_text(nt_lengths.front()) + " .. " +
-                     bytes_text(nt_lengths.back()));
-  std::vector<RoutePoint> fill_nt_points;
-  for (std::size_t n : nt_lengths) {
-    const std::size_t reps = std::max<std::size_t>(
-        1, static_cast<std::size_t>(sample_ns * 8 /
-                                    std::max(1.0, time_fill_then_read(buffers, n, 1))));
-    const auto m = interleaved(
-        2, std::max(3, rounds / 2),
-        [&](std::size_t c) {
-          dispatch::set_thresholds({has_rep ? rep_keep : kNever, has_rep ? stosb.value : kNever,
-                                    nt.value,
-                                    c == 0 ? kNever : umaccess::detail::kNonTemporalMinBytes});
-        },
-        [&](std::size_t) { return time_fill_then_read(buffers, n, reps); });
-    fill_nt_points.push_back({n, "fill, then read", m[0], m[1]});
-  }
-  const Choice fill_nt = choose_threshold(
-      fill_nt_points, candidates_of(nt_lengths, chosen_policy_t.non_temporal_fill),
-      chosen_policy_t.non_temporal_fill, "streaming fill", stage_noise(noise));
+  // The policy's fill threshold follows the copies' one chosen above (dispatcher.cpp).
+  std::string fill_policy_why;
+  const std::size_t fill_policy =
+      umaccess::detail::derive_non_temporal_fill(cpu, nt.value, &fill_policy_why);
+  const Choice fill_nt = streaming_stage(Operation::Fill, "non-temporal fill", fill_policy,
+                                         [&](bool streaming) -> dispatch::Thresholds {
+                                           return {rep_movsb_kept, rep_stosb_kept, nt.value,
+                                                   streaming ? kStreamAll : kNever};
+                                         });
   profile.non_temporal_fill = {fill_nt.value, fill_nt.evidence};
   progress.done();
   dispatch::reset_thresholds();

@@ -156,13 +156,19 @@ struct Variant {
   std::string missing;  // the CPU features it lacks, if not supported
 };
 
-// Every field is a length in bytes from which a size class starts (kNever: not used). Give
-// all four: a field left out of a braced initializer is 0, "from the smallest length".
+// set_thresholds() only: the fills' streaming threshold gets no pin from this call; the
+// environment's or the profile's applies, else it follows the copies' threshold in force
+// (on AMD never below the L3 size; docs/dispatch.md). thresholds() never reads it back.
+inline constexpr std::size_t kFromCopies = kNever - 1;
+
+// Every field is a length in bytes from which a size class starts (kNever: not used).
 struct Thresholds {
-  std::size_t rep_movsb;          // copies use rep movsb from this length (below non_temporal)
-  std::size_t rep_stosb;          // fills use rep stosb from this length (below non_temporal_fill)
-  std::size_t non_temporal;       // copies use streaming stores from this length
-  std::size_t non_temporal_fill;  // fills use streaming stores from this length
+  std::size_t rep_movsb;     // copies use rep movsb from this length (below non_temporal)
+  std::size_t rep_stosb;     // fills use rep stosb from this length (below non_temporal_fill)
+  std::size_t non_temporal;  // copies use streaming stores from this length
+  // Fills use streaming stores from this length. Left out of a braced initializer it is
+  // kFromCopies, so {movsb, stosb, nt} keeps meaning "copies and fills stream from nt".
+  std::size_t non_temporal_fill = kFromCopies;
 };
 
 enum class Operation {
@@ -224,7 +230,8 @@ UMACCESS_API std::string reason();
 UMACCESS_API void select(std::string_view name);
 
 UMACCESS_API Thresholds thresholds();
-// Pins all four thresholds (until reset_thresholds()), whatever the variant. A rep-string
+// Pins the thresholds (until reset_thresholds()), whatever the variant: all four, or three
+// with non_temporal_fill = kFromCopies. A rep-string
 // threshold has no effect where the variant has no rep-string class (AArch64): thresholds()
 // then reads back kNever and the reason says the pin is unused.
 UMACCESS_API void set_thresholds(const Thresholds& t);

@@ -191,7 +191,7 @@ inline void ensure_fault_handler_in_front() {
 }
 
 // ---- Kernel configurations ----------------------------------------------------------------------
-// The variant and the three thresholds, chosen by two input bytes: every variant this CPU
+// The variant and the four thresholds, chosen by two input bytes: every variant this CPU
 // supports, with the rep-string and streaming size classes off, from the first byte, at
 // boundary lengths, or as derived (auto). Like tests/support.h kernel_configs(), plus
 // thresholds at arbitrary boundaries so the plan's edges get fuzzed too.
