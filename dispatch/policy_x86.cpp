@@ -38,15 +38,16 @@ unsigned nt_cache_divisor(const CpuDescription& cpu) {
 }
 
 // Fills stream from the copies' threshold except on AMD, where they stream only beyond the
-// L3 a core complex shares, as AMD's own memset does (AOCL-LibMem,
+// L3 a core complex shares, as AMD's own memset does (https://github.com/amd/aocl-libmem,
 // src/isa/avx512/optimized/memset_avx512_erms.c: "non-temporal stores for sizes above L3
 // cache per CCX"). A fill's footprint is its length, a copy's twice its length, so the
 // copies' threshold (a quarter of the L3 or more) streams fills that the L3 would hold: on
 // the three AMD reports (Zen 4 with and without AVX-512, Zen 5; 32 MiB L3, threshold
 // 12.4 MiB) a 16 MiB fill took 1.4-2.2 x glibc's temporal memset (1.1-1.3 x with the
-// caches flushed before each fill, Zen 4), and was level with it from the L3 size on. On Intel streaming wins
-// below the L3 too (0.66 x glibc's rep stosb at 64 MiB with a 105 MiB L3), so the copies'
-// threshold stays there.
+// caches flushed before each fill, Zen 4), and was level with it from the L3 size on. On
+// Intel streaming wins below the L3 too (0.66 x glibc's rep stosb at 64 MiB with a 105 MiB
+// L3), so the copies' threshold stays there. `copy_from` is the copies' threshold in force:
+// fills never stream before copies do.
 std::size_t derive_non_temporal_fill(const CpuDescription& cpu, std::size_t copy_from,
                                      std::string* why) {
   if (cpu.vendor_id == Vendor::Amd && cpu.cache.l3 != 0 && cpu.cache.l3 > copy_from) {
