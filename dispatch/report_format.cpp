@@ -92,9 +92,11 @@ void print_text(const Report& r, std::string* out) {
 
   appendf(out, "\nKernel per operation and length\n");
   for (const auto& c : r.plan) {
+    // The end is exclusive: "< 32 MiB", not "32.00 MiB" (32 MiB - 1 in two decimals).
     const std::string range =
         c.to == kNever ? (c.from == 0 ? "any length" : ">= " + bytes(c.from))
-                       : bytes(c.from) + " .. " + bytes(c.to - 1);
+        : c.from == 0  ? "< " + bytes(c.to)
+                       : bytes(c.from) + " .. < " + bytes(c.to);
     appendf(out, "  %-20s %-26s %s\n", operation_name(c.operation),
                 range.c_str(), c.kernel.c_str());
   }
