@@ -234,6 +234,48 @@ TEST_P(OverlappingMoveFaults, ForwardOverlapWriteFaultKeepsAnExactMemmovePrefix)
   }
 }
 
+// The mirror image: dst above src, the lowest bytes of dst on a read-only page. A backward
+// move reports nothing copied, but what it stored is an upper part of dst holding exactly
+// memmove's bytes, the rest of dst (and everything outside it) untouched: the long path
+// stores its aligned windows from the top down and the lowest vector, loaded first, last.
+TEST_P(OverlappingMoveFaults, BackwardOverlapWriteFaultMovesOnlyAnUpperPart) {
+  GuardedRegion region(4 * page_size());
+  char* const writable = region.begin() + page_size();  // page 0 read-only, 1-3 writable
+  std::vector<char> original(region.size()), moved(region.size());
+  for (std::size_t distance : {1, 5, 16, 63, 64, 65, 200}) {
+    for (std::size_t len : {distance + 70, distance + 500, distance + 3000}) {
+      for (std::size_t locked : {1, 7, 33, 64, 130, 1000}) {  // bytes of dst on page 0
+        if (locked >= len || len - locked > 3 * page_size() || locked + distance > page_size())
+          continue;
+        region.protect(0, page_size(), PROT_READ | PROT_WRITE);
+        fill_pattern(region.begin(), region.size(), static_cast<unsigned>(distance + len));
+        std::memcpy(original.data(), region.begin(), region.size());
+        region.protect(0, page_size(), PROT_READ);
+        char* dst = writable - locked;
+        char* src = dst - distance;
+        const std::size_t at = static_cast<std::size_t>(dst - region.begin());
+        std::memcpy(moved.data(), original.data(), region.size());
+        std::memmove(moved.data() + at, moved.data() + (src - region.begin()), len);
+        const auto e = expect_raise([&] { MoveToUserFromUser(dst, src, len); });
+        SCOPED_TRACE("distance " + std::to_string(distance) + ", length " + std::to_string(len) +
+                     ", locked " + std::to_string(locked));
+        ASSERT_EQ(e.code(), STATUS_ACCESS_VIOLATION);
+        ASSERT_TRUE(e.is_write());
+        ASSERT_EQ(e.bytes_copied(), 0u);
+        std::size_t k = len;  // dst[k, len) holds memmove's bytes, dst[0, k) the original ones
+        while (k > 0 && dst[k - 1] == moved[at + k - 1]) --k;
+        ASSERT_EQ(first_mismatch(dst, original.data() + at, k), k)
+            << "a byte below the moved upper part changed";
+        const std::size_t end = at + len;
+        ASSERT_EQ(first_mismatch(region.begin(), original.data(), at), at) << "written below dst";
+        ASSERT_EQ(first_mismatch(region.begin() + end, original.data() + end, region.size() - end),
+                  region.size() - end)
+            << "written above dst";
+      }
+    }
+  }
+}
+
 // Holes on both sides of a user-to-user copy: whichever the kernel meets first, the failure
 // names the first byte, in copy order, that could not be read or written.
 class TwoSidedFaults : public VariantFixture<std::string> {
