@@ -204,8 +204,7 @@ constexpr Placement kPlacements[] = {{"aligned", 0, 0}, {"misaligned", 1, 3}};
       // not at this length the pair would compare a cached fill with a streaming loop, which
       // the report does not use (it says why from the same plan): not timed. The byte is
       // plain_nt_store's.
-      if (umaccess::dispatch::kernel_for(umaccess::dispatch::Operation::Fill, n).find("_nt_") !=
-          std::string::npos)
+      if (fill_streams_at(n))
         time_streaming_pair(
             "streaming_fill", n, r, [=] { plain_nt_store(d, n); },
             [=] { FillUserMemory(d, n, 0x5A); });
@@ -321,6 +320,13 @@ Headline measure_headline(const HeadlineOptions& o) {
         h.streaming_share = ratio_of(s, kMemcpy, kCxx, o.processes);
     }
   return out;
+}
+
+std::string fill_kernel_at(std::size_t n) {
+  return umaccess::dispatch::kernel_for(umaccess::dispatch::Operation::Fill, n);
+}
+bool fill_streams_at(std::size_t n) {
+  return fill_kernel_at(n).find("_nt_") != std::string::npos;  // uma_fill_nt_<isa>
 }
 
 std::string mix_description() {

@@ -60,4 +60,9 @@ Headline measure_headline(const HeadlineOptions& options);
 // The size distribution of the random mix, for the report's text.
 std::string mix_description();
 
+// The kernel FillUserMemory of n bytes runs under the plan in force, and whether it streams:
+// the streaming fill pair is timed, and its target evaluated, only where it does.
+std::string fill_kernel_at(std::size_t n);
+bool fill_streams_at(std::size_t n);
+
 }  // namespace umabench

@@ -11,8 +11,6 @@
 #include <sstream>
 #include <vector>
 
-#include "umaccess/umaccess.hpp"
-
 namespace umabench {
 namespace {
 
@@ -300,14 +298,12 @@ std::vector<Target> check_targets(const Results& r, const ReportContext& ctx) {
     // calibrated threshold), and a cached-store fill beside a streaming loop says nothing
     // about the streaming kernel. The children that timed the pair ran this binary under the
     // same environment and profile, hence under this plan.
-    const std::string fill_kernel =
-        umaccess::dispatch::kernel_for(umaccess::dispatch::Operation::Fill, n);
     const std::string fill_what = "FillUserMemory (streaming) of " + size + " >= " +
                                   fmt("%.0f%%", 100 * threshold(kNonTemporalFill)) +
                                   " of a plain non-temporal store loop";
-    if (fill_kernel.find("_nt_") == std::string::npos)
+    if (!fill_streams_at(n))
       t.push_back({fill_what,
-                   "not measured: fills of " + human(n) + " run " + fill_kernel +
+                   "not measured: fills of " + human(n) + " run " + fill_kernel_at(n) +
                        " under this plan",
                    false, false});
     else if (auto x = streaming_target(r, ctx, kNonTemporalFill, fill_what, "streaming_fill",

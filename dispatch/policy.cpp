@@ -40,6 +40,17 @@ std::size_t derive_non_temporal(const CpuDescription& cpu, std::string* why) {
 
 }  // namespace
 
+std::size_t derive_non_temporal_fill(const CpuDescription& cpu, std::size_t copy_from,
+                                     std::string* why) {
+  std::string beyond_l3;
+  if (cpu.cache.l3 != 0 && cpu.cache.l3 > copy_from && fills_stream_beyond_l3(cpu, &beyond_l3)) {
+    *why = "beyond the L3 (" + format_bytes(cpu.cache.l3) + "): " + beyond_l3;
+    return cpu.cache.l3;
+  }
+  *why = "the copies' threshold (" + format_bytes(copy_from) + ")";
+  return copy_from;
+}
+
 const char* core_fact_name(CoreFact f) {
   switch (f) {
     case kZmmFullClock: return "zmm-full-clock";

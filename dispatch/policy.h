@@ -35,17 +35,21 @@ Thresholds derive_thresholds(const CpuDescription& cpu, const VariantDef& varian
 // "16 KiB", "180.75 MiB", "never", for reasons and reports.
 std::string format_bytes(std::size_t bytes);
 
-// Per architecture (policy_<arch>.cpp): where rep movsb (stos = false) or rep stosb
-// (stos = true) start, where fills stream, the divisor of the last-level cache for the non-temporal
-// threshold, why `auto` passed over a variant whose auto_needs facts the CPU lacks, and
-// the distance modulus below which the vector kernels keep a copy away from rep movsb
-// (the published rep_distance_mask: dst - src within 63 bytes of 0 modulo mask + 1).
-std::size_t derive_rep_threshold(const CpuDescription& cpu, const VariantDef& variant, bool stos,
-                                 std::string* why);
 // Where fills start streaming, given where copies do (`copy_from`: the copies' threshold in
-// force, whichever layer set it; never below it, so a copy pin of `never` stops both).
+// force, whichever layer set it): from copy_from, or from the L3 size where
+// fills_stream_beyond_l3(); never below copy_from, so a copy pin of `never` stops both.
 std::size_t derive_non_temporal_fill(const CpuDescription& cpu, std::size_t copy_from,
                                      std::string* why);
+
+// Per architecture (policy_<arch>.cpp): where rep movsb (stos = false) or rep stosb
+// (stos = true) start, whether fills stream only beyond the L3 (with the evidence, for the
+// reason), the divisor of the last-level cache for the non-temporal threshold, why `auto`
+// passed over a variant whose auto_needs facts the CPU lacks, and the distance modulus below
+// which the vector kernels keep a copy away from rep movsb (the published
+// rep_distance_mask: dst - src within 63 bytes of 0 modulo mask + 1).
+std::size_t derive_rep_threshold(const CpuDescription& cpu, const VariantDef& variant, bool stos,
+                                 std::string* why);
+bool fills_stream_beyond_l3(const CpuDescription& cpu, std::string* why);
 unsigned nt_cache_divisor(const CpuDescription& cpu);
 std::string missing_fact_reason(const CpuDescription& cpu, std::uint32_t missing_facts);
 std::uint32_t rep_distance_mask(const CpuDescription& cpu);

@@ -20,11 +20,7 @@ std::size_t derive_rep_threshold(const CpuDescription&, const VariantDef&, bool 
 }
 
 // No AArch64 measurement sets fills apart from copies yet: the copies' threshold.
-std::size_t derive_non_temporal_fill(const CpuDescription&, std::size_t copy_from,
-                                     std::string* why) {
-  *why = "the copies' threshold (" + format_bytes(copy_from) + ")";
-  return copy_from;
-}
+bool fills_stream_beyond_l3(const CpuDescription&, std::string*) { return false; }
 
 std::string missing_fact_reason(const CpuDescription&, std::uint32_t) {
   return "the CPU lacks a fact it needs";

@@ -46,17 +46,11 @@ unsigned nt_cache_divisor(const CpuDescription& cpu) {
 // 12.4 MiB) a 16 MiB fill took 1.4-2.2 x glibc's temporal memset (1.1-1.3 x with the
 // caches flushed before each fill, Zen 4), and was level with it from the L3 size on. On
 // Intel streaming wins below the L3 too (0.66 x glibc's rep stosb at 64 MiB with a 105 MiB
-// L3), so the copies' threshold stays there. `copy_from` is the copies' threshold in force:
-// fills never stream before copies do.
-std::size_t derive_non_temporal_fill(const CpuDescription& cpu, std::size_t copy_from,
-                                     std::string* why) {
-  if (cpu.vendor_id == Vendor::Amd && cpu.cache.l3 != 0 && cpu.cache.l3 > copy_from) {
-    *why = "AMD: beyond the L3 a core complex shares (" + format_bytes(cpu.cache.l3) +
-           "), as AMD's AOCL-LibMem memset; a fill the L3 holds runs faster temporal";
-    return cpu.cache.l3;
-  }
-  *why = "the copies' threshold (" + format_bytes(copy_from) + ")";
-  return copy_from;
+// L3), so the copies' threshold stays there (derive_non_temporal_fill in policy.cpp).
+bool fills_stream_beyond_l3(const CpuDescription& cpu, std::string* why) {
+  if (cpu.vendor_id != Vendor::Amd) return false;
+  *why = "AMD, as AMD's AOCL-LibMem memset; a fill the L3 holds runs faster temporal";
+  return true;
 }
 
 std::uint32_t rep_distance_mask(const CpuDescription& cpu) {

@@ -167,7 +167,7 @@ struct Thresholds {
   std::size_t rep_stosb;     // fills use rep stosb from this length (below non_temporal_fill)
   std::size_t non_temporal;  // copies use streaming stores from this length
   // Fills use streaming stores from this length. Left out of a braced initializer it is
-  // kFromCopies, so {movsb, stosb, nt} keeps meaning "copies and fills stream from nt".
+  // kFromCopies, so with {movsb, stosb, nt} fills keep following the copies' threshold.
   std::size_t non_temporal_fill = kFromCopies;
 };
 
