@@ -194,6 +194,8 @@ void publish(const VariantDef& v, const Thresholds& t, std::uint32_t distance_ma
   published->kernels.move.store(v.move, std::memory_order_relaxed);
   published->kernels.copy_nt.store(v.copy_nt, std::memory_order_relaxed);
   published->kernels.fill.store(v.fill, std::memory_order_relaxed);
+  published->kernels.string_length.store(v.string_length, std::memory_order_relaxed);
+  published->kernels.wide_string_length.store(v.wide_string_length, std::memory_order_relaxed);
 }
 
 // The loaded profile, if any, and whether it still describes the CPU decided for (a test
@@ -404,6 +406,7 @@ std::vector<SizeClass> plan_for(const VariantDef& v, const Thresholds& t) {
   plan.push_back({Operation::CopyNonTemporal, kNonTemporalMinBytes, kNever, kernel_name(addr(v.copy_nt))});
   add_classes(&plan, Operation::Fill, boundaries(v, t.rep_stosb, t.non_temporal_fill), addr(v.fill),
               addr(v.fill_large), addr(v.fill_nt));
+  plan.push_back({Operation::StringLength, 0, kNever, kernel_name(addr(v.string_length))});
   return plan;
 }
 
@@ -430,6 +433,7 @@ const char* operation_name(Operation op) {
     case Operation::Move: return "move (overlapping)";
     case Operation::CopyNonTemporal: return "copy, non-temporal";
     case Operation::Fill: return "fill";
+    case Operation::StringLength: return "string length";
   }
   return "?";
 }

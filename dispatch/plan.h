@@ -32,14 +32,17 @@ constexpr std::size_t kNonTemporalMinBytes = NT_MIN_BYTES;
 struct BaselineKernels {
   uma_copy_kernel copy, move, copy_nt;
   uma_fill_kernel fill;
+  uma_string_kernel string_length, wide_string_length;
 };
-constexpr BaselineKernels kBaseline{UMA_BASELINE_KERNELS};
+constexpr BaselineKernels kBaseline{UMA_BASELINE_KERNELS, UMA_BASELINE_STRING_KERNELS};
 
 struct ActiveKernels {
   std::atomic<uma_copy_kernel> copy{kBaseline.copy};        // routes long copies itself
   std::atomic<uma_copy_kernel> move{kBaseline.move};        // overlapping moves
   std::atomic<uma_copy_kernel> copy_nt{kBaseline.copy_nt};  // the ...NonTemporal copies
   std::atomic<uma_fill_kernel> fill{kBaseline.fill};        // routes long fills itself
+  std::atomic<uma_string_kernel> string_length{kBaseline.string_length};  // StringLength...
+  std::atomic<uma_string_kernel> wide_string_length{kBaseline.wide_string_length};
 };
 
 // The layout the kernels read (PUBLISHED_* in asm/abi.h, checked in dispatcher.cpp): the
@@ -60,6 +63,11 @@ inline uma_copy_kernel active_copy() { return active_kernels().copy.load(std::me
 inline uma_copy_kernel active_move() { return active_kernels().move.load(std::memory_order_relaxed); }
 inline uma_copy_kernel active_copy_nt() { return active_kernels().copy_nt.load(std::memory_order_relaxed); }
 inline uma_fill_kernel active_fill() { return active_kernels().fill.load(std::memory_order_relaxed); }
+// The string kernel for units of 1 (char) or 2 (WCHAR) bytes.
+inline uma_string_kernel active_string_length(unsigned unit) {
+  return (unit == 1 ? active_kernels().string_length : active_kernels().wide_string_length)
+      .load(std::memory_order_relaxed);
+}
 
 // The kernel per operation and length that `variant` with `thresholds` runs: what
 // describe() reports and the kernels do (a pure function, for fixtures and reports).

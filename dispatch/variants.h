@@ -24,6 +24,7 @@ struct VariantDef {
   uma_fill_kernel fill_nt;
   uma_copy_kernel copy_large;     // where long copies may go (rep movsb), or nullptr
   uma_fill_kernel fill_large;     // where long fills may go (rep stosb), or nullptr
+  uma_string_kernel string_length, wide_string_length;  // its width's string lengths
   // The automatic choice walks the registry in order and takes the first variant this CPU
   // runs whose `auto_needs` CoreFacts (cpu.h) it has; a variant `auto` must never pick
   // (one that is only right for some lengths) says auto_eligible = false.

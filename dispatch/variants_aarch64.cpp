@@ -6,16 +6,16 @@
 namespace umaccess::detail {
 namespace {
 
-// Both variants share the NEON move and streaming kernels; they differ in the copy and fill
+// Both variants share the NEON move, streaming and string-length kernels; they differ in the copy and fill
 // that every other length runs. No rep strings on AArch64: copy_large/fill_large are unset
 // and the policy never routes to them.
 constexpr VariantDef kVariants[] = {
     {"neon", "16-byte NEON q registers, ldp/stp q pairs, 64 bytes per iteration", kAsimd, 16,
      uma_copy_neon, uma_move_neon, uma_copy_nt_neon, uma_copy_neon, uma_fill_neon,
-     uma_fill_nt_neon, nullptr, nullptr, 0, true},
+     uma_fill_nt_neon, nullptr, nullptr, uma_strlen_neon, uma_wcslen_neon, 0, true},
     {"gpr", "general registers, ldp/stp x pairs (NEON for overlapping moves and streaming)", 0,
      16, uma_copy_gpr, uma_move_neon, uma_copy_nt_neon, uma_copy_neon, uma_fill_gpr,
-     uma_fill_nt_neon, nullptr, nullptr, 0, true},
+     uma_fill_nt_neon, nullptr, nullptr, uma_strlen_neon, uma_wcslen_neon, 0, true},
 };
 
 template <typename F>
@@ -27,6 +27,7 @@ const NamedKernel kKernelNames[] = {
     named(uma_move_neon, "uma_move_neon"),       named(uma_copy_nt_neon, "uma_copy_nt_neon"),
     named(uma_fill_neon, "uma_fill_neon"),       named(uma_fill_gpr, "uma_fill_gpr"),
     named(uma_fill_nt_neon, "uma_fill_nt_neon"),
+    named(uma_strlen_neon, "uma_strlen_neon"),   named(uma_wcslen_neon, "uma_wcslen_neon"),
 };
 
 }  // namespace

@@ -9,6 +9,7 @@
 // directly and raises under the Windows name of the accessor that failed.
 #include "failure.h"
 #include "kernels.h"
+#include "plan.h"
 #include "user_range.h"
 
 namespace umaccess::detail {
@@ -105,19 +106,28 @@ umaccess_ntstatus finish_write(umaccess_value r, const umaccess_fault_record& re
 
 // ---- Strings --------------------------------------------------------------------------------
 
-// Search [s, end of the user range); if no terminator lies before the range's end, refuse
-// at that end (nothing at or past it was read).
-umaccess_value string_length(const void* s, unsigned unit, umaccess_fault_record* rec) {
-  if (!user_range_allows(s, 0)) return refuse_range(rec, s, false);
-  const auto p = reinterpret_cast<std::uintptr_t>(s);
-  const std::uintptr_t limit = current_user_range().end;
-  if (p == limit) return refuse(rec, limit, false, false);  // not one byte of string in range
-  const umaccess_value r = unit == 1 ? uma_strlen(static_cast<const char*>(s),
-                                                  reinterpret_cast<const void*>(limit), rec)
-                                     : uma_wcslen(s, reinterpret_cast<const void*>(limit), rec);
-  if (r.failed == 0 && r.value == (limit - p) / unit)
-    return refuse(rec, p + r.value * unit, false, false);  // the first unit not (wholly) in range
-  return r;
+// Search [s, end of the user range). The kernels refuse at the range's end themselves when
+// no terminator lies before it (nothing at or past it read; the record as a range check's),
+// so the hot path is a range check and a tail call. At least one byte of the string must
+// be in range: a string starting at the range's end is refused there.
+__attribute__((noinline, cold)) umaccess_value string_length_slow(const void* s, unsigned unit,
+                                                                  umaccess_fault_record* rec);
+
+inline umaccess_value run_string_length(const void* s, unsigned unit, umaccess_fault_record* rec) {
+  const void* limit = reinterpret_cast<const void*>(current_user_range().end);
+  return active_string_length(unit)(s, limit, rec);
+}
+
+inline umaccess_value string_length(const void* s, unsigned unit, umaccess_fault_record* rec) {
+  if (__builtin_expect(!in_current_user_range(reinterpret_cast<std::uintptr_t>(s), 1), 0))
+    return string_length_slow(s, unit, rec);
+  return run_string_length(s, unit, rec);
+}
+
+// The first call on this thread (its range filled in here), or a real refusal.
+umaccess_value string_length_slow(const void* s, unsigned unit, umaccess_fault_record* rec) {
+  if (!user_range_allows(s, 1)) return refuse_range(rec, s, false);
+  return run_string_length(s, unit, rec);
 }
 
 // Kernel-mode strings are searched without a bound: up to the top of the address space.
@@ -344,10 +354,9 @@ umaccess_ntstatus umaccess_write_unicode_string_to_mode(umaccess_unicode_string*
 static umaccess_ntstatus string_length_status(const void* s, unsigned unit,
                                               umaccess_processor_mode mode, const char* name,
                                               size_t* length) {
-  umaccess_fault_record rec;
+  umaccess_fault_record rec{};
   if (is_kernel(mode)) {
-    const umaccess_value r = unit == 1 ? uma_strlen(static_cast<const char*>(s), kNoLimit, nullptr)
-                                       : uma_wcslen(s, kNoLimit, nullptr);
+    const umaccess_value r = active_string_length(unit)(s, kNoLimit, nullptr);
     return finish(r, rec, name, length);
   }
   return finish(string_length(s, unit, &rec), rec, name, length);

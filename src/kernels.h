@@ -90,13 +90,24 @@ uma_value uma_or_64(void* p, std::uint64_t v, uma_fault_record* rec);
 uma_value uma_and_32(void* p, std::uint64_t v, uma_fault_record* rec);
 uma_value uma_and_64(void* p, std::uint64_t v, uma_fault_record* rec);
 
-// String lengths in [s, limit) (limit >= s): value = the units before the first NUL unit,
-// or, if no whole unit in [s, limit) is NUL, the whole units in it ((limit - s) / unit),
-// which the caller reads as "ran out of the range" (at the first unit not wholly inside it). Never reads below s or at/above limit,
-// and never touches a page the string does not reach. uma_wcslen takes any s (2-byte units
-// at odd addresses too).
-uma_value uma_strlen(const char* s, const void* limit, uma_fault_record* rec);
-uma_value uma_wcslen(const void* s, const void* limit, uma_fault_record* rec);
+// String lengths in [s, limit) (limit >= s): value = the units before the first NUL unit.
+// If no whole unit in [s, limit) is NUL the string ran out of the range: {0, 1}, the record
+// written as a range check's refusal (address = the first unit not wholly inside, signal 0,
+// no kernel). Never reads below s or at/above limit, and never touches a page the string
+// does not reach. The wide forms take any s (2-byte units at odd addresses too). The
+// variants choose a width (dispatch/variants_*.cpp).
+using uma_string_kernel = uma_value (*)(const void* s, const void* limit, uma_fault_record* rec);
+#if defined(__x86_64__)
+uma_value uma_strlen_sse2(const void* s, const void* limit, uma_fault_record* rec);
+uma_value uma_wcslen_sse2(const void* s, const void* limit, uma_fault_record* rec);
+uma_value uma_strlen_avx2(const void* s, const void* limit, uma_fault_record* rec);
+uma_value uma_wcslen_avx2(const void* s, const void* limit, uma_fault_record* rec);
+#define UMA_BASELINE_STRING_KERNELS uma_strlen_sse2, uma_wcslen_sse2
+#elif defined(__aarch64__)
+uma_value uma_strlen_neon(const void* s, const void* limit, uma_fault_record* rec);
+uma_value uma_wcslen_neon(const void* s, const void* limit, uma_fault_record* rec);
+#define UMA_BASELINE_STRING_KERNELS uma_strlen_neon, uma_wcslen_neon
+#endif
 
 }  // extern "C"
 

@@ -7,7 +7,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <string>
+#include <thread>
 
 #include "support.h"
 
@@ -122,9 +124,26 @@ class FailureBudget {
   int failures_ = 0;
 };
 
+// Every test runs under each variant this CPU supports: each picks its string-length
+// kernels (their width), which the fault tests check by name.
+class AccessString : public VariantFixture<std::string> {
+ protected:
+  void SetUp() override { select(GetParam()); }
+};
+INSTANTIATE_TEST_SUITE_P(AllVariants, AccessString, ::testing::ValuesIn(supported_variants()),
+                         [](const auto& info) { return info.param; });
+
+// The kernel a fault in a string of `unit`-byte units must name under the current variant.
+std::string string_kernel(unsigned unit) {
+  std::string name =
+      umaccess::dispatch::kernel_for(umaccess::dispatch::Operation::StringLength, 0);
+  if (unit == 2) name.replace(name.find("strlen"), 6, "wcslen");
+  return name;
+}
+
 // ---- Lengths against the reference --------------------------------------------------------
 
-TEST(AccessString, NarrowLengthsAtEveryStartOffset) {
+TEST_P(AccessString, NarrowLengthsAtEveryStartOffset) {
   constexpr std::size_t kMaxLength = 300;
   GuardedRegion region(page_size());
   FailureBudget budget;
@@ -152,7 +171,7 @@ TEST(AccessString, NarrowLengthsAtEveryStartOffset) {
   }
 }
 
-TEST(AccessString, WideLengthsAtEveryStartOffsetEvenAndOdd) {
+TEST_P(AccessString, WideLengthsAtEveryStartOffsetEvenAndOdd) {
   constexpr std::size_t kMaxLength = 300;
   GuardedRegion region(page_size());
   FailureBudget budget;
@@ -178,7 +197,7 @@ TEST(AccessString, WideLengthsAtEveryStartOffsetEvenAndOdd) {
   }
 }
 
-TEST(AccessString, EmptyAndOrdinaryStrings) {
+TEST_P(AccessString, EmptyAndOrdinaryStrings) {
   const char empty[] = "";
   const char hello[] = "hello, world";
   const WCHAR wide_empty[] = u"";
@@ -195,9 +214,98 @@ TEST(AccessString, EmptyAndOrdinaryStrings) {
   }
 }
 
+// Strings that cross pages, from starts that take the vector walk (aligned, unaligned) and
+// from the last 16 bytes of a page (the unit-by-unit head), with the NUL anywhere in a
+// two-line step of the walk.
+TEST_P(AccessString, LongStringsAcrossPagesAtEveryPositionInAStep) {
+  GuardedRegion region(3 * page_size());
+  const std::size_t page = page_size();
+  FailureBudget budget;
+  for (std::size_t offset : {std::size_t{0}, std::size_t{1}, std::size_t{7}, std::size_t{16},
+                             std::size_t{33}, std::size_t{63}, page - 16, page - 15, page - 1}) {
+    char* s = region.begin() + offset;
+    std::memset(region.begin(), 0, offset);
+    fill_nonzero(s, region.size() - offset, static_cast<unsigned>(offset));
+    const std::size_t room = region.size() - offset - 1;
+    for (std::size_t base : {page, 2 * page - 300, room - 300}) {
+      for (std::size_t n = base; n < base + 300 && n <= room && !budget.exhausted(); ++n) {
+        const char saved = s[n];
+        s[n] = 0;
+        for (const auto& form : kNarrowForms) {
+          const SIZE_T got = form.length(s);
+          if (got != n) {
+            ADD_FAILURE() << form.label << ": offset " << offset << ", length " << n << ": got "
+                          << got;
+            budget.count();
+          }
+        }
+        s[n] = saved;
+      }
+    }
+    // Wide, even starts only (odd ones take the unit loop, covered above).
+    if (offset % 2 != 0) continue;
+    fill_nonzero_units(s, (region.size() - offset) / 2, static_cast<unsigned>(offset));
+    for (std::size_t n = page / 2; n < page / 2 + 150 && !budget.exhausted(); ++n) {
+      const WCHAR saved = get_unit(s, n);
+      put_unit(s, n, 0);
+      for (const auto& form : kWideForms) {
+        const SIZE_T got = form.length(wide_at(s));
+        if (got != n) {
+          ADD_FAILURE() << form.label << ": offset " << offset << ", length " << n << ": got "
+                        << got;
+          budget.count();
+        }
+      }
+      put_unit(s, n, saved);
+    }
+  }
+}
+
+// Memory shared with another process can change while it is measured. With another thread
+// setting and clearing the one NUL of a string (at places that fall in the walk's head, its
+// blocks and both lines of a step), every answer is one of the two lengths the string ever
+// had: the NUL's position, or running out at the range's end, refused there with nothing
+// past it read.
+TEST_P(AccessString, RacingWriterOnlyChoosesBetweenRealLengths) {
+  GuardedRegion region(page_size());
+  char* begin = region.begin();
+  char* end = region.begin() + 1000;  // the range's end: the string's other length
+  fill_nonzero(begin, region.size(), 9);
+  ScopedUserRange scope({addr(begin), addr(end)});
+  for (std::size_t offset : {0, 5, 40}) {
+    for (std::size_t nul : {3, 30, 70, 150, 230, 700}) {
+      char* s = begin + offset;
+      char* toggled = s + nul;
+      std::atomic<bool> stop{false};
+      std::thread writer([&] {
+        for (unsigned i = 0; !stop.load(std::memory_order_relaxed); ++i)
+          __atomic_store_n(toggled, static_cast<char>(i & 1 ? 0 : 'x'), __ATOMIC_RELAXED);
+      });
+      FailureBudget budget;
+      for (int i = 0; i < 3000 && !budget.exhausted(); ++i) {
+        try {
+          const SIZE_T got = StringLengthFromUser(s);
+          if (got != nul) {
+            ADD_FAILURE() << "offset " << offset << ", NUL at " << nul << ": got " << got;
+            budget.count();
+          }
+        } catch (const StructuredException& e) {
+          if (e.address() != addr(end) || e.kernel() != nullptr) {
+            ADD_FAILURE() << "offset " << offset << ", NUL at " << nul << ": " << e.what();
+            budget.count();
+          }
+        }
+      }
+      stop.store(true);
+      writer.join();
+      *toggled = 'x';
+    }
+  }
+}
+
 // ---- Strings that end exactly at an inaccessible page -------------------------------------
 
-TEST(AccessString, NarrowNulInTheLastAccessibleByteIsMeasuredWithoutFault) {
+TEST_P(AccessString, NarrowNulInTheLastAccessibleByteIsMeasuredWithoutFault) {
   GuardedRegion region(page_size());
   char* guard = region.guard();
   fill_nonzero(guard - 200, 199, 3);
@@ -219,7 +327,7 @@ TEST(AccessString, NarrowNulInTheLastAccessibleByteIsMeasuredWithoutFault) {
   }
 }
 
-TEST(AccessString, WideNulInTheLastAccessibleUnitIsMeasuredWithoutFault) {
+TEST_P(AccessString, WideNulInTheLastAccessibleUnitIsMeasuredWithoutFault) {
   GuardedRegion region(page_size());
   char* guard = region.guard();
   for (std::size_t n = 0; n <= 100; ++n) {
@@ -249,7 +357,7 @@ TEST(AccessString, WideNulInTheLastAccessibleUnitIsMeasuredWithoutFault) {
 
 // ---- Strings that run into an inaccessible page -------------------------------------------
 
-TEST(AccessString, NarrowStringRunningIntoTheGuardPageRaisesThere) {
+TEST_P(AccessString, NarrowStringRunningIntoTheGuardPageRaisesThere) {
   GuardedRegion region(page_size());
   char* guard = region.guard();
   fill_nonzero(guard - 200, 200, 5);
@@ -260,12 +368,13 @@ TEST(AccessString, NarrowStringRunningIntoTheGuardPageRaisesThere) {
       SCOPED_TRACE(std::string(form.label) + ", " + std::to_string(n) + " bytes");
       const auto e = expect_raise([&] { form.length(s); });
       expect_read_violation(e, form.operation, guard);
-      EXPECT_NE(e.kernel(), nullptr) << "a fault, not a check";
+      ASSERT_NE(e.kernel(), nullptr) << "a fault, not a check";
+      EXPECT_EQ(e.kernel(), string_kernel(1));
     }
   }
 }
 
-TEST(AccessString, WideStringRunningIntoTheGuardPageRaisesThere) {
+TEST_P(AccessString, WideStringRunningIntoTheGuardPageRaisesThere) {
   GuardedRegion region(page_size());
   char* guard = region.guard();
   for (std::size_t n = 0; n <= 100; ++n) {  // n whole accessible units, none of them NUL
@@ -281,13 +390,14 @@ TEST(AccessString, WideStringRunningIntoTheGuardPageRaisesThere) {
                      (straddle ? "odd" : "even"));
         const auto e = expect_raise([&] { form.length(wide_at(s)); });
         expect_read_violation(e, form.operation, guard);
-        EXPECT_NE(e.kernel(), nullptr);
+        ASSERT_NE(e.kernel(), nullptr);
+        EXPECT_EQ(e.kernel(), string_kernel(2));
       }
     }
   }
 }
 
-TEST(AccessString, StringOnAnInaccessiblePageInsideTheRegionRaisesAtItsStart) {
+TEST_P(AccessString, StringOnAnInaccessiblePageInsideTheRegionRaisesAtItsStart) {
   GuardedRegion region(3 * page_size());
   char* hole = region.begin() + page_size();
   fill_nonzero(region.begin(), page_size(), 1);
@@ -343,13 +453,13 @@ void check_narrow_range_end(char* begin, char* end) {
   }
 }
 
-TEST(AccessString, NarrowStringEndsAtAUserRangeEndThatIsNotAligned) {
+TEST_P(AccessString, NarrowStringEndsAtAUserRangeEndThatIsNotAligned) {
   GuardedRegion region(2 * page_size());
   check_narrow_range_end(region.begin() + 16, region.begin() + 16 + 115);  // odd
   check_narrow_range_end(region.begin() + 16, region.begin() + 16 + 200);  // 8, not 16
 }
 
-TEST(AccessString, NarrowStringEndsAtAPageAlignedUserRangeEnd) {
+TEST_P(AccessString, NarrowStringEndsAtAPageAlignedUserRangeEnd) {
   GuardedRegion region(2 * page_size());
   // The page after the range's end is accessible; its NULs do not count.
   check_narrow_range_end(region.begin() + page_size() - 300, region.begin() + page_size());
@@ -398,13 +508,13 @@ void check_wide_range_end(char* begin, char* end) {
   }
 }
 
-TEST(AccessString, WideStringEndsAtAUserRangeEndThatIsNotAligned) {
+TEST_P(AccessString, WideStringEndsAtAUserRangeEndThatIsNotAligned) {
   GuardedRegion region(2 * page_size());
   check_wide_range_end(region.begin() + 16, region.begin() + 16 + 115);
   check_wide_range_end(region.begin() + 16, region.begin() + 16 + 200);
 }
 
-TEST(AccessString, WideStringEndsAtAPageAlignedUserRangeEnd) {
+TEST_P(AccessString, WideStringEndsAtAPageAlignedUserRangeEnd) {
   GuardedRegion region(2 * page_size());
   check_wide_range_end(region.begin() + page_size() - 300, region.begin() + page_size());
 }
@@ -412,7 +522,7 @@ TEST(AccessString, WideStringEndsAtAPageAlignedUserRangeEnd) {
 // The range's end just before an inaccessible page: a string running out of the range is
 // refused at the end without the page being touched (kernel() is null: no fault), and the
 // last failure is a check (signal 0), not a SIGSEGV.
-TEST(AccessString, RunningOutOfTheRangeNeverReadsPastItsEnd) {
+TEST_P(AccessString, RunningOutOfTheRangeNeverReadsPastItsEnd) {
   GuardedRegion region(page_size());
   char* guard = region.guard();
   fill_nonzero(region.begin(), region.size(), 2);
@@ -439,7 +549,7 @@ TEST(AccessString, RunningOutOfTheRangeNeverReadsPastItsEnd) {
   }
 }
 
-TEST(AccessString, StartOutsideTheRangeOrAtItsEndRaisesBeforeReading) {
+TEST_P(AccessString, StartOutsideTheRangeOrAtItsEndRaisesBeforeReading) {
   GuardedRegion region(2 * page_size());
   std::memset(region.begin(), 0, region.size());  // every string here would be empty
   char* begin = region.begin() + 64;
@@ -470,7 +580,7 @@ TEST(AccessString, StartOutsideTheRangeOrAtItsEndRaisesBeforeReading) {
   EXPECT_EQ(WideStringLengthFromUser(wide_at(begin + 1)), 0u);
 }
 
-TEST(AccessString, KernelModeIgnoresTheUserRange) {
+TEST_P(AccessString, KernelModeIgnoresTheUserRange) {
   GuardedRegion region(page_size());
   char* s = region.begin() + 100;
   fill_nonzero(s, 250, 4);
@@ -501,7 +611,7 @@ TEST(AccessStringDeathTest, KernelModeFaultIsNotRecovered) {
 
 // ---- A mapped file that shrank under the string (SIGBUS) ------------------------------------
 
-TEST(AccessString, StringInAShrunkFileMappingRaisesInPageError) {
+TEST_P(AccessString, StringInAShrunkFileMappingRaisesInPageError) {
   const int fd = memfd_create("umaccess-string", 0);
   ASSERT_GE(fd, 0);
   ASSERT_EQ(ftruncate(fd, static_cast<off_t>(2 * page_size())), 0);

@@ -243,4 +243,20 @@ HELPER uma_fault_return_failed
   ret
 END uma_fault_return_failed
 
+/* uma_return_refused: the single-access primitives' answer when the user range, not a
+ * fault, stops them (string_length.S: no NUL unit below the range's end): x0:x1 = {0, 1},
+ * and the record says what a range check's refusal says (address FADDR, signal 0, no
+ * kernel). With no record (kernel mode, whose walk has no bound and so cannot get here)
+ * nothing is stored. */
+HELPER uma_return_refused
+  cbz REC, 1f
+  str FADDR, [REC, #REC_ADDRESS]
+  str xzr, [REC, #REC_INFO]
+  str xzr, [REC, #REC_KERNEL]
+1:
+  mov x0, #0
+  mov x1, #1
+  ret
+END uma_return_refused
+
 FAULT_TABLE_END

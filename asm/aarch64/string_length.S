@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* string_length.S - the length of a NUL-terminated string inside a bounded range:
- *   uma_value uma_strlen(const char *s, const void *limit, uma_fault_record *rec)
- *   uma_value uma_wcslen(const void *s, const void *limit, uma_fault_record *rec)
+/* string_length.S - the length of a NUL-terminated string inside a bounded range (both
+ * variants run these):
+ *   uma_value uma_strlen_neon(const char *s, const void *limit, uma_fault_record *rec)
+ *   uma_value uma_wcslen_neon(const void *s, const void *limit, uma_fault_record *rec)
  *   returns x0:x1 = {the units before the first NUL unit, 0}, where a unit is 1 byte for
- *   strlen and 2 bytes for wcslen; {(limit - s) / unit, 0} if no whole unit in [s, limit)
- *   is NUL (the caller reads that as "ran out of the range"); {0, 1} after a fault, with
- *   *rec filled in.
+ *   strlen and 2 bytes for wcslen; {0, 1} if no whole unit in [s, limit) is NUL (the string
+ *   ran out of the range: *rec filled in as a range check's refusal at the first unit not
+ *   wholly below limit, by uma_return_refused, so the C++ entry just tail-calls the kernel);
+ *   {0, 1} after a fault, with *rec filled in.
  *
  * Algorithm, after ARM optimized-routines' strlen-advsimd, with one difference: no byte
  * below s or at or above limit is ever read, so there is no aligned-down first block with
@@ -20,7 +22,7 @@
  *   tail     one unit at a time while a whole unit lies below limit.
  *
  * An aligned 16-byte block never crosses a page, and the scan stops at the block holding
- * the NUL, so no page the string does not reach is touched. uma_wcslen on an odd s: its
+ * the NUL, so no page the string does not reach is touched. uma_wcslen_neon on an odd s: its
  * units straddle every 16-byte boundary, so the blocks would not line up with them; it
  * scans unit by unit the whole way (ldrh at an odd address is allowed on normal memory).
  *
@@ -97,7 +99,7 @@ FAULT_TABLE string_length
   add x4, x4, x5, lsr #2
 .endm
 
-KERNEL uma_strlen
+KERNEL uma_strlen_neon
   mov REC, x2                   /* the record, where the fault handler looks for it */
   mov x4, x0
   HEAD_END
@@ -105,18 +107,19 @@ KERNEL uma_strlen
   SCAN_BLOCKS 16b, .Lstrlen_tail, .Lstrlen_block_nul, .Lstrlen_fixup
 .Lstrlen_tail:
   SCAN_UNITS ldrb, 1, x1, .Lstrlen_done, .Lstrlen_fixup
-  b .Lstrlen_done               /* ran out: x4 = limit */
+  mov FADDR, x4                 /* ran out: refused at x4 = limit */
+  b uma_return_refused
 .Lstrlen_block_nul:
   NUL_IN_BLOCK
 .Lstrlen_done:
   sub x0, x4, x0
   mov x1, #0
   ret
-FIXUP .Lstrlen_fixup, uma_strlen
+FIXUP .Lstrlen_fixup, uma_strlen_neon
   b uma_fault_return_failed
-END uma_strlen
+END uma_strlen_neon
 
-KERNEL uma_wcslen
+KERNEL uma_wcslen_neon
   mov REC, x2
   mov x4, x0
   tbnz x0, #0, .Lwcslen_tail    /* odd s: unit by unit the whole way */
@@ -125,7 +128,8 @@ KERNEL uma_wcslen
   SCAN_BLOCKS 8h, .Lwcslen_tail, .Lwcslen_block_nul, .Lwcslen_fixup
 .Lwcslen_tail:
   SCAN_UNITS ldrh, 2, x1, .Lwcslen_done, .Lwcslen_fixup
-  b .Lwcslen_done               /* ran out: x4 = the last whole unit's end */
+  mov FADDR, x4                 /* ran out: refused at x4, the first unit not wholly below limit */
+  b uma_return_refused
 .Lwcslen_block_nul:
   NUL_IN_BLOCK
 .Lwcslen_done:
@@ -133,8 +137,8 @@ KERNEL uma_wcslen
   lsr x0, x0, #1
   mov x1, #0
   ret
-FIXUP .Lwcslen_fixup, uma_wcslen
+FIXUP .Lwcslen_fixup, uma_wcslen_neon
   b uma_fault_return_failed
-END uma_wcslen
+END uma_wcslen_neon
 
 FAULT_TABLE_END

@@ -223,4 +223,19 @@ HELPER uma_fault_return_failed
     mov     edx, 1
     ret
 
+; uma_return_refused: the single-access primitives' answer when the user range, not a
+; fault, stops them (string_length.asm: no NUL unit below the range's end): {0, 1}, and the
+; record says what a range check's refusal says (address FADDR, signal 0, no kernel). With
+; no record (kernel mode, whose walk has no bound and so cannot get here) nothing is stored.
+HELPER uma_return_refused
+    xor     eax, eax
+    test    REC, REC
+    jz      .refused
+    mov     [REC + REC_ADDRESS], FADDR
+    mov     [REC + REC_INFO], rax
+    mov     [REC + REC_KERNEL], rax
+.refused:
+    mov     edx, 1
+    ret
+
 FAULT_TABLE_END

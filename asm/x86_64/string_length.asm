@@ -1,29 +1,57 @@
 ; SPDX-License-Identifier: Apache-2.0
 ; string_length.asm - page-safe, vectorised string lengths for StringLengthFromUser and
-; WideStringLengthFromUser:
+; WideStringLengthFromUser, in two widths (the variants pick one, dispatch/variants_x86.cpp):
 ;
-;   uma_value uma_strlen(const char *s, const void *limit, uma_fault_record *rec)
-;   uma_value uma_wcslen(const void *s, const void *limit, uma_fault_record *rec)
+;   uma_value uma_strlen_sse2(const char *s, const void *limit, uma_fault_record *rec)
+;   uma_value uma_wcslen_sse2(const void *s, const void *limit, uma_fault_record *rec)
+;   uma_value uma_strlen_avx2(...), uma_wcslen_avx2(...)   (the same, 32-byte vectors)
 ;
 ;   uma_value = {length, failed} in rax:rdx; the length is in units (1 byte; 2 bytes for the
-;   wide form) before the first NUL unit. If no whole unit of [s, limit) is NUL the length is
-;   the number of whole units in it, which the caller reads as "ran out of the user range".
+;   wide form) before the first NUL unit. If no whole unit of [s, limit) is NUL, the string
+;   ran out of the user range: {0, 1}, with the record filled in as a range check's refusal
+;   (uma_return_refused) at the first unit not wholly below limit, so the C++ entry is a
+;   range check and a tail call, with nothing to do after the kernel.
 ;
-; Algorithm (SSE2, the x86-64 baseline, so one routine serves every CPU):
-;   head    units one at a time until the cursor is 16-byte aligned;
-;   blocks  aligned 16-byte loads (pcmpeqb/pcmpeqw against zero, pmovmskb, bsf) up to a
-;           64-byte boundary, then whole cache lines (four blocks, their comparisons or'ed)
-;           while one lies below limit, then single blocks again: the line holding the NUL,
-;           and the blocks below limit after the last whole line;
-;   tail    units one at a time while a whole unit lies below limit.
-; Reads never go below s or reach limit, and an aligned block or line never crosses a page,
-; so no page the string does not reach is ever touched: a string that ends just before an
-; inaccessible page is measured without a fault, one that runs into it faults there. The
-; unaligned head costs at most 15 single loads; it keeps the first block from reading bytes
-; before s, which may lie outside the user range.
+; Rules every path keeps:
+;   - reads never go below s (a user range may begin anywhere, even mid-vector) nor reach
+;     limit;
+;   - a read past the NUL stays inside the VEC bytes at s, or the aligned vector or group
+;     (4 vectors, 4 x VEC-aligned) that holds the NUL, and a read never spans two 4 KiB
+;     pages, so no page the string does not reach is ever touched: a string that ends just
+;     before an inaccessible page is measured without a fault, one that runs into it faults
+;     at that page's first byte.
+;
+; Algorithm (after glibc's and ARM optimized-routines' strlen, with the rule above instead
+; of their aligned-down first load). VEC = 16 (SSE2, the x86-64 baseline) or 32 (AVX2).
+; Two walks:
+;
+;   fast walk, when limit lies at least FAST_ROOM = 8 x VEC bytes past s and the VEC bytes
+;   at s do not span a 4 KiB boundary (all but VEC - 1 start offsets in 4096):
+;     head    one unaligned vector at s (no unit loop, whatever the alignment);
+;     vectors the next 4 aligned vectors, straight-line (short strings end here), then back
+;             to the 4 x VEC boundary below the cursor (above s: at most 3 vectors are
+;             read twice);
+;     groups  two groups of 4 aligned vectors per step (a group never spans two pages),
+;             each reduced to one NUL mask (pminub for bytes; pcmpeqw and por for words,
+;             which have no unsigned minimum in SSE2), while both lie below limit; the group
+;             holding a NUL is read again vector by vector for its position;
+;     then    the general walk's lines from the first group that does not lie wholly below
+;             limit.
+;   general walk (16-byte SSE2 code in both widths, after vzeroupper), used near limit and
+;   for the rare start within VEC - 1 bytes of a 4 KiB boundary:
+;     head    units one at a time until the cursor is 16-byte aligned (at most 15 loads; an
+;             aligned block would read below s);
+;     blocks  aligned 16-byte blocks to a 64-byte boundary, 64-byte lines while one lies
+;             below limit, then single blocks: the line holding the NUL, and the blocks
+;             below limit after the last whole line;
+;     tail    units one at a time while a whole unit lies below limit.
 ;
 ; A wide string at an odd address has no aligned blocks of whole units: it runs the unit
 ; loop all the way (2-byte loads at odd addresses are fine on x86-64).
+;
+; Memory shared with another process may change between two reads: if a group's NUL is gone
+; when the group is read again, the general walk goes on from there (still bounded by
+; limit), so a racing writer can change the length found but never the rules above.
 ;
 ; Fault behaviour: the loads are the only covered instructions; the fixup returns {0, 1}
 ; through uma_fault_return_failed with the fault (at the first inaccessible byte) recorded.
@@ -33,10 +61,126 @@
 
 %include "umaccess.inc"
 
+; The smallest page size of x86-64: every page boundary is a multiple of it.
+%define PAGE_MIN 4096
+
 FAULT_TABLE string_length
 
-; BLOCK pcmpeq, tail, found, fixup : the aligned 16-byte block at rax, if it lies wholly
-; below limit (else to tail): to found with the NUL mask in ecx, or rax advanced past it.
+; ---- ISA parameters -------------------------------------------------------------------
+; WIDTH 16 | 32 : the fast walk's vector width and its instructions.
+%macro WIDTH 1
+  %assign SVEC %1
+  %if SVEC == 16
+    %xdefine SV0 xmm0
+    %xdefine SV1 xmm1
+    %xdefine SV2 xmm2
+    %xdefine SV3 xmm3
+    %xdefine SV4 xmm4
+    %define SVZEROUPPER
+  %else
+    %xdefine SV0 ymm0
+    %xdefine SV1 ymm1
+    %xdefine SV2 ymm2
+    %xdefine SV3 ymm3
+    %xdefine SV4 ymm4
+    %define SVZEROUPPER vzeroupper
+  %endif
+%endmacro
+
+; VLOAD u|a, reg, mem : an unaligned or aligned load.
+%macro VLOAD 3
+  %if SVEC == 16
+    movdq%1 %2, %3
+  %else
+    vmovdq%1 %2, %3
+  %endif
+%endmacro
+
+; VCMPZ unit, dst, src : dst = the units of src (a register or memory) equal to zero (SV0),
+; as all-ones.
+%macro VCMPZ 3
+  %if SVEC == 16
+    %ifnidn %2, %3
+      movdqa %2, %3
+    %endif
+    %if %1 == 1
+      pcmpeqb %2, SV0
+    %else
+      pcmpeqw %2, SV0
+    %endif
+  %else
+    %if %1 == 1
+      vpcmpeqb %2, SV0, %3          ; src last: it may be a memory operand
+    %else
+      vpcmpeqw %2, SV0, %3
+    %endif
+  %endif
+%endmacro
+
+; VMASK r32, reg : one bit per byte of reg (its top bit).
+%macro VMASK 2
+  %if SVEC == 16
+    pmovmskb %1, %2
+  %else
+    vpmovmskb %1, %2
+  %endif
+%endmacro
+
+; GROUP_HAS_NUL unit, offset, fixup : ZF clear if the aligned group of 4 vectors at
+; rax + offset holds a NUL unit. Clobbers SV1-SV4 and ecx; SV0 = zero.
+%macro GROUP_HAS_NUL 3
+    FAULT_BEGIN %3
+  %if %1 == 1
+    VLOAD   a, SV1, [rax + %2]
+    VLOAD   a, SV2, [rax + %2 + 2 * SVEC]
+    %if SVEC == 16
+      pminub  SV1, [rax + %2 + SVEC]
+      pminub  SV2, [rax + %2 + 3 * SVEC]
+    %else
+      vpminub SV1, SV1, [rax + %2 + SVEC]
+      vpminub SV2, SV2, [rax + %2 + 3 * SVEC]
+    %endif
+    FAULT_END
+    %if SVEC == 16
+      pminub  SV1, SV2
+    %else
+      vpminub SV1, SV1, SV2
+    %endif
+    VCMPZ   1, SV1, SV1
+  %else
+    VCMPZ   2, SV1, [rax + %2]
+    VCMPZ   2, SV2, [rax + %2 + SVEC]
+    VCMPZ   2, SV3, [rax + %2 + 2 * SVEC]
+    VCMPZ   2, SV4, [rax + %2 + 3 * SVEC]
+    FAULT_END
+    %if SVEC == 16
+      por     SV1, SV2
+      por     SV3, SV4
+      por     SV1, SV3
+    %else
+      vpor    SV1, SV1, SV2
+      vpor    SV3, SV3, SV4
+      vpor    SV1, SV1, SV3
+    %endif
+  %endif
+    VMASK   ecx, SV1
+    test    ecx, ecx
+%endmacro
+
+; VECTOR_HAS_NUL unit, u|a, mem, fixup : ZF clear if the vector at mem holds a NUL unit,
+; its NUL mask in ecx.
+%macro VECTOR_HAS_NUL 4
+    FAULT_BEGIN %4
+    VLOAD   %2, SV1, %3
+    FAULT_END
+    VCMPZ   %1, SV1, SV1
+    VMASK   ecx, SV1
+    test    ecx, ecx
+%endmacro
+
+; BLOCK pcmpeq, tail, found, fixup : the general walk's aligned 16-byte block at rax, if it
+; lies wholly below limit (else to tail): to found with the NUL mask in ecx, or rax advanced
+; past it.
 %macro BLOCK 4
     mov     rcx, rsi
     sub     rcx, rax
@@ -52,36 +196,92 @@ FAULT_TABLE string_length
     add     rax, 16
 %endmacro
 
-; STRLEN name, unit, size, pcmpeq : one routine. rdi = s, rsi = limit, rax = cursor,
-; rcx = scratch, xmm0 = zero.
+; STRLEN name, unit, size, pcmpeq : one routine with the current WIDTH. rdi = s,
+; rsi = limit, rax = cursor, rcx = scratch, r8 = the groups' bound, SV0 = zero.
 %macro STRLEN 4
 KERNEL %1, rdx
     mov     rax, rdi
+%if SVEC == 16
+    pxor    xmm0, xmm0
+%else
+    vpxor   xmm0, xmm0, xmm0        ; ymm0 = 0 (a VEX write clears the upper half)
+%endif
 %if %2 == 2
     test    dil, 1
-    jnz     %%tail                  ; odd: whole units never align to the blocks
+    jnz     %%to_tail               ; odd: whole units never align to the vectors
 %endif
-%%head:
+    mov     rcx, rsi
+    sub     rcx, rdi
+    cmp     rcx, 8 * SVEC
+    jb      %%to_general            ; limit is close: the general walk
+    mov     ecx, edi
+    and     ecx, PAGE_MIN - 1
+    cmp     ecx, PAGE_MIN - SVEC
+    ja      %%to_general            ; the vector at s spans two pages
+    lea     r8, [rsi - 8 * SVEC]    ; two groups at rax lie below limit while rax <= r8
+    VECTOR_HAS_NUL %2, u, [rdi], %%fixup
+    jnz     %%fast_found
+    lea     rax, [rdi + SVEC]
+    and     rax, -SVEC              ; the first aligned vector not wholly checked
+%rep 4                              ; below s + 5 x VEC <= limit: no bound to check
+    VECTOR_HAS_NUL %2, a, [rax], %%fixup
+    jnz     %%fast_found
+    add     rax, SVEC
+%endrep
+    and     rax, -4 * SVEC          ; the group holding the first vector not checked yet
+    cmp     rax, r8
+    ja      %%to_group
+%%fast_groups:                      ; two groups a step, both below limit
+    GROUP_HAS_NUL %2, 0, %%fixup
+    jnz     %%in_group
+    GROUP_HAS_NUL %2, 4 * SVEC, %%fixup
+    jnz     %%in_second_group
+    add     rax, 8 * SVEC
+    cmp     rax, r8
+    jbe     %%fast_groups
+    jmp     %%to_group              ; less than two groups left below limit
+%%in_second_group:
+    add     rax, 4 * SVEC
+%%in_group:                         ; rax = a group whose NUL mask was not zero
+%rep 4
+    VECTOR_HAS_NUL %2, a, [rax], %%fixup
+    jnz     %%fast_found
+    add     rax, SVEC
+%endrep
+    jmp     %%to_group              ; the NUL was overwritten since: walk on from here
+%%fast_found:
+    bsf     ecx, ecx                ; byte offset of the first NUL unit (even for words)
+    add     rax, rcx
+    SVZEROUPPER
+    jmp     %%end
+
+%%to_tail:
+    SVZEROUPPER
+    jmp     %%tail
+%%to_group:
+    SVZEROUPPER
+    jmp     %%group
+%%to_general:
+    SVZEROUPPER
+%%head:                             ; the general walk: units up to a 16-byte boundary
     test    al, 15
-    jz      %%blocks
+    jz      %%to_line
     mov     rcx, rsi
     sub     rcx, rax
     cmp     rcx, %2
-    jb      %%end                   ; no whole unit left below limit
+    jb      %%ran_out               ; no whole unit left below limit
     FAULT_BEGIN %%fixup
     cmp     %3 [rax], 0
     FAULT_END
     je      %%end
     add     rax, %2
     jmp     %%head
-%%blocks:
-    pxor    xmm0, xmm0
-%%to_group:                         ; single blocks up to a 64-byte boundary
+%%to_line:                          ; single blocks up to a 64-byte boundary
     test    al, 63
     jz      %%group
     BLOCK   %4, %%tail, %%in_block, %%fixup
-    jmp     %%to_group
-%%group:                            ; 64 bytes (one cache line, never two pages) a time
+    jmp     %%to_line
+%%group:                            ; one 64-byte line at a time while one lies below limit
     mov     rcx, rsi
     sub     rcx, rax
     cmp     rcx, 64
@@ -108,14 +308,14 @@ KERNEL %1, rdx
     BLOCK   %4, %%tail, %%in_block, %%fixup
     jmp     %%block
 %%in_block:
-    bsf     ecx, ecx                ; byte offset of the first NUL unit (even for words)
+    bsf     ecx, ecx
     add     rax, rcx
     jmp     %%end
 %%tail:
     mov     rcx, rsi
     sub     rcx, rax
     cmp     rcx, %2
-    jb      %%end
+    jb      %%ran_out
     FAULT_BEGIN %%fixup
     cmp     %3 [rax], 0
     FAULT_END
@@ -129,11 +329,19 @@ KERNEL %1, rdx
 %endif
     xor     edx, edx
     ret
+%%ran_out:                          ; refused at rax, the first unit not wholly below limit
+    mov     FADDR, rax
+    jmp     uma_return_refused
 FIXUP %%fixup
+    SVZEROUPPER
     jmp     uma_fault_return_failed
 %endmacro
 
-STRLEN uma_strlen, 1, byte, pcmpeqb
-STRLEN uma_wcslen, 2, word, pcmpeqw
+WIDTH 16
+STRLEN uma_strlen_sse2, 1, byte, pcmpeqb
+STRLEN uma_wcslen_sse2, 2, word, pcmpeqw
+WIDTH 32
+STRLEN uma_strlen_avx2, 1, byte, pcmpeqb
+STRLEN uma_wcslen_avx2, 2, word, pcmpeqw
 
 FAULT_TABLE_END

@@ -176,6 +176,8 @@ enum class Operation {
   Move,             // MoveToUserFromUser with overlapping buffers
   CopyNonTemporal,  // the ...NonTemporal copies
   Fill,             // FillUserMemory, SetUserMemory, ZeroUserMemory and Mode forms
+  StringLength,     // StringLengthFromUser and the Mode forms (the wide forms: the sibling
+                    // kernel of the same width, uma_wcslen_*)
 };
 UMACCESS_API const char* operation_name(Operation op);
 
