@@ -3,9 +3,11 @@
 //
 // A child measures; the parent only starts children and pools. A child prints one line per
 // sample, "S <placement> <length> <round> <memcpy ns> <CopyFromUser ns> <C API ns>" (for the
-// streaming pairs, placements "streaming" and "streaming_fill": the plain non-temporal loop,
-// ours (CopyFromUserNonTemporal, FillUserMemory), ours again), and "R <round>" as each round
-// ends, so the parent can show progress.
+// strings, placements "string" and "string_s7": strlen, StringLengthFromUser and
+// umaccess_string_length_from_user; for the streaming pairs, placements "streaming" and
+// "streaming_fill": the plain non-temporal loop, ours (CopyFromUserNonTemporal,
+// FillUserMemory), ours again), and "R <round>" as each round ends, so the parent can show
+// progress.
 #include "headline.h"
 
 #include <sys/mman.h>
@@ -32,6 +34,7 @@ namespace {
 constexpr const char* kChildFlag = "--headline-child";
 constexpr std::size_t kMixRegion = 256 * 1024;  // offsets of the mix's copies: L2-resident
 constexpr int kMixCopies = 8192;
+constexpr std::size_t kStringMaxLength = std::size_t{1} << 20;  // as the string_length family
 
 double now_ns() {
   timespec t;
@@ -80,6 +83,33 @@ double time_fixed(Series s, unsigned char* d, const unsigned char* src, std::siz
     case 1: return time_fixed_at<16>(s, d, src, n, reps);
     case 2: return time_fixed_at<32>(s, d, src, n, reps);
     default: return time_fixed_at<48>(s, d, src, n, reps);
+  }
+}
+
+// String lengths: glibc strlen, StringLengthFromUser and umaccess_string_length_from_user in
+// the three series' slots.
+inline void keep(std::size_t v) { __asm__ volatile("" ::"r"(v)); }
+
+template <int kPad>
+double time_string_at(Series s, const char* str, std::size_t reps) {
+  switch (s) {
+    case kMemcpy: return per_call_ns<kPad>(reps, [=] { keep(std::strlen(str)); });
+    case kCxx: return per_call_ns<kPad>(reps, [=] { keep(StringLengthFromUser(str)); });
+    default:
+      return per_call_ns<kPad>(reps, [=] {
+        std::size_t n;
+        if (umaccess_string_length_from_user(str, &n) != STATUS_SUCCESS) std::abort();
+        keep(n);
+      });
+  }
+}
+
+double time_string(Series s, const char* str, std::size_t reps) {
+  switch (g_placement % 4) {
+    case 0: return time_string_at<0>(s, str, reps);
+    case 1: return time_string_at<16>(s, str, reps);
+    case 2: return time_string_at<32>(s, str, reps);
+    default: return time_string_at<48>(s, str, reps);
   }
 }
 
@@ -145,6 +175,8 @@ struct Placement {
 };
 // As the Google Benchmark tables: page-aligned, and source +1 / destination +3.
 constexpr Placement kPlacements[] = {{"aligned", 0, 0}, {"misaligned", 1, 3}};
+// Strings as the string_length family: page-aligned, and 7 bytes past a 64-byte boundary.
+constexpr Placement kStringPlacements[] = {{"string", 0, 0}, {"string_s7", 7, 0}};
 
 [[noreturn]] void run_child(int rounds, double sample_ns, std::size_t max_length, int index,
                             std::size_t streaming_bytes) {
@@ -173,6 +205,20 @@ constexpr Placement kPlacements[] = {{"aligned", 0, 0}, {"misaligned", 1, 3}};
     reps.push_back(std::clamp<std::size_t>(static_cast<std::size_t>(sample_ns / one), 1, 2000000));
   }
   const std::size_t mix_reps = 1;  // one pass of 8192 copies: about 50-100 us
+  // The strings: 'a's, a NUL put at the length being timed.
+  std::vector<std::size_t> string_lengths, string_reps;
+  for (std::size_t n : lengths)
+    if (n <= kStringMaxLength) string_lengths.push_back(n);
+  Mapping text(kStringMaxLength + 8192);
+  std::memset(text.data(), 'a', text.size());
+  for (std::size_t n : string_lengths) {
+    char* str = reinterpret_cast<char*>(text.data());
+    str[n] = 0;
+    time_string(kMemcpy, str, 2);
+    const double one = std::max(0.5, time_string(kMemcpy, str, 8));
+    string_reps.push_back(std::clamp<std::size_t>(static_cast<std::size_t>(sample_ns / one), 1, 2000000));
+    str[n] = 'a';
+  }
 
   for (int r = 0; r < rounds; ++r) {
     int slot = 0;
@@ -193,6 +239,19 @@ constexpr Placement kPlacements[] = {{"aligned", 0, 0}, {"misaligned", 1, 3}};
         t[s] += time_mix(s, mix_dst.data(), mix_src.data(), mix) / 4;
       }
     std::printf("S mix 0 %d %.4f %.4f %.4f\n", r, t[kMemcpy], t[kCxx], t[kC]);
+    for (const Placement& p : kStringPlacements)
+      for (std::size_t i = 0; i < string_lengths.size(); ++i, ++slot) {
+        char* str = reinterpret_cast<char*>(text.data()) + p.src_offset;
+        str[string_lengths[i]] = 0;
+        double ts[kSeriesCount];
+        for (int k = 0; k < kSeriesCount; ++k) {
+          const auto s = static_cast<Series>((k + r + slot) % kSeriesCount);
+          ts[s] = time_string(s, str, string_reps[i]);
+        }
+        str[string_lengths[i]] = 'a';
+        std::printf("S %s %zu %d %.4f %.4f %.4f\n", p.name, string_lengths[i], r, ts[kMemcpy],
+                    ts[kCxx], ts[kC]);
+      }
     if (streaming_bytes != 0) {
       unsigned char* d = nt_dst.data();
       const unsigned char* s = nt_src.data();

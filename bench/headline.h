@@ -42,7 +42,10 @@ struct HeadlinePoint {
   Ratio streaming_share;  // the streaming pairs only: plain non-temporal loop / ours, in time
 };
 
-// Keyed by placement ("aligned", "misaligned", "mix"), then length (0 for the mix). With
+// Keyed by placement ("aligned", "misaligned", "mix"), then length (0 for the mix). The
+// placements "string" (page-aligned) and "string_s7" (7 bytes past a 64-byte boundary) hold
+// the string lengths up to 1 MiB in the same fields: memcpy_ns is glibc strlen's time, cxx
+// StringLengthFromUser / strlen, c umaccess_string_length_from_user / strlen. With
 // HeadlineOptions::streaming_bytes, two more placements at that length hold the streaming
 // pairs: "streaming" the copy (memcpy_ns is the plain non-temporal copy loop's time, cxx_ns
 // CopyFromUserNonTemporal's) and "streaming_fill" the fill (memcpy_ns the plain non-temporal

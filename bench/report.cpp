@@ -267,7 +267,8 @@ std::vector<Target> check_targets(const Results& r, const ReportContext& ctx) {
     std::string c_at;
     for (const auto& [placement, by_length] : h)
       for (const auto& [n, point] : by_length)
-        if (placement.rfind("streaming", 0) != 0 && point.c_over_cxx.median > c_top)
+        if (placement.rfind("streaming", 0) != 0 && placement.rfind("string", 0) != 0 &&
+            point.c_over_cxx.median > c_top)
           c_top = point.c_over_cxx.median,
           c_at = placement == "mix" ? std::string("the mix") : human(n) + " " + placement;
     t.push_back(
@@ -361,9 +362,12 @@ std::string ratio_cell(const Ratio& x) {
 }
 
 std::string interleaved_table(const Headline& h, const std::string& placement) {
+  const bool strings = placement.rfind("string", 0) == 0;
+  const std::string base = strings ? "strlen" : "memcpy";
+  const std::string cxx = strings ? "StringLengthFromUser" : "CopyFromUser";
   std::ostringstream o;
-  o << "| length | memcpy ns | CopyFromUser / memcpy | C status API / memcpy | C API / CopyFromUser |\n"
-       "|---:|---:|---:|---:|---:|\n";
+  o << "| length | " << base << " ns | " << cxx << " / " << base << " | C status API / " << base
+    << " | C API / " << cxx << " |\n|---:|---:|---:|---:|---:|\n";
   const auto it = h.find(placement);
   if (it == h.end()) return o.str();
   for (const auto& [n, p] : it->second)
@@ -372,8 +376,11 @@ std::string interleaved_table(const Headline& h, const std::string& placement) {
       << " | " << ratio_cell(p.c_over_cxx) << " |\n";
   if (placement != "mix") {
     const auto v = headline_ratios(h, placement, &HeadlinePoint::cxx);
-    o << "\nCopyFromUser / memcpy, geometric mean per size band:";
-    for (const Band& b : kBands) o << " " << b.name << " " << fmt("%.2f", geomean(v, b.from, b.to)) << ";";
+    o << "\n" << cxx << " / " << base << ", geometric mean per size band:";
+    for (const Band& b : kBands) {
+      const double g = geomean(v, b.from, b.to);
+      if (!std::isnan(g)) o << " " << b.name << " " << fmt("%.2f", g) << ";";  // strings: to 1 MiB
+    }
     o << " all " << fmt("%.3f", geomean(v)) << ".\n";
   }
   return o.str();
@@ -392,6 +399,13 @@ std::string headline_section(const ReportContext& ctx) {
     << interleaved_table(*ctx.headline, "aligned") << "\n### Misaligned\n\n"
     << interleaved_table(*ctx.headline, "misaligned") << "\n### Random-size mix\n\n"
     << mix_description() << "; time per copy.\n\n" << interleaved_table(*ctx.headline, "mix");
+  if (ctx.headline->count("string") != 0)
+    s << "\n### StringLengthFromUser beside glibc strlen\n\nThe same rounds and processes time "
+         "glibc `strlen`, `StringLengthFromUser` and the C status API "
+         "`umaccess_string_length_from_user` on a string of 'a's up to 1 MiB, hot, page-aligned "
+         "and 7 bytes past a 64-byte boundary (`s7`).\n\n#### Aligned\n\n"
+      << interleaved_table(*ctx.headline, "string") << "\n#### s7\n\n"
+      << interleaved_table(*ctx.headline, "string_s7");
   return s.str();
 }
 

@@ -94,7 +94,7 @@ constexpr WidthNames kNames[] = {
 template <class T>
 umaccess_ntstatus finish(umaccess_value r, const umaccess_fault_record& rec, const char* operation,
                          T* out) {
-  if (r.failed != 0) return umaccess_raw_access_status(operation, &rec);
+  if (__builtin_expect(r.failed != 0, 0)) return umaccess_raw_access_status(operation, &rec);
   if (out != nullptr) *out = static_cast<T>(r.value);
   return STATUS_SUCCESS;
 }
@@ -354,11 +354,11 @@ umaccess_ntstatus umaccess_write_unicode_string_to_mode(umaccess_unicode_string*
 static umaccess_ntstatus string_length_status(const void* s, unsigned unit,
                                               umaccess_processor_mode mode, const char* name,
                                               size_t* length) {
-  umaccess_fault_record rec{};
   if (is_kernel(mode)) {
-    const umaccess_value r = active_string_length(unit)(s, kNoLimit, nullptr);
-    return finish(r, rec, name, length);
+    umaccess_fault_record none{};  // no recovery: a fault is not returned from
+    return finish(active_string_length(unit)(s, kNoLimit, nullptr), none, name, length);
   }
+  umaccess_fault_record rec;  // written by the kernel or the range check when they fail
   return finish(string_length(s, unit, &rec), rec, name, length);
 }
 
