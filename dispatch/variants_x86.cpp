@@ -7,7 +7,8 @@ namespace umaccess::detail {
 namespace {
 
 // `strings`: the string-length width (asm/x86_64/string_length.asm has sse2 and avx2; the
-// AVX-512 variants run the avx2 one, which needs nothing they lack).
+// AVX-512 variants run the avx2 one, so they require AVX2 too: a hypervisor may hide it
+// while showing AVX-512).
 #define UMA_VECTOR_VARIANT(isa, strings, required, vec, auto_needs, description)            \
   VariantDef {                                                                            \
     #isa, description, required, vec, uma_copy_##isa, uma_move_##isa, uma_copy_nt_##isa,  \
@@ -17,9 +18,10 @@ namespace {
 
 // Widest first: `auto` takes the first one the CPU runs whose auto_needs facts it has.
 constexpr VariantDef kVariants[] = {
-    UMA_VECTOR_VARIANT(avx512, avx2, kAvx512f | kAvx512bw | kAvx512vl | kBmi2, 64, kZmmFullClock,
+    UMA_VECTOR_VARIANT(avx512, avx2, kAvx512f | kAvx512bw | kAvx512vl | kBmi2 | kAvx2, 64,
+                       kZmmFullClock,
                        "64-byte zmm16-31 vectors, byte-masked moves below 64 bytes"),
-    UMA_VECTOR_VARIANT(evex, avx2, kAvx512f | kAvx512vl, 32, 0,
+    UMA_VECTOR_VARIANT(evex, avx2, kAvx512f | kAvx512vl | kAvx2, 32, 0,
                        "32-byte EVEX vectors in ymm16-31: no vzeroupper, no zmm frequency licence"),
     UMA_VECTOR_VARIANT(avx2, avx2, kAvx2, 32, 0, "32-byte AVX2 vectors in ymm0-15, vzeroupper on exit"),
     UMA_VECTOR_VARIANT(sse2, sse2, kSse2, 16, 0, "16-byte SSE2 vectors: the baseline of every x86-64"),

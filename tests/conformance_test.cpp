@@ -161,5 +161,91 @@ TEST_P(OverlappingMove, MatchesMemmoveAtEveryDistance) {
 INSTANTIATE_TEST_SUITE_P(AllVariants, OverlappingMove, ::testing::ValuesIn(kernel_configs()),
                          [](const auto& info) { return info.param; });
 
+#if defined(__x86_64__)
+// The avx2 kernels write ymm0-15 and must leave their upper halves clean on every exit
+// (vzeroupper), fault fixups included: dirty upper state makes later SSE code pay a
+// transition penalty on Intel and a false dependency on others. XGETBV with ECX = 1 reads
+// XINUSE, whose bit 2 says the upper halves hold state (where CPUID.(0xD, 1):EAX bit 2 says
+// the instruction exists). The raw entries are called so that no library code that cleans
+// the state itself (glibc's AVX routines end in vzeroupper) runs between the kernel and the
+// check.
+bool xgetbv_1_supported() {
+  unsigned a, b, c, d;
+  __asm__("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0xD), "c"(1));
+  return (a & 4) != 0;
+}
+bool upper_ymm_in_use() {
+  unsigned lo, hi;
+  __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(1));
+  return (lo & 4) != 0;
+}
+
+class UpperState : public VariantFixture<std::string> {
+ protected:
+  void SetUp() override {
+    const auto v = supported_variants();
+    if (std::find(v.begin(), v.end(), "avx2") == v.end() || !xgetbv_1_supported())
+      GTEST_SKIP() << "needs the avx2 variant and XGETBV with ECX = 1";
+    select(GetParam());
+  }
+  // Runs f from a clean state and checks that the state is clean after it.
+  template <typename F>
+  void expect_clean_after(const std::string& what, F f) {
+    __asm__ volatile("vzeroupper");
+    f();
+    const bool dirty = upper_ymm_in_use();
+    EXPECT_FALSE(dirty) << what << ": the upper halves of ymm0-15 were left in use";
+  }
+};
+
+TEST_P(UpperState, Avx2KernelsLeaveTheUpperHalvesOfYmmCleanOnEveryExit) {
+  constexpr std::size_t kBuf = 256 * 1024;
+  GuardedRegion src(kBuf), dst(kBuf);
+  fill_pattern(src.begin(), kBuf, 1);
+  umaccess_fault_record rec;
+  for (std::size_t n : {1, 17, 33, 100, 300, 5000, 200000}) {
+    const std::string len = std::to_string(n) + " bytes";
+    expect_clean_after("copy of " + len,
+                       [&] { umaccess_raw_copy_from_user(dst.begin(), src.begin(), n, &rec); });
+    expect_clean_after("non-temporal copy of " + len, [&] {
+      umaccess_raw_copy_from_user_nontemporal(dst.begin(), src.begin(), n, &rec);
+    });
+    expect_clean_after("fill of " + len,
+                       [&] { umaccess_raw_fill_user_memory(dst.begin(), n, 0x5A, &rec); });
+    if (n + 5 <= kBuf)
+      expect_clean_after("overlapping move of " + len, [&] {
+        umaccess_raw_move_to_user_from_user(src.begin() + 5, src.begin(), n, &rec);
+      });
+    // Faults: the source runs into the guard page after n - 1 readable bytes.
+    expect_clean_after("copy faulting after " + len, [&] {
+      EXPECT_NE(umaccess_raw_copy_from_user(dst.begin(), src.ending_at_guard(n - 1), n, &rec), 0u);
+    });
+  }
+  char* text = dst.begin();
+  std::memset(text, 'a', kBuf);
+  for (std::size_t n : {0, 5, 40, 100, 300, 5000}) {
+    text[n] = 0;
+    expect_clean_after("string of " + std::to_string(n) + " bytes", [&] {
+      EXPECT_EQ(umaccess_raw_string_length(text, 1, &rec).value, n);
+    });
+    text[n] = 'a';
+    const std::size_t units = n / 2;
+    text[2 * units] = text[2 * units + 1] = 0;  // a NUL unit
+    expect_clean_after("wide string of " + std::to_string(units) + " units", [&] {
+      EXPECT_EQ(umaccess_raw_string_length(text, 2, &rec).value, units);
+    });
+    text[2 * units] = text[2 * units + 1] = 'a';
+    // No NUL before the guard page: the kernel faults there.
+    expect_clean_after("string faulting after " + std::to_string(n) + " bytes", [&] {
+      EXPECT_EQ(umaccess_raw_string_length(dst.ending_at_guard(n), 1, &rec).failed, 1u);
+    });
+  }
+}
+
+// The avx2 vector kernels alone, then with streaming stores from the first byte.
+INSTANTIATE_TEST_SUITE_P(Avx2, UpperState, ::testing::Values("avx2", "avx2_nt"),
+                         [](const auto& info) { return info.param; });
+#endif
+
 }  // namespace
 }  // namespace umatest

@@ -93,6 +93,18 @@ TEST(Policy, CpuWithoutAvx2OrErmsGetsSse2AndNoRepMovsb) {
   EXPECT_FALSE(wsm.has(find_variant("erms")->required));
 }
 
+// A hypervisor may show AVX-512 and hide AVX2 (CPUID bits are masked one by one). The
+// AVX-512 variants run the AVX2 string-length kernels, so neither may run there: auto steps
+// down to sse2 instead of raising SIGILL in StringLengthFromUser.
+TEST(Policy, Avx512WithoutAvx2GetsSse2) {
+  const CpuDescription masked =
+      intel("INTEL_ICL", kAvx512All & ~std::uint32_t{kAvx2}, MiB + MiB / 4, 48 * MiB, 2);
+  std::string why;
+  EXPECT_STREQ(auto_variant(masked, &why).name, "sse2") << why;
+  for (const char* name : {"avx512", "evex", "avx2"})
+    EXPECT_FALSE(masked.has(find_variant(name)->required)) << name;
+}
+
 TEST(Policy, AmdGetsVectorsAndNoRepStringsDespiteErms) {
   CpuDescription zen2 = intel("AMD_ZEN2", kSse2 | kAvx2 | kErms | kBmi2, 512 * 1024, 16 * MiB, 8);
   zen2.vendor_id = Vendor::Amd;

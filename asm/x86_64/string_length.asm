@@ -16,8 +16,8 @@
 ;   - reads never go below s (a user range may begin anywhere, even mid-vector) nor reach
 ;     limit;
 ;   - a read past the NUL stays inside the VEC bytes at s, or the aligned vector or group
-;     (4 vectors, 4 x VEC-aligned) that holds the NUL, and a read never spans two 4 KiB
-;     pages, so no page the string does not reach is ever touched: a string that ends just
+;     (4 vectors, 4 x VEC-aligned) that holds the NUL (the general walk: its aligned 16-byte
+;     block or 64-byte line), and a read never spans two 4 KiB pages, so no page the string does not reach is ever touched: a string that ends just
 ;     before an inaccessible page is measured without a fault, one that runs into it faults
 ;     at that page's first byte.
 ;
@@ -33,12 +33,14 @@
 ;             read twice);
 ;     groups  two groups of 4 aligned vectors per step (a group never spans two pages),
 ;             each reduced to one NUL mask (pminub for bytes; pcmpeqw and por for words,
-;             which have no unsigned minimum in SSE2), while both lie below limit; the group
+;             as SSE2 has no unsigned word minimum; AVX2's vpminuw is untried here), while
+;             both lie below limit; the group
 ;             holding a NUL is read again vector by vector for its position;
 ;     then    the general walk's lines from the first group that does not lie wholly below
 ;             limit.
 ;   general walk (16-byte SSE2 code in both widths, after vzeroupper), used near limit and
-;   for the rare start within VEC - 1 bytes of a 4 KiB boundary:
+;   for the rare start within VEC - 1 bytes of a 4 KiB boundary (which goes back to the fast
+;   groups at the first 4 x VEC boundary lying at least 8 x VEC below limit):
 ;     head    units one at a time until the cursor is 16-byte aligned (at most 15 loads; an
 ;             aligned block would read below s);
 ;     blocks  aligned 16-byte blocks to a 64-byte boundary, 64-byte lines while one lies
@@ -286,6 +288,13 @@ KERNEL %1, rdx
     sub     rcx, rax
     cmp     rcx, 64
     jb      %%block
+    cmp     rcx, 8 * SVEC               ; far enough from limit and on a group boundary:
+    jb      %%line                      ; back to the fast groups (a start just below a
+    test    al, 4 * SVEC - 1            ; page boundary gets there after one group; SV0 is
+    jnz     %%line                      ; still zero, vzeroupper cleared only upper halves)
+    lea     r8, [rsi - 8 * SVEC]
+    jmp     %%fast_groups
+%%line:
     FAULT_BEGIN %%fixup
     movdqa  xmm1, [rax]
     movdqa  xmm2, [rax + 16]
