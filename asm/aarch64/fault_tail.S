@@ -250,9 +250,9 @@ END uma_fault_return_failed
  * nothing is stored. */
 HELPER uma_return_refused
   cbz REC, 1f
-  str FADDR, [REC, #REC_ADDRESS]
-  str xzr, [REC, #REC_INFO]
   str xzr, [REC, #REC_KERNEL]
+  mov FINFO, #0                 /* signal 0: a check, not a fault */
+  b uma_fault_return_failed
 1:
   mov x0, #0
   mov x1, #1

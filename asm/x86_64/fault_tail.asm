@@ -228,13 +228,13 @@ HELPER uma_fault_return_failed
 ; record says what a range check's refusal says (address FADDR, signal 0, no kernel). With
 ; no record (kernel mode, whose walk has no bound and so cannot get here) nothing is stored.
 HELPER uma_return_refused
-    xor     eax, eax
     test    REC, REC
-    jz      .refused
-    mov     [REC + REC_ADDRESS], FADDR
-    mov     [REC + REC_INFO], rax
-    mov     [REC + REC_KERNEL], rax
-.refused:
+    jz      .no_record
+    mov     qword [REC + REC_KERNEL], 0
+    xor     FINFO, FINFO            ; signal 0: a check, not a fault
+    jmp     uma_fault_return_failed
+.no_record:
+    xor     eax, eax
     mov     edx, 1
     ret
 
