@@ -222,7 +222,7 @@ umaccess_value umaccess_raw_interlocked(umaccess_interlocked_op op, void* dst, u
   return interlocked(op, dst, size, value, comperand, true, rec);
 }
 
-umaccess_value umaccess_raw_string_length(const void* string, unsigned unit,
+UMA_HOT_ENTRY umaccess_value umaccess_raw_string_length(const void* string, unsigned unit,
                                           umaccess_fault_record* rec) {
   if (unit != 1 && unit != 2)
     bug_check_in("umaccess_raw_string_length", PAGE_FAULT_IN_NONPAGED_AREA, unit, 0, 0, 0,

@@ -205,9 +205,11 @@ inline umaccess_ntstatus status_of(umaccess_operation op, std::size_t len, std::
 extern "C" {
 
 // ---- Raw entries --------------------------------------------------------------------------------
+// Each starts a 64-byte line (UMA_HOT_ENTRY, kernels.h), as do the status functions below.
 
 #define UMACCESS_COPY_OPERATION(OP, name, WindowsName, reads, writes, kernel)                \
-  size_t umaccess_raw_##name(void* d, const void* s, size_t n, umaccess_fault_record* r) { \
+  UMA_HOT_ENTRY size_t umaccess_raw_##name(void* d, const void* s, size_t n,               \
+                                           umaccess_fault_record* r) {                     \
     return raw_##name(d, s, n, r);                                                         \
   }
 #define UMACCESS_FILL_OPERATION(OP, name, WindowsName, args)
@@ -216,7 +218,7 @@ extern "C" {
 #undef UMACCESS_COPY_OPERATION
 #undef UMACCESS_FILL_OPERATION
 #undef UMACCESS_STRUCT_OPERATION
-size_t umaccess_raw_fill_user_memory(void* d, size_t n, unsigned char fill,
+UMA_HOT_ENTRY size_t umaccess_raw_fill_user_memory(void* d, size_t n, unsigned char fill,
                                      umaccess_fault_record* r) {
   return raw_fill_user_memory(d, n, fill, r);
 }
@@ -261,13 +263,14 @@ static umaccess_ntstatus fill_status(umaccess_operation op, void* dst, size_t le
 // umaccess_copy_from_user, ..., umaccess_fill_user_memory, ...: one per copy and fill of the
 // table (a fill's parameters, named dst, len, fill and bytes_filled, are umaccess.h's).
 #define UMACCESS_COPY_OPERATION(OP, name, WindowsName, reads, writes, kernel)                  \
-  umaccess_ntstatus umaccess_##name(void* dst, const void* src, size_t len, size_t* done) { \
+  UMA_HOT_ENTRY umaccess_ntstatus umaccess_##name(void* dst, const void* src, size_t len,    \
+                                                  size_t* done) {                            \
     umaccess_fault_record rec;                                                              \
     const size_t left = raw_##name(dst, src, len, &rec);                                    \
     return status_of(UMACCESS_OP_##OP, len, left, &rec, done);                              \
   }
 #define UMACCESS_FILL_OPERATION(OP, name, WindowsName, args)                                   \
-  umaccess_ntstatus umaccess_##name(UMACCESS_FILL_PARAMS_##args##_) {                         \
+  UMA_HOT_ENTRY umaccess_ntstatus umaccess_##name(UMACCESS_FILL_PARAMS_##args##_) {           \
     return fill_status(UMACCESS_OP_##OP, dst, len, UMACCESS_FILL_BYTE_##args##_, bytes_filled); \
   }
 #define UMACCESS_STRUCT_OPERATION(OP, WindowsName, reads, writes)
