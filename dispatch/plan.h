@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // dispatch/plan.h - what the dispatcher publishes for the hot paths: the active kernels
-// (one pointer per operation, read with a relaxed load and jumped through by the raw
-// entries and the kernel-mode calls), and the thresholds that the vector kernels read to
+// (one pointer per operation, two for string lengths, read with a relaxed load and jumped
+// through by the raw entries and the kernel-mode calls), and the thresholds that the vector kernels read to
 // route long copies and fills to rep movsb/stosb or streaming stores (asm/x86_64/copy.inc,
 // fill.inc; AArch64 reads only the streaming ones). All constant-initialized to the
 // architecture's baseline (kernels.h), valid before any constructor runs, republished with

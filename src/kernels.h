@@ -19,7 +19,8 @@ static_assert(offsetof(umaccess_fault_record, address) == REC_ADDRESS &&
               offsetof(umaccess_fault_record, info) == REC_INFO &&
               offsetof(umaccess_fault_record, kernel) == REC_KERNEL);
 
-// The exported hot entries (raw entries, status functions) start a 64-byte line, as the
+// The exported hot entries (the copy and fill raw entries and status functions, and the
+// string-length raw entry) start a 64-byte line, as the
 // kernels do (KERNEL in asm/x86_64/umaccess.inc): a handful of instructions and a jump,
 // whose cost in cycles otherwise moved with wherever unrelated changes put them (Zen 4 VM:
 // CopyFromUser of 64 bytes 0.90 x memcpy with its entry at a line start, 1.00 at +48; the

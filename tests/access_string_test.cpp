@@ -215,8 +215,8 @@ TEST_P(AccessString, EmptyAndOrdinaryStrings) {
 }
 
 // Strings that cross pages, from starts that take the vector walk (aligned, unaligned) and
-// from the last 16 bytes of a page (the unit-by-unit head), with the NUL anywhere in a
-// two-line step of the walk.
+// from the last bytes of a page (the unit-by-unit head where the first vector would span
+// the boundary), with the NUL anywhere in a two-group step of the walk.
 TEST_P(AccessString, LongStringsAcrossPagesAtEveryPositionInAStep) {
   GuardedRegion region(3 * page_size());
   const std::size_t page = page_size();
@@ -263,7 +263,7 @@ TEST_P(AccessString, LongStringsAcrossPagesAtEveryPositionInAStep) {
 
 // Memory shared with another process can change while it is measured. With another thread
 // setting and clearing the one NUL of a string (at places that fall in the walk's head, its
-// blocks and both lines of a step), every answer is one of the two lengths the string ever
+// vectors and both groups of a step), every answer is one of the two lengths the string ever
 // had: the NUL's position, or running out at the range's end, refused there with nothing
 // past it read.
 TEST_P(AccessString, RacingWriterOnlyChoosesBetweenRealLengths) {

@@ -240,6 +240,22 @@ TEST_P(UpperState, Avx2KernelsLeaveTheUpperHalvesOfYmmCleanOnEveryExit) {
       EXPECT_EQ(umaccess_raw_string_length(dst.ending_at_guard(n), 1, &rec).failed, 1u);
     });
   }
+  // A start 20 bytes below a page boundary (the 16-byte walk, back to the vector groups
+  // after the boundary), the NUL 3000 bytes on.
+  char* near_boundary = text + 4096 - 20;
+  near_boundary[3000] = 0;
+  expect_clean_after("string starting just below a page boundary", [&] {
+    EXPECT_EQ(umaccess_raw_string_length(near_boundary, 1, &rec).value, 3000u);
+  });
+  near_boundary[3000] = 'a';
+  // No NUL before the user range's end: refused there.
+  {
+    umaccess::ScopedUserRange scope({reinterpret_cast<std::uintptr_t>(dst.begin()),
+                                     reinterpret_cast<std::uintptr_t>(text + 5000)});
+    expect_clean_after("string running out of the range", [&] {
+      EXPECT_EQ(umaccess_raw_string_length(text, 1, &rec).failed, 1u);
+    });
+  }
 }
 
 // The avx2 vector kernels alone, then with streaming stores from the first byte.

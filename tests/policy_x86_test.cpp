@@ -96,6 +96,24 @@ TEST(Policy, CpuWithoutAvx2OrErmsGetsSse2AndNoRepMovsb) {
 // A hypervisor may show AVX-512 and hide AVX2 (CPUID bits are masked one by one). The
 // AVX-512 variants run the AVX2 string-length kernels, so neither may run there: auto steps
 // down to sse2 instead of raising SIGILL in StringLengthFromUser.
+// Which string-length width each variant runs (the fault tests compare a fault's kernel with
+// the plan, which reads the same registry field, so they cannot tell a wrong one).
+TEST(Policy, EachVariantRunsItsStringLengthWidth) {
+  const std::pair<const char*, uma_string_kernel> expected[] = {
+      {"avx512", uma_strlen_avx2}, {"evex", uma_strlen_avx2}, {"avx2", uma_strlen_avx2},
+      {"sse2", uma_strlen_sse2},   {"erms", uma_strlen_sse2}};
+  for (const auto& [name, narrow] : expected) {
+    const VariantDef* v = find_variant(name);
+    ASSERT_NE(v, nullptr) << name;
+    EXPECT_EQ(v->string_length, narrow) << name;
+    EXPECT_EQ(v->wide_string_length, narrow == uma_strlen_avx2 ? uma_wcslen_avx2 : uma_wcslen_sse2)
+        << name;
+    if (narrow == uma_strlen_avx2) {
+      EXPECT_NE(v->required & kAvx2, 0u) << name;
+    }
+  }
+}
+
 TEST(Policy, Avx512WithoutAvx2GetsSse2) {
   const CpuDescription masked =
       intel("INTEL_ICL", kAvx512All & ~std::uint32_t{kAvx2}, MiB + MiB / 4, 48 * MiB, 2);

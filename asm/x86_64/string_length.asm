@@ -25,7 +25,7 @@
 ; of their aligned-down first load). VEC = 16 (SSE2, the x86-64 baseline) or 32 (AVX2).
 ; Two walks:
 ;
-;   fast walk, when limit lies at least FAST_ROOM = 8 x VEC bytes past s and the VEC bytes
+;   fast walk, when limit lies at least 8 x VEC bytes past s and the VEC bytes
 ;   at s do not span a 4 KiB boundary (all but VEC - 1 start offsets in 4096):
 ;     head    one unaligned vector at s (no unit loop, whatever the alignment);
 ;     vectors the next 4 aligned vectors, straight-line (short strings end here), then back
@@ -55,7 +55,8 @@
 ; when the group is read again, the general walk goes on from there (still bounded by
 ; limit), so a racing writer can change the length found but never the rules above.
 ;
-; Fault behaviour: the loads are the only covered instructions; the fixup returns {0, 1}
+; Fault behaviour: only instructions that read the string are covered (loads, and the
+; compares and minimums that take a memory operand); the fixup returns {0, 1}
 ; through uma_fault_return_failed with the fault (at the first inaccessible byte) recorded.
 ;
 ; Assumptions: limit >= s (the C++ layer passes its user range's end, or the top of the
@@ -232,7 +233,7 @@ KERNEL %1, rdx
 %endrep
     and     rax, -4 * SVEC          ; the group holding the first vector not checked yet
     cmp     rax, r8
-    ja      %%to_group
+    ja      %%to_lines
 %%fast_groups:                      ; two groups a step, both below limit
     GROUP_HAS_NUL %2, 0, %%fixup
     jnz     %%in_group
@@ -241,7 +242,7 @@ KERNEL %1, rdx
     add     rax, 8 * SVEC
     cmp     rax, r8
     jbe     %%fast_groups
-    jmp     %%to_group              ; less than two groups left below limit
+    jmp     %%to_lines              ; less than two groups left below limit
 %%in_second_group:
     add     rax, 4 * SVEC
 %%in_group:                         ; rax = a group whose NUL mask was not zero: its
@@ -250,7 +251,7 @@ KERNEL %1, rdx
     jnz     %%fast_found
     add     rax, SVEC
 %endrep
-    jmp     %%to_group              ; the NUL was overwritten since: walk on from here
+    jmp     %%to_lines              ; the NUL was overwritten since: walk on from here
 %%fast_found:                       ; rcx = the NUL mask of the vector at rax
     bsf     rcx, rcx                ; byte offset of the first NUL unit (even for words)
     add     rax, rcx
@@ -260,14 +261,14 @@ KERNEL %1, rdx
 %%to_tail:
     SVZEROUPPER
     jmp     %%tail
-%%to_group:
+%%to_lines:
     SVZEROUPPER
-    jmp     %%group
+    jmp     %%lines
 %%to_general:
     SVZEROUPPER
 %%head:                             ; the general walk: units up to a 16-byte boundary
     test    al, 15
-    jz      %%to_line
+    jz      %%blocks_to_line
     mov     rcx, rsi
     sub     rcx, rax
     cmp     rcx, %2
@@ -278,23 +279,23 @@ KERNEL %1, rdx
     je      %%end
     add     rax, %2
     jmp     %%head
-%%to_line:                          ; single blocks up to a 64-byte boundary
+%%blocks_to_line:                   ; single blocks up to a 64-byte boundary
     test    al, 63
-    jz      %%group
+    jz      %%lines
     BLOCK   %4, %%tail, %%in_block, %%fixup
-    jmp     %%to_line
-%%group:                            ; one 64-byte line at a time while one lies below limit
+    jmp     %%blocks_to_line
+%%lines:                            ; one 64-byte line at a time while one lies below limit
     mov     rcx, rsi
     sub     rcx, rax
     cmp     rcx, 64
     jb      %%block
-    cmp     rcx, 8 * SVEC               ; far enough from limit and on a group boundary:
-    jb      %%line                      ; back to the fast groups (a start just below a
-    test    al, 4 * SVEC - 1            ; page boundary gets there after one group; SV0 is
-    jnz     %%line                      ; still zero, vzeroupper cleared only upper halves)
+    cmp     rcx, 8 * SVEC           ; far enough from limit and on a group boundary: back
+    jb      %%one_line              ; to the fast groups (a start just below a page
+    test    al, 4 * SVEC - 1        ; boundary gets there at the boundary; SV0 is still
+    jnz     %%one_line              ; zero: vzeroupper cleared only upper halves)
     lea     r8, [rsi - 8 * SVEC]
     jmp     %%fast_groups
-%%line:
+%%one_line:
     FAULT_BEGIN %%fixup
     movdqa  xmm1, [rax]
     movdqa  xmm2, [rax + 16]
@@ -312,7 +313,7 @@ KERNEL %1, rdx
     test    ecx, ecx
     jnz     %%block                 ; a NUL in this line: the single blocks find it
     add     rax, 64
-    jmp     %%group
+    jmp     %%lines
 %%block:                            ; single blocks while a whole one lies below limit
     BLOCK   %4, %%tail, %%in_block, %%fixup
     jmp     %%block

@@ -176,8 +176,9 @@ enum class Operation {
   Move,             // MoveToUserFromUser with overlapping buffers
   CopyNonTemporal,  // the ...NonTemporal copies
   Fill,             // FillUserMemory, SetUserMemory, ZeroUserMemory and Mode forms
-  StringLength,     // StringLengthFromUser and the Mode forms (the wide forms: the sibling
-                    // kernel of the same width, uma_wcslen_*)
+  StringLength,     // StringLengthFromUser and the Mode forms, one class at every length
+                    // (kernel_for ignores the length); the wide forms run the sibling
+                    // kernel of the same width, uma_wcslen_*
 };
 UMACCESS_API const char* operation_name(Operation op);
 
