@@ -130,7 +130,10 @@ class AccessString : public VariantFixture<std::string> {
  protected:
   void SetUp() override { select(GetParam()); }
 };
-INSTANTIATE_TEST_SUITE_P(AllVariants, AccessString, ::testing::ValuesIn(supported_variants()),
+// Named EveryVariant, not AllVariants: the sanitizer stages of cmake/dev.sh skip the
+// AllVariants suites (long per-variant sweeps) in part or whole, and these are short, and
+// worth running under ASan and TSan with every variant (the racing writer especially).
+INSTANTIATE_TEST_SUITE_P(EveryVariant, AccessString, ::testing::ValuesIn(supported_variants()),
                          [](const auto& info) { return info.param; });
 
 // The kernel a fault in a string of `unit`-byte units must name under the current variant.
