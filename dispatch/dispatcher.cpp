@@ -194,8 +194,8 @@ void publish(const VariantDef& v, const Thresholds& t, std::uint32_t distance_ma
   published->kernels.move.store(v.move, std::memory_order_relaxed);
   published->kernels.copy_nt.store(v.copy_nt, std::memory_order_relaxed);
   published->kernels.fill.store(v.fill, std::memory_order_relaxed);
-  published->kernels.string_length.store(v.string_length, std::memory_order_relaxed);
-  published->kernels.wide_string_length.store(v.wide_string_length, std::memory_order_relaxed);
+  published->kernels.string_length[0].store(v.string_length, std::memory_order_relaxed);
+  published->kernels.string_length[1].store(v.wide_string_length, std::memory_order_relaxed);
 }
 
 // The loaded profile, if any, and whether it still describes the CPU decided for (a test

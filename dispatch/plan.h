@@ -41,8 +41,10 @@ struct ActiveKernels {
   std::atomic<uma_copy_kernel> move{kBaseline.move};        // overlapping moves
   std::atomic<uma_copy_kernel> copy_nt{kBaseline.copy_nt};  // the ...NonTemporal copies
   std::atomic<uma_fill_kernel> fill{kBaseline.fill};        // routes long fills itself
-  std::atomic<uma_string_kernel> string_length{kBaseline.string_length};  // StringLength...
-  std::atomic<uma_string_kernel> wide_string_length{kBaseline.wide_string_length};
+  // StringLength... by unit size - 1: [0] for chars, [1] for WCHARs (an index, not a
+  // branch, on the raw entry's way to the kernel).
+  std::atomic<uma_string_kernel> string_length[2]{{kBaseline.string_length},
+                                                  {kBaseline.wide_string_length}};
 };
 
 // The layout the kernels read (PUBLISHED_* in asm/abi.h, checked in dispatcher.cpp): the
@@ -63,10 +65,9 @@ inline uma_copy_kernel active_copy() { return active_kernels().copy.load(std::me
 inline uma_copy_kernel active_move() { return active_kernels().move.load(std::memory_order_relaxed); }
 inline uma_copy_kernel active_copy_nt() { return active_kernels().copy_nt.load(std::memory_order_relaxed); }
 inline uma_fill_kernel active_fill() { return active_kernels().fill.load(std::memory_order_relaxed); }
-// The string kernel for units of 1 (char) or 2 (WCHAR) bytes.
+// The string kernel for units of 1 (char) or 2 (WCHAR) bytes (the callers check the unit).
 inline uma_string_kernel active_string_length(unsigned unit) {
-  return (unit == 1 ? active_kernels().string_length : active_kernels().wide_string_length)
-      .load(std::memory_order_relaxed);
+  return active_kernels().string_length[unit - 1].load(std::memory_order_relaxed);
 }
 
 // The kernel per operation and length that `variant` with `thresholds` runs: what
