@@ -27,15 +27,17 @@
 ;
 ;   fast walk, when limit lies at least 8 x VEC bytes past s and the VEC bytes
 ;   at s do not span a 4 KiB boundary (all but VEC - 1 start offsets in 4096):
-;     head    one unaligned vector at s (no unit loop, whatever the alignment);
+;     head    one unaligned vector at s (no unit loop, whatever the alignment); a NUL
+;             there returns on the fall-through path, with no taken branch;
 ;     vectors the next 4 aligned vectors, straight-line (short strings end here), then back
 ;             to the 4 x VEC boundary below the cursor (above s: at most 3 vectors are
 ;             read twice);
 ;     groups  two groups of 4 aligned vectors per step (a group never spans two pages),
 ;             each reduced to one NUL mask (pminub for bytes; pcmpeqw and por for words,
 ;             as SSE2 has no unsigned word minimum; AVX2's vpminuw is untried here), while
-;             both lie below limit; the group
-;             holding a NUL is read again vector by vector for its position;
+;             both lie below limit; the NUL's position in its group comes from the
+;             registers that found it (bytes: v0, min(v0, v1), v2 and the group's mask,
+;             which is v3's when v0-v2 hold no NUL), nothing is read twice;
 ;     then    the general walk's lines from the first group that does not lie wholly below
 ;             limit.
 ;   general walk (16-byte SSE2 code in both widths, after vzeroupper), used near limit and
@@ -51,9 +53,14 @@
 ; A wide string at an odd address has no aligned blocks of whole units: it runs the unit
 ; loop all the way (2-byte loads at odd addresses are fine on x86-64).
 ;
-; Memory shared with another process may change between two reads: if a group's NUL is gone
-; when the group is read again, the general walk goes on from there (still bounded by
-; limit), so a racing writer can change the length found but never the rules above.
+; Memory shared with another process may change between two reads. The fast walk reads
+; each vector once (only the straight-line vectors and the first group overlap, and both
+; look for the first NUL). The general walk reads a line holding a NUL again block by block:
+; if the NUL is gone by then, it walks on (still bounded by limit). So a racing writer can
+; change the length found but never the rules above.
+;
+; tzcnt, not bsf (more ops than tzcnt on AMD Zen cores): CPUs without BMI1 run it as bsf,
+; which gives the same result for the non-zero masks it is given here.
 ;
 ; Fault behaviour: only instructions that read the string are covered (loads, and the
 ; compares and minimums that take a memory operand); the fixup returns {0, 1}
@@ -79,6 +86,8 @@ FAULT_TABLE string_length
     %xdefine SV2 xmm2
     %xdefine SV3 xmm3
     %xdefine SV4 xmm4
+    %xdefine SV5 xmm5
+    %xdefine SV6 xmm6
     %define SVZEROUPPER
   %else
     %xdefine SV0 ymm0
@@ -86,6 +95,8 @@ FAULT_TABLE string_length
     %xdefine SV2 ymm2
     %xdefine SV3 ymm3
     %xdefine SV4 ymm4
+    %xdefine SV5 ymm5
+    %xdefine SV6 ymm6
     %define SVZEROUPPER vzeroupper
   %endif
 %endmacro
@@ -130,26 +141,33 @@ FAULT_TABLE string_length
 %endmacro
 
 ; GROUP_HAS_NUL unit, offset, fixup : ZF clear if the aligned group of 4 vectors at
-; rax + offset holds a NUL unit. Clobbers SV1-SV4 and ecx; SV0 = zero.
+; rax + offset holds a NUL unit, its combined NUL mask in edx. Each vector is read once,
+; and what NUL_IN_GROUP needs to place the NUL stays in registers: for bytes SV1 = v0,
+; SV2 = min(v0, v1), SV3 = v2 (edx: the NULs of min(v0..v3)); for words SV1-SV4 = the
+; four vectors' NUL compares (edx: their union). Clobbers SV1-SV6; SV0 = zero. (rdx is
+; free: the record pointer lives in REC.)
 %macro GROUP_HAS_NUL 3
     FAULT_BEGIN %3
   %if %1 == 1
     VLOAD   a, SV1, [rax + %2]
-    VLOAD   a, SV2, [rax + %2 + 2 * SVEC]
+    VLOAD   a, SV3, [rax + %2 + 2 * SVEC]
     %if SVEC == 16
-      pminub  SV1, [rax + %2 + SVEC]
-      pminub  SV2, [rax + %2 + 3 * SVEC]
+      movdqa  SV2, SV1
+      pminub  SV2, [rax + %2 + SVEC]
+      movdqa  SV4, SV3
+      pminub  SV4, [rax + %2 + 3 * SVEC]
     %else
-      vpminub SV1, SV1, [rax + %2 + SVEC]
-      vpminub SV2, SV2, [rax + %2 + 3 * SVEC]
+      vpminub SV2, SV1, [rax + %2 + SVEC]
+      vpminub SV4, SV3, [rax + %2 + 3 * SVEC]
     %endif
     FAULT_END
     %if SVEC == 16
-      pminub  SV1, SV2
+      movdqa  SV5, SV2
+      pminub  SV5, SV4
     %else
-      vpminub SV1, SV1, SV2
+      vpminub SV5, SV2, SV4
     %endif
-    VCMPZ   1, SV1, SV1
+    VCMPZ   1, SV5, SV5
   %else
     VCMPZ   2, SV1, [rax + %2]
     VCMPZ   2, SV2, [rax + %2 + SVEC]
@@ -157,17 +175,53 @@ FAULT_TABLE string_length
     VCMPZ   2, SV4, [rax + %2 + 3 * SVEC]
     FAULT_END
     %if SVEC == 16
-      por     SV1, SV2
-      por     SV3, SV4
-      por     SV1, SV3
+      movdqa  SV5, SV1
+      por     SV5, SV2
+      movdqa  SV6, SV3
+      por     SV6, SV4
+      por     SV5, SV6
     %else
-      vpor    SV1, SV1, SV2
-      vpor    SV3, SV3, SV4
-      vpor    SV1, SV1, SV3
+      vpor    SV5, SV1, SV2
+      vpor    SV6, SV3, SV4
+      vpor    SV5, SV5, SV6
     %endif
   %endif
+    VMASK   edx, SV5
+    test    edx, edx
+%endmacro
+
+; NUL_IN_GROUP unit, found : after GROUP_HAS_NUL found a NUL in the group at rax, from its
+; registers: to found with rax advanced to the vector holding the first NUL and its mask in
+; rcx, or falls through with rax at v2 and rcx = v2's mask | the group's mask << SVEC (the
+; group's mask there is v3's, v0-v2 having no NUL), for found too. No memory is read again,
+; so the position comes from the same reads that found the NUL.
+%macro NUL_IN_GROUP 2
+  %if %1 == 1
+    VCMPZ   1, SV1, SV1             ; v0
     VMASK   ecx, SV1
     test    ecx, ecx
+    jnz     %2
+    add     rax, SVEC
+    VCMPZ   1, SV2, SV2             ; min(v0, v1): v1's NULs, v0 having none
+    VMASK   ecx, SV2
+    test    ecx, ecx
+    jnz     %2
+    add     rax, SVEC
+    VCMPZ   1, SV3, SV3             ; v2
+    VMASK   ecx, SV3
+  %else
+    VMASK   ecx, SV1
+    test    ecx, ecx
+    jnz     %2
+    add     rax, SVEC
+    VMASK   ecx, SV2
+    test    ecx, ecx
+    jnz     %2
+    add     rax, SVEC
+    VMASK   ecx, SV3
+  %endif
+    shl     rdx, SVEC
+    or      rcx, rdx
 %endmacro
 
 ; VECTOR_HAS_NUL unit, u|a, mem, fixup : ZF clear if the vector at mem holds a NUL unit,
@@ -223,7 +277,15 @@ KERNEL %1, rdx
     ja      %%to_general            ; the vector at s spans two pages
     lea     r8, [rsi - 8 * SVEC]    ; two groups at rax lie below limit while rax <= r8
     VECTOR_HAS_NUL %2, u, [rdi], %%fixup
-    jnz     %%fast_found
+    jz      %%past_head
+    tzcnt   eax, ecx                ; a short string: no taken branch before the ret
+%if %2 == 2
+    shr     eax, 1
+%endif
+    xor     edx, edx
+    SVZEROUPPER
+    ret
+%%past_head:
     lea     rax, [rdi + SVEC]
     and     rax, -SVEC              ; the first aligned vector not wholly checked
 %rep 4                              ; below s + 5 x VEC <= limit: no bound to check
@@ -245,18 +307,18 @@ KERNEL %1, rdx
     jmp     %%to_lines              ; less than two groups left below limit
 %%in_second_group:
     add     rax, 4 * SVEC
-%%in_group:                         ; rax = a group whose NUL mask was not zero: its
-%rep 4                              ; vectors again, one by one (combining the four masks
-    VECTOR_HAS_NUL %2, a, [rax], %%fixup   ; measured slower from 256 B to 2 KiB)
-    jnz     %%fast_found
-    add     rax, SVEC
-%endrep
-    jmp     %%to_lines              ; the NUL was overwritten since: walk on from here
-%%fast_found:                       ; rcx = the NUL mask of the vector at rax
-    bsf     rcx, rcx                ; byte offset of the first NUL unit (even for words)
+%%in_group:                         ; rax = a group whose NUL mask was not zero
+    NUL_IN_GROUP %2, %%fast_found
+%%fast_found:                       ; rcx = the NUL mask of the vector(s) at rax
+    tzcnt   rcx, rcx                ; byte offset of the first NUL unit (even for words)
     add     rax, rcx
+    sub     rax, rdi
+%if %2 == 2
+    shr     rax, 1
+%endif
+    xor     edx, edx
     SVZEROUPPER
-    jmp     %%end
+    ret
 
 %%to_tail:
     SVZEROUPPER
@@ -318,7 +380,7 @@ KERNEL %1, rdx
     BLOCK   %4, %%tail, %%in_block, %%fixup
     jmp     %%block
 %%in_block:
-    bsf     ecx, ecx
+    tzcnt   ecx, ecx
     add     rax, rcx
     jmp     %%end
 %%tail:
