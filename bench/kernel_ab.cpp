@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: Apache-2.0
+// bench/kernel_ab.cpp - two versions of one x86-64 kernel, timed side by side in one process
+// beside glibc (memcpy or strlen), for bench/kernel_ab.sh: the driver behind "Comparing two
+// kernels" in docs/performance.md.
+//
+// Why in one process: on a shared VM the time of a short call moves with the code's placement
+// and, for stretches of milliseconds to seconds, with the host, by more than most changes a
+// kernel gets; headline runs of two builds, one after the other, cannot tell those apart from
+// the change. Here every round times the reference and both versions back to back, in a
+// rotating order, at one length, and the figure is the median of the per-round ratios.
+//
+// Built by kernel_ab.sh with -DKERNEL_KIND_COPY or -DKERNEL_KIND_STRING and
+// -DFIRST=<symbol> -DSECOND=<symbol>: the two versions' kernels, renamed (old_..., new_...).
+#include <sys/mman.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <string>
+#include <vector>
+
+#include "umaccess/umaccess.h"
+
+#if defined(KERNEL_KIND_COPY) == defined(KERNEL_KIND_STRING)
+#error "build with exactly one of -DKERNEL_KIND_COPY and -DKERNEL_KIND_STRING"
+#endif
+
+extern "C" {
+#ifdef KERNEL_KIND_COPY
+using Kernel = std::size_t (*)(void*, const void*, std::size_t, umaccess_fault_record*);
+std::size_t FIRST(void*, const void*, std::size_t, umaccess_fault_record*);
+std::size_t SECOND(void*, const void*, std::size_t, umaccess_fault_record*);
+#else
+using Kernel = umaccess_value (*)(const void*, const void*, umaccess_fault_record*);
+umaccess_value FIRST(const void*, const void*, umaccess_fault_record*);
+umaccess_value SECOND(const void*, const void*, umaccess_fault_record*);
+#endif
+}
+
+namespace {
+
+#define KERNEL_AB_STR2(x) #x
+#define KERNEL_AB_STR(x) KERNEL_AB_STR2(x)
+
+volatile std::size_t g_sink;
+
+double now_ns() {
+  timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return static_cast<double>(t.tv_sec) * 1e9 + static_cast<double>(t.tv_nsec);
+}
+
+// Where the calls go: a buffer with a guard-free margin, the source and destination at the
+// offsets asked for (copies), or a string of 'a's with its NUL at the length (strings).
+struct Buffers {
+  unsigned char* src;
+  unsigned char* dst;
+};
+
+// One timed loop for the reference and one for both versions (called through a pointer, so
+// that the two versions share the caller's code and differ only in their own).
+__attribute__((noinline)) double time_reference(const Buffers& b, std::size_t n, int reps) {
+  const double t0 = now_ns();
+  for (int i = 0; i < reps; ++i) {
+#ifdef KERNEL_KIND_COPY
+    std::memcpy(b.dst, b.src, n);
+#else
+    (void)n;
+    g_sink = std::strlen(reinterpret_cast<const char*>(b.src));
+#endif
+    __asm__ volatile("" ::: "memory");
+  }
+  return (now_ns() - t0) / reps;
+}
+
+__attribute__((noinline)) double time_kernel(Kernel k, const Buffers& b, std::size_t n,
+                                             int reps) {
+  umaccess_fault_record rec;
+  const double t0 = now_ns();
+  for (int i = 0; i < reps; ++i) {
+#ifdef KERNEL_KIND_COPY
+    g_sink = k(b.dst, b.src, n, &rec);
+#else
+    (void)n;
+    g_sink = k(b.src, reinterpret_cast<const void*>(UINTPTR_MAX), &rec).value;
+#endif
+    __asm__ volatile("" ::: "memory");
+  }
+  return (now_ns() - t0) / reps;
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+int usage() {
+  std::fprintf(stderr,
+               "usage: kernel_ab [--rounds N] [--offset SRC[,DST]] [LENGTH...]\n"
+               "  times glibc's %s, %s and %s at each length (default: 1 B to 16 KiB)\n",
+#ifdef KERNEL_KIND_COPY
+               "memcpy",
+#else
+               "strlen",
+#endif
+               KERNEL_AB_STR(FIRST), KERNEL_AB_STR(SECOND));
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int rounds = 61;
+  std::size_t src_offset = 0, dst_offset = 0;
+  std::vector<std::size_t> lengths;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--rounds" && i + 1 < argc) {
+      rounds = std::atoi(argv[++i]);
+      if (rounds < 3) return usage();
+    } else if (a == "--offset" && i + 1 < argc) {
+      char* end = nullptr;
+      src_offset = std::strtoul(argv[++i], &end, 0);
+      dst_offset = *end == ',' ? std::strtoul(end + 1, nullptr, 0) : src_offset;
+      if (src_offset >= 4096 || dst_offset >= 4096) return usage();
+    } else if (!a.empty() && a[0] != '-') {
+      const std::size_t n = std::strtoul(a.c_str(), nullptr, 0);
+      if (n == 0 || n > (std::size_t{1} << 24)) return usage();
+      lengths.push_back(n);
+    } else {
+      return usage();
+    }
+  }
+  if (lengths.empty())
+    lengths = {1, 7, 16, 31, 32, 63, 64, 100, 128, 255, 256, 512, 1024, 2048, 4096, 16384};
+  const std::size_t max_len = *std::max_element(lengths.begin(), lengths.end());
+  const std::size_t region = 2 * (max_len + 8192);
+  auto* base = static_cast<unsigned char*>(
+      mmap(nullptr, region, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+  if (base == MAP_FAILED) return 1;
+  std::memset(base, 'a', region);
+  Buffers b{base + 4096 + src_offset, base + region / 2 + 4096 + dst_offset};
+
+  const Kernel kernels[2] = {FIRST, SECOND};
+  std::printf("# %s = A, %s = B; ratios are medians of %d rounds' per-round ratios\n",
+              KERNEL_AB_STR(FIRST), KERNEL_AB_STR(SECOND), rounds);
+  std::printf("%8s %10s %8s %8s %8s\n", "length", "ref ns", "A/ref", "B/ref", "B/A");
+  for (std::size_t n : lengths) {
+#ifdef KERNEL_KIND_STRING
+    b.src[n] = 0;
+#endif
+    // About 20 us per timed loop: long enough for the clock, short enough to interleave.
+    const double one = std::max(0.5, time_reference(b, n, 64));
+    const int reps = std::clamp(static_cast<int>(20000.0 / one), 8, 20000);
+    std::vector<double> ref_ns, a_ratio, b_ratio, ba_ratio;
+    for (int r = 0; r < rounds; ++r) {
+      double t[2];
+      const double ref_before = time_reference(b, n, reps);
+      for (int j = 0; j < 2; ++j) {
+        const int k = (j + r) % 2;
+        t[k] = time_kernel(kernels[k], b, n, reps);
+      }
+      const double ref = std::min(ref_before, time_reference(b, n, reps));
+      ref_ns.push_back(ref);
+      a_ratio.push_back(t[0] / ref);
+      b_ratio.push_back(t[1] / ref);
+      ba_ratio.push_back(t[1] / t[0]);
+    }
+#ifdef KERNEL_KIND_STRING
+    b.src[n] = 'a';
+#endif
+    std::printf("%8zu %10.2f %8.3f %8.3f %8.3f\n", n, median(ref_ns), median(a_ratio),
+                median(b_ratio), median(ba_ratio));
+    std::fflush(stdout);
+  }
+  return 0;
+}

@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# bench/kernel_ab.sh - compare an x86-64 kernel as it is in the working tree with the same
+# kernel at another revision, side by side in one process (bench/kernel_ab.cpp), in both
+# link orders. See "Comparing two kernels" in docs/performance.md.
+#
+#   bench/kernel_ab.sh [-r REV] ASM_FILE KERNEL [kernel_ab options and lengths...]
+#
+#   REV       the revision to compare with (default HEAD)
+#   ASM_FILE  the NASM file that defines KERNEL, e.g. asm/x86_64/string_length.asm or
+#             asm/x86_64/kernels_avx2.asm
+#   KERNEL    a copy kernel (uma_copy_<isa>, uma_copy_nt_<isa>, uma_move_<isa>) or a string
+#             kernel (uma_strlen_<isa>); the kind follows from the name
+#   the rest  passed to the driver: --rounds N, --offset SRC[,DST], lengths in bytes
+#
+# Each version is assembled from its own asm/ tree, its defined symbols renamed (old_...,
+# new_...) so that both link beside the library (build-release/libumaccess.a, built first if
+# missing), whose dispatcher and fault handling they share. asm/abi.h must be the same at both
+# revisions: the kernels read the library's published thresholds at its offsets.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+REV=HEAD
+if [[ "${1:-}" == "-r" ]]; then
+  REV="${2:?-r needs a revision}"
+  shift 2
+fi
+if [[ $# -lt 2 ]]; then
+  sed -n '6,16p' "$0" | sed 's/^# \{0,1\}//'
+  exit 2
+fi
+ASM_FILE="$1"
+KERNEL="$2"
+shift 2
+
+case "$KERNEL" in
+  uma_copy_* | uma_move_*) KIND=COPY ;;
+  uma_strlen_*) KIND=STRING ;;
+  *) echo "kernel_ab: $KERNEL: not a copy (uma_copy_*, uma_move_*) or string (uma_strlen_*) kernel" >&2
+     exit 2 ;;
+esac
+[[ "$(uname -m)" == x86_64 ]] || { echo "kernel_ab: x86-64 kernels only" >&2; exit 2; }
+[[ -f "$ROOT/$ASM_FILE" ]] || { echo "kernel_ab: no $ASM_FILE in the working tree" >&2; exit 2; }
+git -C "$ROOT" rev-parse --verify -q "$REV^{commit}" > /dev/null ||
+  { echo "kernel_ab: $REV: no such revision" >&2; exit 2; }
+git -C "$ROOT" cat-file -e "$REV:$ASM_FILE" 2> /dev/null ||
+  { echo "kernel_ab: no $ASM_FILE at $REV" >&2; exit 2; }
+if ! git -C "$ROOT" diff --quiet "$REV" -- asm/abi.h; then
+  echo "kernel_ab: asm/abi.h differs between $REV and the working tree: the old kernel would" \
+       "read the library's published data at the wrong offsets" >&2
+  exit 2
+fi
+
+LIB="$ROOT/build-release/libumaccess.a"
+if [[ ! -f "$LIB" ]]; then
+  BUILD_TYPE=Release "$ROOT/cmake/dev.sh" build "$ROOT/build-release" > /dev/null
+fi
+
+WORK="$(mktemp -d)"
+trap 'rm -rf "$WORK"' EXIT
+mkdir -p "$WORK/old" "$WORK/new"
+git -C "$ROOT" archive "$REV" asm | tar -x -C "$WORK/old"
+cp -r "$ROOT/asm" "$WORK/new/"
+
+# asm/abi.h's `#define NAME <integer>` lines as NASM %defines (as CMakeLists.txt does).
+sed -n 's|^#define \([A-Z][A-Z0-9_]*\) \([0-9][0-9a-fA-Fx]*\).*|%define \1 \2|p' \
+  "$ROOT/asm/abi.h" > "$WORK/abi.inc"
+
+# assemble VERSION PREFIX LABEL: VERSION's ASM_FILE, its defined globals renamed
+# PREFIX_<name>.
+assemble() {
+  local dir="$WORK/$1" prefix="$2" label="$3"
+  nasm -f elf64 -I"$dir/asm/x86_64/" -I"$WORK/" -o "$WORK/$prefix.o" "$dir/$ASM_FILE"
+  nm -g --defined-only "$WORK/$prefix.o" | awk -v p="$prefix" '{print $3, p "_" $3}' \
+    > "$WORK/$prefix.syms"
+  objcopy --redefine-syms="$WORK/$prefix.syms" "$WORK/$prefix.o"
+  grep -q "^$KERNEL " "$WORK/$prefix.syms" ||
+    { echo "kernel_ab: $ASM_FILE at $label does not define $KERNEL" >&2; exit 2; }
+}
+assemble old old "$REV"
+assemble new new "the working tree"
+
+# link FIRST SECOND: the driver with FIRST's object linked first (the lower addresses).
+link() {
+  g++ -O2 -std=c++20 -I"$ROOT/include" "-DKERNEL_KIND_$KIND" "-DFIRST=$1_$KERNEL" \
+    "-DSECOND=$2_$KERNEL" "$ROOT/bench/kernel_ab.cpp" "$WORK/$1.o" "$WORK/$2.o" "$LIB" \
+    -lcpu_features -lpthread -o "$WORK/ab_$1_first"
+}
+link old new
+link new old
+
+echo "== $KERNEL: $REV (old) against the working tree (new); old linked first"
+"$WORK/ab_old_first" "$@"
+echo "== the same, new linked first (B/A is then old / new)"
+"$WORK/ab_new_first" "$@"
