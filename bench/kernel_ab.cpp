@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // bench/kernel_ab.cpp - two versions of one x86-64 kernel, timed side by side in one process
-// beside glibc (memcpy or strlen), for bench/kernel_ab.sh: the driver behind "Comparing two
+// beside glibc (memcpy, memset or strlen), for bench/kernel_ab.sh: the driver behind "Comparing two
 // kernels" in docs/performance.md.
 //
 // Why in one process: on a shared VM the time of a short call moves with the code's placement
@@ -9,7 +9,7 @@
 // the change. Here every round times the reference and both versions back to back, in a
 // rotating order, at one length, and the figure is the median of the per-round ratios.
 //
-// Built by kernel_ab.sh with -DKERNEL_KIND_COPY or -DKERNEL_KIND_STRING and
+// Built by kernel_ab.sh with -DKERNEL_KIND_COPY, _FILL or _STRING and
 // -DFIRST=<symbol> -DSECOND=<symbol>: the two versions' kernels, renamed (old_..., new_...).
 #include <sys/mman.h>
 
@@ -23,8 +23,8 @@
 
 #include "umaccess/umaccess.h"
 
-#if defined(KERNEL_KIND_COPY) == defined(KERNEL_KIND_STRING)
-#error "build with exactly one of -DKERNEL_KIND_COPY and -DKERNEL_KIND_STRING"
+#if defined(KERNEL_KIND_COPY) + defined(KERNEL_KIND_FILL) + defined(KERNEL_KIND_STRING) != 1
+#error "build with exactly one of -DKERNEL_KIND_COPY, -DKERNEL_KIND_FILL, -DKERNEL_KIND_STRING"
 #endif
 
 extern "C" {
@@ -32,6 +32,10 @@ extern "C" {
 using Kernel = std::size_t (*)(void*, const void*, std::size_t, umaccess_fault_record*);
 std::size_t FIRST(void*, const void*, std::size_t, umaccess_fault_record*);
 std::size_t SECOND(void*, const void*, std::size_t, umaccess_fault_record*);
+#elif defined(KERNEL_KIND_FILL)
+using Kernel = std::size_t (*)(void*, int, std::size_t, umaccess_fault_record*);
+std::size_t FIRST(void*, int, std::size_t, umaccess_fault_record*);
+std::size_t SECOND(void*, int, std::size_t, umaccess_fault_record*);
 #else
 using Kernel = umaccess_value (*)(const void*, const void*, umaccess_fault_record*);
 umaccess_value FIRST(const void*, const void*, umaccess_fault_record*);
@@ -64,8 +68,10 @@ struct Buffers {
 __attribute__((noinline)) double time_reference(const Buffers& b, std::size_t n, int reps) {
   const double t0 = now_ns();
   for (int i = 0; i < reps; ++i) {
-#ifdef KERNEL_KIND_COPY
+#if defined(KERNEL_KIND_COPY)
     std::memcpy(b.dst, b.src, n);
+#elif defined(KERNEL_KIND_FILL)
+    std::memset(b.dst, 0x5a, n);
 #else
     (void)n;
     g_sink = std::strlen(reinterpret_cast<const char*>(b.src));
@@ -80,8 +86,10 @@ __attribute__((noinline)) double time_kernel(Kernel k, const Buffers& b, std::si
   umaccess_fault_record rec;
   const double t0 = now_ns();
   for (int i = 0; i < reps; ++i) {
-#ifdef KERNEL_KIND_COPY
+#if defined(KERNEL_KIND_COPY)
     g_sink = k(b.dst, b.src, n, &rec);
+#elif defined(KERNEL_KIND_FILL)
+    g_sink = k(b.dst, 0x5a, n, &rec);
 #else
     (void)n;
     g_sink = k(b.src, reinterpret_cast<const void*>(UINTPTR_MAX), &rec).value;
@@ -100,8 +108,10 @@ int usage() {
   std::fprintf(stderr,
                "usage: kernel_ab [--rounds N] [--offset SRC[,DST]] [LENGTH...]\n"
                "  times glibc's %s, %s and %s at each length (default: 1 B to 16 KiB)\n",
-#ifdef KERNEL_KIND_COPY
+#if defined(KERNEL_KIND_COPY)
                "memcpy",
+#elif defined(KERNEL_KIND_FILL)
+               "memset",
 #else
                "strlen",
 #endif

@@ -9,9 +9,15 @@
 #   REV       the revision to compare with (default HEAD)
 #   ASM_FILE  the NASM file that defines KERNEL, e.g. asm/x86_64/string_length.asm or
 #             asm/x86_64/kernels_avx2.asm
-#   KERNEL    a copy kernel (uma_copy_<isa>, uma_copy_nt_<isa>, uma_move_<isa>) or a string
-#             kernel (uma_strlen_<isa>); the kind follows from the name
+#   KERNEL    a copy kernel (uma_copy_<isa>, uma_copy_nt_<isa>, uma_move_<isa>), a fill
+#             kernel (uma_fill_<isa>, uma_fill_nt_<isa>) or a string kernel (uma_strlen_<isa>),
+#             timed beside glibc's memcpy, memset or strlen; the kind follows from the name
 #   the rest  passed to the driver: --rounds N, --offset SRC[,DST], lengths in bytes
+#
+# Each link order runs in PROCESSES fresh processes (environment, default 5): on the Zen 4 VM
+# the same binary read 0.55 in one process and 0.85 in the next for an 8-byte fill, so one
+# process is one sample. The tables give, per length, the median over the processes of each
+# process's median ratio, with their range.
 #
 # Each version is assembled from its own asm/ tree, its defined symbols renamed (old_...,
 # new_...) so that both link beside the library (build-release/libumaccess.a, built first if
@@ -26,7 +32,7 @@ if [[ "${1:-}" == "-r" ]]; then
   shift 2
 fi
 if [[ $# -lt 2 ]]; then
-  sed -n '6,16p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '6,17p' "$0" | sed 's/^# \{0,1\}//'
   exit 2
 fi
 ASM_FILE="$1"
@@ -35,8 +41,10 @@ shift 2
 
 case "$KERNEL" in
   uma_copy_* | uma_move_*) KIND=COPY ;;
+  uma_fill_*) KIND=FILL ;;
   uma_strlen_*) KIND=STRING ;;
-  *) echo "kernel_ab: $KERNEL: not a copy (uma_copy_*, uma_move_*) or string (uma_strlen_*) kernel" >&2
+  *) echo "kernel_ab: $KERNEL: not a copy (uma_copy_*, uma_move_*), fill (uma_fill_*) or" \
+          "string (uma_strlen_*) kernel" >&2
      exit 2 ;;
 esac
 [[ "$(uname -m)" == x86_64 ]] || { echo "kernel_ab: x86-64 kernels only" >&2; exit 2; }
@@ -89,7 +97,41 @@ link() {
 link old new
 link new old
 
+PROCESSES="${PROCESSES:-5}"
+[[ "$PROCESSES" =~ ^[1-9][0-9]*$ ]] || { echo "kernel_ab: PROCESSES=$PROCESSES: not a count" >&2; exit 2; }
+
+# run ORDER ARGS...: PROCESSES runs of ab_ORDER_first, then per length the median and range over the
+# processes of each column.
+run() {
+  local order="$1" p
+  shift
+  for ((p = 0; p < PROCESSES; ++p)); do
+    "$WORK/ab_${order}_first" "$@" > "$WORK/run_${order}_$p.txt" || exit 1
+  done
+  head -1 "$WORK/run_${order}_0.txt"
+  echo "# over $PROCESSES processes: median (least-most) of the processes' medians"
+  awk '
+    /^ *[0-9]/ {
+      n = $1; if (!(n in seen)) { seen[n] = 1; order[++count] = n }
+      for (c = 2; c <= 5; ++c) v[n, c, ++k[n, c]] = $c
+    }
+    function med(n, c,   m, i, j, t, a) {
+      m = k[n, c]; for (i = 1; i <= m; ++i) a[i] = v[n, c, i]
+      for (i = 2; i <= m; ++i) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; --j) a[j + 1] = a[j]; a[j + 1] = t }
+      lo = a[1]; hi = a[m]
+      return (m % 2) ? a[(m + 1) / 2] : (a[m / 2] + a[m / 2 + 1]) / 2
+    }
+    END {
+      printf "%8s %10s %20s %20s %20s\n", "length", "ref ns", "A/ref", "B/ref", "B/A"
+      for (i = 1; i <= count; ++i) {
+        n = order[i]; printf "%8s %10.2f", n, med(n, 2)
+        for (c = 3; c <= 5; ++c) { m = med(n, c); printf " %7.3f (%.2f-%.2f)", m, lo, hi }
+        printf "\n"
+      }
+    }' "$WORK"/run_"$order"_*.txt
+}
+
 echo "== $KERNEL: $REV (old) against the working tree (new); old linked first"
-"$WORK/ab_old_first" "$@"
+run old "$@"
 echo "== the same, new linked first (B/A is then old / new)"
-"$WORK/ab_new_first" "$@"
+run new "$@"
