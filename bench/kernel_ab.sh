@@ -20,8 +20,9 @@
 # process's median ratio, with their range.
 #
 # Each version is assembled from its own asm/ tree, its defined symbols renamed (old_...,
-# new_...) so that both link beside the library (build-release/libumaccess.a, built first if
-# missing), whose dispatcher and fault handling they share. asm/abi.h must be the same at both
+# new_...) so that both link beside the library (UMACCESS_LIB, default
+# build-release/libumaccess.a, built first if missing), whose dispatcher and fault handling
+# they share. asm/abi.h must be the same at both
 # revisions: the kernels read the library's published thresholds at its offsets.
 set -euo pipefail
 
@@ -59,8 +60,11 @@ if ! git -C "$ROOT" diff --quiet "$REV" -- asm/abi.h; then
   exit 2
 fi
 
-LIB="$ROOT/build-release/libumaccess.a"
-if [[ ! -f "$LIB" ]]; then
+LIB="${UMACCESS_LIB:-$ROOT/build-release/libumaccess.a}"
+if [[ -n "${UMACCESS_LIB:-}" && ! -f "$LIB" ]]; then
+  echo "kernel_ab: UMACCESS_LIB=$LIB: no such library" >&2
+  exit 2
+elif [[ ! -f "$LIB" ]]; then
   BUILD_TYPE=Release "$ROOT/cmake/dev.sh" build "$ROOT/build-release" > /dev/null
 fi
 
