@@ -14,6 +14,7 @@
 #include <sys/mman.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -81,8 +82,7 @@ __attribute__((noinline)) double time_reference(const Buffers& b, std::size_t n,
   return (now_ns() - t0) / reps;
 }
 
-__attribute__((noinline)) double time_kernel(Kernel k, const Buffers& b, std::size_t n,
-                                             int reps) {
+__attribute__((noinline)) double time_kernel(Kernel k, const Buffers& b, std::size_t n, int reps) {
   umaccess_fault_record rec;
   const double t0 = now_ns();
   for (int i = 0; i < reps; ++i) {
@@ -101,13 +101,27 @@ __attribute__((noinline)) double time_kernel(Kernel k, const Buffers& b, std::si
 
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
+  const std::size_t m = v.size() / 2;
+  return v.size() % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
+}
+
+// A whole decimal number (or 0x hexadecimal) in [low, high], or false.
+bool parse_count(const char* text, unsigned long low, unsigned long high, unsigned long* out) {
+  if (*text < '0' || *text > '9') return false;
+  char* end = nullptr;
+  errno = 0;
+  const unsigned long v = std::strtoul(text, &end, 0);
+  if (errno != 0 || *end != '\0' || v < low || v > high) return false;
+  *out = v;
+  return true;
 }
 
 int usage() {
   std::fprintf(stderr,
-               "usage: kernel_ab [--rounds N] [--offset SRC[,DST]] [LENGTH...]\n"
-               "  times glibc's %s, %s and %s at each length (default: 1 B to 16 KiB)\n",
+               "usage: kernel_ab [--check] [--rounds N] [--offset SRC[,DST]] [LENGTH...]\n"
+               "  times glibc's %s, %s and %s at each length (default: 1 B to 16 KiB;\n"
+               "  each length once, 1 B to 16 MiB; N >= 3; offsets below 4096); --check\n"
+               "  only checks the arguments\n",
 #if defined(KERNEL_KIND_COPY)
                "memcpy",
 #elif defined(KERNEL_KIND_FILL)
@@ -125,24 +139,32 @@ int main(int argc, char** argv) {
   int rounds = 61;
   std::size_t src_offset = 0, dst_offset = 0;
   std::vector<std::size_t> lengths;
+  bool check_only = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
-    if (a == "--rounds" && i + 1 < argc) {
-      rounds = std::atoi(argv[++i]);
-      if (rounds < 3) return usage();
+    unsigned long v = 0;
+    if (a == "--check") {
+      check_only = true;
+    } else if (a == "--rounds" && i + 1 < argc) {
+      if (!parse_count(argv[++i], 3, 100000, &v)) return usage();
+      rounds = static_cast<int>(v);
     } else if (a == "--offset" && i + 1 < argc) {
-      char* end = nullptr;
-      src_offset = std::strtoul(argv[++i], &end, 0);
-      dst_offset = *end == ',' ? std::strtoul(end + 1, nullptr, 0) : src_offset;
-      if (src_offset >= 4096 || dst_offset >= 4096) return usage();
-    } else if (!a.empty() && a[0] != '-') {
-      const std::size_t n = std::strtoul(a.c_str(), nullptr, 0);
-      if (n == 0 || n > (std::size_t{1} << 24)) return usage();
-      lengths.push_back(n);
+      std::string both = argv[++i];
+      const std::size_t comma = both.find(',');
+      const std::string src = both.substr(0, comma);
+      const std::string dst = comma == std::string::npos ? src : both.substr(comma + 1);
+      if (!parse_count(src.c_str(), 0, 4095, &v)) return usage();
+      src_offset = v;
+      if (!parse_count(dst.c_str(), 0, 4095, &v)) return usage();
+      dst_offset = v;
+    } else if (parse_count(a.c_str(), 1, std::size_t{1} << 24, &v)) {
+      if (std::find(lengths.begin(), lengths.end(), v) != lengths.end()) return usage();
+      lengths.push_back(v);
     } else {
       return usage();
     }
   }
+  if (check_only) return 0;
   if (lengths.empty())
     lengths = {1, 7, 16, 31, 32, 63, 64, 100, 128, 255, 256, 512, 1024, 2048, 4096, 16384};
   const std::size_t max_len = *std::max_element(lengths.begin(), lengths.end());

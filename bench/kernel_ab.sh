@@ -14,16 +14,17 @@
 #             timed beside glibc's memcpy, memset or strlen; the kind follows from the name
 #   the rest  passed to the driver: --rounds N, --offset SRC[,DST], lengths in bytes
 #
-# Each link order runs in PROCESSES fresh processes (environment, default 5): on the Zen 4 VM
+# Each link order runs in KERNEL_AB_PROCESSES fresh processes (default 5): on the Zen 4 VM
 # the same binary read 0.55 in one process and 0.85 in the next for an 8-byte fill, so one
 # process is one sample. The tables give, per length, the median over the processes of each
 # process's median ratio, with their range.
 #
 # Each version is assembled from its own asm/ tree, its defined symbols renamed (old_...,
-# new_...) so that both link beside the library (UMACCESS_LIB, default
-# build-release/libumaccess.a, built first if missing), whose dispatcher and fault handling
-# they share. asm/abi.h must be the same at both
-# revisions: the kernels read the library's published thresholds at its offsets.
+# new_...) so that both link beside the library, whose dispatcher and fault handling they
+# share: UMACCESS_LIB if set, else build-release/libumaccess.a, brought up to date first
+# (an incremental Release build of that one target). asm/abi.h must be the same at both
+# revisions: the kernels read the library's published thresholds at its offsets. The driver
+# is compiled with $CXX (default g++) and linked with -lcpu_features.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -33,7 +34,7 @@ if [[ "${1:-}" == "-r" ]]; then
   shift 2
 fi
 if [[ $# -lt 2 ]]; then
-  sed -n '6,17p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '7,20p' "$0" | sed 's/^# \{0,1\}//'
   exit 2
 fi
 ASM_FILE="$1"
@@ -60,12 +61,21 @@ if ! git -C "$ROOT" diff --quiet "$REV" -- asm/abi.h; then
   exit 2
 fi
 
-LIB="${UMACCESS_LIB:-$ROOT/build-release/libumaccess.a}"
-if [[ -n "${UMACCESS_LIB:-}" && ! -f "$LIB" ]]; then
-  echo "kernel_ab: UMACCESS_LIB=$LIB: no such library" >&2
-  exit 2
-elif [[ ! -f "$LIB" ]]; then
-  BUILD_TYPE=Release "$ROOT/cmake/dev.sh" build "$ROOT/build-release" > /dev/null
+PROCESSES="${KERNEL_AB_PROCESSES:-5}"
+[[ "$PROCESSES" =~ ^[1-9][0-9]*$ ]] ||
+  { echo "kernel_ab: KERNEL_AB_PROCESSES=$PROCESSES: not a count" >&2; exit 2; }
+CXX="${CXX:-g++}"
+
+if [[ -n "${UMACCESS_LIB:-}" ]]; then
+  LIB="$UMACCESS_LIB"
+  [[ -f "$LIB" ]] || { echo "kernel_ab: UMACCESS_LIB=$LIB: no such library" >&2; exit 2; }
+else
+  # Never a stale library: the incremental build is a no-op when nothing changed.
+  LIB="$ROOT/build-release/libumaccess.a"
+  if [[ ! -f "$ROOT/build-release/CMakeCache.txt" ]]; then
+    cmake -S "$ROOT" -B "$ROOT/build-release" -DCMAKE_BUILD_TYPE=Release > /dev/null
+  fi
+  cmake --build "$ROOT/build-release" --target umaccess_static > /dev/null
 fi
 
 WORK="$(mktemp -d)"
@@ -86,7 +96,7 @@ assemble() {
   nm -g --defined-only "$WORK/$prefix.o" | awk -v p="$prefix" '{print $3, p "_" $3}' \
     > "$WORK/$prefix.syms"
   objcopy --redefine-syms="$WORK/$prefix.syms" "$WORK/$prefix.o"
-  grep -q "^$KERNEL " "$WORK/$prefix.syms" ||
+  awk -v k="$KERNEL" '$1 == k { found = 1 } END { exit !found }' "$WORK/$prefix.syms" ||
     { echo "kernel_ab: $ASM_FILE at $label does not define $KERNEL" >&2; exit 2; }
 }
 assemble old old "$REV"
@@ -94,15 +104,14 @@ assemble new new "the working tree"
 
 # link FIRST SECOND: the driver with FIRST's object linked first (the lower addresses).
 link() {
-  g++ -O2 -std=c++20 -I"$ROOT/include" "-DKERNEL_KIND_$KIND" "-DFIRST=$1_$KERNEL" \
+  "$CXX" -O2 -std=c++20 -I"$ROOT/include" "-DKERNEL_KIND_$KIND" "-DFIRST=$1_$KERNEL" \
     "-DSECOND=$2_$KERNEL" "$ROOT/bench/kernel_ab.cpp" "$WORK/$1.o" "$WORK/$2.o" "$LIB" \
     -lcpu_features -lpthread -o "$WORK/ab_$1_first"
 }
 link old new
 link new old
-
-PROCESSES="${PROCESSES:-5}"
-[[ "$PROCESSES" =~ ^[1-9][0-9]*$ ]] || { echo "kernel_ab: PROCESSES=$PROCESSES: not a count" >&2; exit 2; }
+# The driver's own arguments, checked before anything is timed.
+"$WORK/ab_old_first" --check "$@" || exit 2
 
 # run ORDER ARGS...: PROCESSES runs of ab_ORDER_first, then per length the median and range over the
 # processes of each column.

@@ -365,16 +365,18 @@ static umaccess_ntstatus string_length_status(const void* s, unsigned unit,
 UMA_HOT_ENTRY umaccess_ntstatus umaccess_string_length_from_user(const char* s, size_t* length) {
   return string_length_status(s, 1, UMACCESS_USER_MODE, "StringLengthFromUser", length);
 }
-UMA_HOT_ENTRY umaccess_ntstatus umaccess_wide_string_length_from_user(const umaccess_wchar* s, size_t* length) {
+UMA_HOT_ENTRY umaccess_ntstatus umaccess_wide_string_length_from_user(const umaccess_wchar* s,
+                                                                      size_t* length) {
   return string_length_status(s, 2, UMACCESS_USER_MODE, "WideStringLengthFromUser", length);
 }
-UMA_HOT_ENTRY umaccess_ntstatus umaccess_string_length_from_mode(const char* s, umaccess_processor_mode mode,
-                                                   size_t* length) {
+UMA_HOT_ENTRY umaccess_ntstatus umaccess_string_length_from_mode(const char* s,
+                                                                 umaccess_processor_mode mode,
+                                                                 size_t* length) {
   return string_length_status(s, 1, mode, "StringLengthFromMode", length);
 }
 UMA_HOT_ENTRY umaccess_ntstatus umaccess_wide_string_length_from_mode(const umaccess_wchar* s,
-                                                        umaccess_processor_mode mode,
-                                                        size_t* length) {
+                                                                      umaccess_processor_mode mode,
+                                                                      size_t* length) {
   return string_length_status(s, 2, mode, "WideStringLengthFromMode", length);
 }
 

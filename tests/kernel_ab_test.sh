@@ -1,23 +1,45 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # tests/kernel_ab_test.sh SOURCE_DIR LIBRARY - bench/kernel_ab.sh runs as documented (both
-# link orders, a row per length asked for) and refuses what it cannot compare. Needs the
-# source tree's git history (skipped, 77, in an export without it).
+# link orders, a row per length asked for, for a copy and a string kernel) and refuses what
+# it cannot compare. Needs SOURCE_DIR to be a git checkout of its own (skipped, 77, in an
+# export without history, or with asm/abi.h edited, which the tool rightly refuses).
 set -euo pipefail
 src="$1" lib="$2"
-git -C "$src" rev-parse --verify -q HEAD > /dev/null || { echo "not a git checkout: skipped"; exit 77; }
+top="$(git -C "$src" rev-parse --show-toplevel 2> /dev/null || true)"
+if [ -z "$top" ] || [ "$(cd "$top" && pwd -P)" != "$(cd "$src" && pwd -P)" ]; then
+  echo "not a git checkout of its own: skipped"
+  exit 77
+fi
+if ! git -C "$src" diff --quiet HEAD -- asm/abi.h; then
+  echo "asm/abi.h has uncommitted changes: skipped"
+  exit 77
+fi
 tool="$src/bench/kernel_ab.sh"
-out="$(UMACCESS_LIB="$lib" PROCESSES=2 "$tool" -r HEAD asm/x86_64/kernels_sse2.asm uma_copy_sse2 \
-       --rounds 3 64 300)"
+export UMACCESS_LIB="$lib" KERNEL_AB_PROCESSES=2
+
+# check_table OUTPUT LENGTH...: both orders, one row per length in each.
+check_table() {
+  local out="$1" n
+  shift
+  [ "$(grep -c '^== ' <<<"$out")" -eq 2 ] || { echo "FAIL: not two link orders"; exit 1; }
+  for n in "$@"; do
+    [ "$(grep -cE "^ +$n +[0-9.]+ +[0-9.]+ \(" <<<"$out")" -eq 2 ] ||
+      { echo "FAIL: no $n-byte row in each order"; exit 1; }
+  done
+}
+out="$("$tool" -r HEAD asm/x86_64/kernels_sse2.asm uma_copy_sse2 --rounds 3 64 300)"
 echo "$out"
-[ "$(grep -c '^== ' <<<"$out")" -eq 2 ] || { echo "FAIL: not two link orders"; exit 1; }
-[ "$(grep -cE '^ +64 +[0-9.]+ +[0-9.]+ \(' <<<"$out")" -eq 2 ] || { echo "FAIL: no 64-byte row per order"; exit 1; }
-[ "$(grep -cE '^ +300 ' <<<"$out")" -eq 2 ] || { echo "FAIL: no 300-byte row per order"; exit 1; }
+check_table "$out" 64 300
+out="$("$tool" -r HEAD asm/x86_64/string_length.asm uma_strlen_sse2 --rounds 3 7)"
+echo "$out"
+check_table "$out" 7
+
 expect_refusal() {  # expect_refusal MESSAGE-PART ARGS...
   local want="$1" err status
   shift
   set +e
-  err="$(UMACCESS_LIB="$lib" "$tool" "$@" 2>&1 > /dev/null)"
+  err="$("$tool" "$@" 2>&1 > /dev/null)"
   status=$?
   set -e
   if [ $status -ne 2 ] || ! grep -q "$want" <<<"$err"; then
@@ -29,4 +51,7 @@ expect_refusal "not a copy" asm/x86_64/kernels_sse2.asm uma_unknown_sse2
 expect_refusal "no such revision" -r no-such-revision asm/x86_64/kernels_sse2.asm uma_copy_sse2
 expect_refusal "does not define uma_strlen_sse2" asm/x86_64/kernels_sse2.asm uma_strlen_sse2
 expect_refusal "no asm/x86_64/none.asm" asm/x86_64/none.asm uma_copy_sse2
+expect_refusal "usage" asm/x86_64/kernels_sse2.asm uma_copy_sse2 64 64
+expect_refusal "usage" asm/x86_64/kernels_sse2.asm uma_copy_sse2 64k
+KERNEL_AB_PROCESSES=0 expect_refusal "not a count" asm/x86_64/kernels_sse2.asm uma_copy_sse2
 echo "1 passed, 0 failed"

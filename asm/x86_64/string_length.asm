@@ -36,8 +36,9 @@
 ;             each reduced to one NUL mask (pminub for bytes; pcmpeqw and por for words,
 ;             as SSE2 has no unsigned word minimum; AVX2's vpminuw is untried here), while
 ;             both lie below limit; the NUL's position in its group comes from the
-;             registers that found it (bytes: v0, min(v0, v1), v2 and the group's mask,
-;             which is v3's when v0-v2 hold no NUL), nothing is read twice;
+;             registers that found it (bytes: v0, min(v0, v1), v2 and the group's mask:
+;             v2's | v3's NULs once v0 and v1 have none, above v2's own mask, so v2's
+;             win the tzcnt), nothing is read twice;
 ;     then    the general walk's lines from the first group that does not lie wholly below
 ;             limit.
 ;   general walk (16-byte SSE2 code in both widths, after vzeroupper), used near limit and
@@ -54,8 +55,9 @@
 ; loop all the way (2-byte loads at odd addresses are fine on x86-64).
 ;
 ; Memory shared with another process may change between two reads. The fast walk reads
-; each vector once (only the straight-line vectors and the first group overlap, and both
-; look for the first NUL). The general walk reads a line holding a NUL again block by block:
+; each vector once, but for overlaps that all look for the first NUL (the head vector and
+; the first aligned one, by up to VEC - 1 bytes; the straight-line vectors and the first
+; group, by up to 3 vectors). The general walk reads a line holding a NUL again block by block:
 ; if the NUL is gone by then, it walks on (still bounded by limit). So a racing writer can
 ; change the length found but never the rules above.
 ;
@@ -193,7 +195,8 @@ FAULT_TABLE string_length
 ; NUL_IN_GROUP unit, found : after GROUP_HAS_NUL found a NUL in the group at rax, from its
 ; registers: to found with rax advanced to the vector holding the first NUL and its mask in
 ; rcx, or falls through with rax at v2 and rcx = v2's mask | the group's mask << SVEC (the
-; group's mask there is v3's, v0-v2 having no NUL), for found too. No memory is read again,
+; group's mask there holds v2's and v3's NULs; it decides only when v2 has none), for found
+; too. No memory is read again,
 ; so the position comes from the same reads that found the NUL.
 %macro NUL_IN_GROUP 2
   %if %1 == 1
@@ -254,7 +257,8 @@ FAULT_TABLE string_length
 %endmacro
 
 ; STRLEN name, unit, size, pcmpeq : one routine with the current WIDTH. rdi = s,
-; rsi = limit, rax = cursor, rcx = scratch, r8 = the groups' bound, SV0 = zero.
+; rsi = limit, rax = cursor, rcx = scratch, r8 = the groups' bound, rdx = a group's NUL
+; mask, SV0 = zero, SV1-SV6 = vectors and masks.
 %macro STRLEN 4
 KERNEL %1, rdx
     mov     rax, rdi
