@@ -125,7 +125,8 @@ constexpr TargetSpec kTargets[] = {
     {kRandomMix, "random-mix", true, 0.95,
      "CopyFromUser / memcpy over the random-size mix (SPEC CPU2017 sizes and alignments)"},
     {kCApi, "c-api", true, 1.10,
-     "the C status API umaccess_copy_from_user / CopyFromUser: the highest median at any length "
+     "the C status API against the C++ path: umaccess_copy_from_user / CopyFromUser and "
+     "umaccess_string_length_from_user / StringLengthFromUser, the highest median at any length "
      "or the mix"},
     {kGeomeanOneProcess, "geomean-one-process", true, 1.00,
      "without the headline (an older report): CopyFromUser (auto) / memcpy, geometric mean over "
@@ -267,12 +268,12 @@ std::vector<Target> check_targets(const Results& r, const ReportContext& ctx) {
     std::string c_at;
     for (const auto& [placement, by_length] : h)
       for (const auto& [n, point] : by_length)
-        if (placement.rfind("streaming", 0) != 0 && placement.rfind("string", 0) != 0 &&
-            point.c_over_cxx.median > c_top)
+        if (placement.rfind("streaming", 0) != 0 && point.c_over_cxx.median > c_top)
           c_top = point.c_over_cxx.median,
           c_at = placement == "mix" ? std::string("the mix") : human(n) + " " + placement;
     t.push_back(
-        {"C status API <= " + fmt("%.2f", threshold(kCApi)) + " x CopyFromUser at every length",
+        {"C status API <= " + fmt("%.2f", threshold(kCApi)) +
+             " x the C++ path (CopyFromUser, StringLengthFromUser) at every length",
          fmt("%.2f", c_top) + " at " + c_at + missed_by(c_top, threshold(kCApi)),
          met(kCApi, c_top)});
   } else {

@@ -403,6 +403,51 @@ static void test_interlocked(char *p, char *guard, char *read_only) {
   CHECK(*(const int64_t *)(const void *)(read_only + 8) == 42);
 }
 
+/* The user-mode string lengths, inline (the macro) and exported ((name)(...)): the same
+ * length, status and last failure, NULL accepted for the length, *length untouched on
+ * failure. */
+static void test_string_lengths_inline_and_exported_agree(char *p, char *guard) {
+  static const umaccess_wchar wide[] = {'w', 'i', 'd', 'e', 0};
+  size_t a = 777, b = 777, k;
+  umaccess_failure fa, fb;
+  memcpy(p + 3000, "inline or not", 14);
+  memcpy(p + 3100, wide, sizeof wide);
+  CHECK(umaccess_string_length_from_user(p + 3000, &a) == STATUS_SUCCESS && a == 13);
+  CHECK((umaccess_string_length_from_user)(p + 3000, &b) == STATUS_SUCCESS && b == 13);
+  CHECK(umaccess_string_length_from_user(p + 3000, NULL) == STATUS_SUCCESS);
+  CHECK((umaccess_string_length_from_user)(p + 3000, NULL) == STATUS_SUCCESS);
+  a = b = 777;
+  CHECK(umaccess_wide_string_length_from_user((const umaccess_wchar *)(const void *)(p + 3100),
+                                              &a) == STATUS_SUCCESS && a == 4);
+  CHECK((umaccess_wide_string_length_from_user)((const umaccess_wchar *)(const void *)(p + 3100),
+                                                &b) == STATUS_SUCCESS && b == 4);
+  /* Into the guard page (a fault) and out of the user range (a refusal), both paths. */
+  memset(guard - 64, 'x', 64);
+  for (k = 0; k < 2; ++k) {
+    const int exported = k == 1;
+    a = 777;
+    CHECK((exported ? (umaccess_string_length_from_user)(guard - 20, &a)
+                    : umaccess_string_length_from_user(guard - 20, &a)) ==
+          STATUS_ACCESS_VIOLATION);
+    CHECK(a == 777);
+    CHECK_LAST_FAILURE(STATUS_ACCESS_VIOLATION, guard, 0, "StringLengthFromUser");
+    CHECK(last_failure_was_fault(SIGSEGV));
+    CHECK(umaccess_last_failure(exported ? &fb : &fa) == 1);
+    CHECK((exported ? (umaccess_wide_string_length_from_user)(
+                          (const umaccess_wchar *)(const void *)(guard - 20), &a)
+                    : umaccess_wide_string_length_from_user(
+                          (const umaccess_wchar *)(const void *)(guard - 20), &a)) ==
+          STATUS_ACCESS_VIOLATION);
+    CHECK_LAST_FAILURE(STATUS_ACCESS_VIOLATION, guard, 0, "WideStringLengthFromUser");
+    CHECK((exported ? (umaccess_string_length_from_user)((const char *)-64, &a)
+                    : umaccess_string_length_from_user((const char *)-64, &a)) ==
+          STATUS_ACCESS_VIOLATION);
+    CHECK(a == 777);
+    CHECK(last_failure_was_check());
+  }
+  CHECK(fa.address == fb.address && fa.is_write == fb.is_write && fa.status == fb.status);
+}
+
 /* The header's inline success path and the exported functions give the same status, count
  * and last failure: a call written (name)(...) or through a pointer reaches the export. */
 typedef umaccess_ntstatus (*copy_status_fn)(void *, const void *, size_t, size_t *);
@@ -431,6 +476,7 @@ static void test_inline_and_exported_agree(char *p, char *guard) {
         STATUS_ACCESS_VIOLATION && done_inline == 0);
   CHECK((umaccess_copy_from_user_nontemporal)(src, (void *)-64, 8, &done_exported) ==
         STATUS_ACCESS_VIOLATION && done_exported == 0);
+  test_string_lengths_inline_and_exported_agree(p, guard);
 }
 
 /* ---- Every bulk operation of the table (umaccess/bulk_operations.def), inline and exported:

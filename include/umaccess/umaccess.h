@@ -279,10 +279,10 @@ UMACCESS_API umaccess_ntstatus umaccess_raw_status(umaccess_operation op, size_t
  * user range, then runs one assembly primitive. The result is the value read (the original
  * value for interlocked operations, the length for strings, 0 for writes) and `failed`;
  * when failed is non-zero, *record holds the reason and umaccess_raw_access_status() turns
- * it into a status under the given operation name (a string with static storage, e.g.
- * "ReadULongFromUser"). An interlocked entry refuses a misaligned destination
- * (STATUS_DATATYPE_MISALIGNMENT) before touching it. A string entry fails at the user
- * range's end if no terminator comes before it. */
+ * it into a status (always an error, NT_SUCCESS false) under the given operation name (a
+ * string with static storage, e.g. "ReadULongFromUser"). An interlocked entry refuses a
+ * misaligned destination (STATUS_DATATYPE_MISALIGNMENT) before touching it. A string entry
+ * fails at the user range's end if no terminator comes before it. */
 typedef struct umaccess_value {
   uint64_t value;
   uint64_t failed;
@@ -418,8 +418,8 @@ UMACCESS_API __attribute__((noreturn)) void umaccess_bug_check(uint32_t code,
 #endif
 
 /* ---- The status functions' success path, inline ---------------------------------------
- * A call such as umaccess_copy_from_user(dst, src, len, &done) compiles into the raw entry
- * and one test, in the caller's frame: on success it costs what CopyFromUser costs in C++
+ * A call such as umaccess_copy_from_user(dst, src, len, &done) (or a user-mode string
+ * length) compiles into the raw entry and one test, in the caller's frame: on success it costs what CopyFromUser costs in C++
  * (a call of the exported function would add its own frame and a second call). A failure
  * goes to umaccess_raw_status(), which returns the same status, count and
  * umaccess_last_failure() record as the exported function. The exported functions remain
@@ -429,8 +429,16 @@ UMACCESS_API __attribute__((noreturn)) void umaccess_bug_check(uint32_t code,
 #if !defined(UMACCESS_BUILDING) && !defined(UMACCESS_NO_INLINE)
 #if defined(__GNUC__)
 #define UMACCESS_LIKELY_(x) __builtin_expect(!!(x), 1)
+/* umaccess_raw_access_status() returns an error status, never a success: said to the
+ * compiler, so that `if (status != STATUS_SUCCESS) return ...; use(length);` after an inline
+ * string length raises no maybe-uninitialized warning (*length is set on success only). */
+#define UMACCESS_ASSUME_ERROR_(status) \
+  do {                                 \
+    if ((status) >= 0) __builtin_unreachable(); \
+  } while (0)
 #else
 #define UMACCESS_LIKELY_(x) (x)
+#define UMACCESS_ASSUME_ERROR_(status) ((void)0)
 #endif
 
 /* umaccess_inline_<name>: the inline twin of every status function of the table. */
@@ -469,6 +477,34 @@ static inline umaccess_ntstatus umaccess_inline_fill_(umaccess_operation op, voi
 #undef UMACCESS_FILL_OPERATION
 #undef UMACCESS_STRUCT_OPERATION
 
+/* The user-mode string lengths' twins: the raw entry (a range check and a jump to the kernel)
+ * and one test; a failure goes to umaccess_raw_access_status() under the operation's name,
+ * as in the exported function. */
+static inline umaccess_ntstatus umaccess_inline_string_length_(const void *string,
+                                                              unsigned unit,
+                                                              const char *operation,
+                                                              size_t *length) {
+  umaccess_fault_record record;
+  const umaccess_value r = umaccess_raw_string_length(string, unit, &record);
+  if (UMACCESS_LIKELY_(r.failed == 0)) {
+    if (length != NULL) *length = (size_t)r.value;
+    return STATUS_SUCCESS;
+  }
+  {
+    const umaccess_ntstatus status = umaccess_raw_access_status(operation, &record);
+    UMACCESS_ASSUME_ERROR_(status);
+    return status;
+  }
+}
+static inline umaccess_ntstatus umaccess_inline_string_length_from_user(const char *string,
+                                                                        size_t *length) {
+  return umaccess_inline_string_length_(string, 1, "StringLengthFromUser", length);
+}
+static inline umaccess_ntstatus umaccess_inline_wide_string_length_from_user(
+    const umaccess_wchar *string, size_t *length) {
+  return umaccess_inline_string_length_(string, 2, "WideStringLengthFromUser", length);
+}
+
 /* Function-like macros: only calls are redirected, never the names themselves. (The
  * preprocessor cannot generate these from the table: an operation without a line here is
  * still complete, its calls go to the exported function; add the line when its calls from C
@@ -487,6 +523,10 @@ static inline umaccess_ntstatus umaccess_inline_fill_(umaccess_operation op, voi
   umaccess_inline_fill_user_memory(d, n, fill, done)
 #define umaccess_set_user_memory(d, fill, n, done) umaccess_inline_set_user_memory(d, fill, n, done)
 #define umaccess_zero_user_memory(d, n, done) umaccess_inline_zero_user_memory(d, n, done)
+#define umaccess_string_length_from_user(s, length) \
+  umaccess_inline_string_length_from_user(s, length)
+#define umaccess_wide_string_length_from_user(s, length) \
+  umaccess_inline_wide_string_length_from_user(s, length)
 #endif
 
 #endif /* UMACCESS_UMACCESS_H */
