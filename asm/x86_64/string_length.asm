@@ -17,9 +17,10 @@
 ;     limit;
 ;   - a read past the NUL stays inside the VEC bytes at s, or the aligned vector or group
 ;     (4 vectors, 4 x VEC-aligned) that holds the NUL (the general walk: its aligned 16-byte
-;     block or 64-byte line), and a read never spans two 4 KiB pages, so no page the string does not reach is ever touched: a string that ends just
-;     before an inaccessible page is measured without a fault, one that runs into it faults
-;     at that page's first byte.
+;     block or 64-byte line), and a read never spans two 4 KiB pages, so no page the
+;     string does not reach is ever touched: a string that ends just before an
+;     inaccessible page is measured without a fault, one that runs into it faults at that
+;     page's first byte.
 ;
 ; Algorithm (after glibc's and ARM optimized-routines' strlen, with the rule above instead
 ; of their aligned-down first load). VEC = 16 (SSE2, the x86-64 baseline) or 32 (AVX2).
@@ -57,9 +58,9 @@
 ; Memory shared with another process may change between two reads. The fast walk reads
 ; each vector once, but for overlaps that all look for the first NUL (the head vector and
 ; the first aligned one, by up to VEC - 1 bytes; the straight-line vectors and the first
-; group, by up to 3 vectors). The general walk reads a line holding a NUL again block by block:
-; if the NUL is gone by then, it walks on (still bounded by limit). So a racing writer can
-; change the length found but never the rules above.
+; group, by up to 3 vectors). The general walk reads a line holding a NUL again block by
+; block: if the NUL is gone by then, it walks on (still bounded by limit). So a racing writer
+; can change the length found but never the rules above.
 ;
 ; tzcnt, not bsf (more ops than tzcnt on AMD Zen cores): CPUs without BMI1 run it as bsf,
 ; which gives the same result for the non-zero masks it is given here.
@@ -196,8 +197,7 @@ FAULT_TABLE string_length
 ; registers: to found with rax advanced to the vector holding the first NUL and its mask in
 ; rcx, or falls through with rax at v2 and rcx = v2's mask | the group's mask << SVEC (the
 ; group's mask there holds v2's and v3's NULs; it decides only when v2 has none), for found
-; too. No memory is read again,
-; so the position comes from the same reads that found the NUL.
+; too. No memory is read again, so the position comes from the same reads that found the NUL.
 %macro NUL_IN_GROUP 2
   %if %1 == 1
     VCMPZ   1, SV1, SV1             ; v0
@@ -256,6 +256,19 @@ FAULT_TABLE string_length
     add     rax, 16
 %endmacro
 
+; RETURN_UNITS unit, clear_upper : return {rax bytes before the NUL as units, 0}, after
+; SVZEROUPPER when clear_upper is 1 (the fast walk's exits).
+%macro RETURN_UNITS 2
+  %if %1 == 2
+    shr     rax, 1
+  %endif
+    xor     edx, edx
+  %if %2
+    SVZEROUPPER
+  %endif
+    ret
+%endmacro
+
 ; STRLEN name, unit, size, pcmpeq : one routine with the current WIDTH. rdi = s,
 ; rsi = limit, rax = cursor, rcx = scratch, r8 = the groups' bound, rdx = a group's NUL
 ; mask, SV0 = zero, SV1-SV6 = vectors and masks.
@@ -283,12 +296,7 @@ KERNEL %1, rdx
     VECTOR_HAS_NUL %2, u, [rdi], %%fixup
     jz      %%past_head
     tzcnt   eax, ecx                ; a short string: no taken branch before the ret
-%if %2 == 2
-    shr     eax, 1
-%endif
-    xor     edx, edx
-    SVZEROUPPER
-    ret
+    RETURN_UNITS %2, 1
 %%past_head:
     lea     rax, [rdi + SVEC]
     and     rax, -SVEC              ; the first aligned vector not wholly checked
@@ -317,12 +325,7 @@ KERNEL %1, rdx
     tzcnt   rcx, rcx                ; byte offset of the first NUL unit (even for words)
     add     rax, rcx
     sub     rax, rdi
-%if %2 == 2
-    shr     rax, 1
-%endif
-    xor     edx, edx
-    SVZEROUPPER
-    ret
+    RETURN_UNITS %2, 1
 
 %%to_tail:
     SVZEROUPPER
@@ -398,13 +401,9 @@ KERNEL %1, rdx
     je      %%end
     add     rax, %2
     jmp     %%tail
-%%end:
+%%end:                              ; the general walk: no upper state to clear
     sub     rax, rdi
-%if %2 == 2
-    shr     rax, 1
-%endif
-    xor     edx, edx
-    ret
+    RETURN_UNITS %2, 0
 %%ran_out:                          ; refused at rax, the first unit not wholly below limit
     mov     FADDR, rax
     jmp     uma_return_refused

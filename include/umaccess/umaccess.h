@@ -419,9 +419,10 @@ UMACCESS_API __attribute__((noreturn)) void umaccess_bug_check(uint32_t code,
 
 /* ---- The status functions' success path, inline ---------------------------------------
  * A call such as umaccess_copy_from_user(dst, src, len, &done) (or a user-mode string
- * length) compiles into the raw entry and one test, in the caller's frame: on success it costs what CopyFromUser costs in C++
- * (a call of the exported function would add its own frame and a second call). A failure
- * goes to umaccess_raw_status(), which returns the same status, count and
+ * length) compiles into the raw entry and one test, in the caller's frame: on success it
+ * costs what CopyFromUser costs in C++ (a call of the exported function would add its own
+ * frame and a second call). A failure goes to umaccess_raw_status() (strings:
+ * umaccess_raw_access_status()), which returns the same status, count and
  * umaccess_last_failure() record as the exported function. The exported functions remain
  * (&umaccess_copy_from_user, dlsym, other languages, and a call written
  * (umaccess_copy_from_user)(...)); define UMACCESS_NO_INLINE before including this header to
