@@ -4,9 +4,12 @@
 //
 // Each raw entry checks the user range (and, for interlocked operations, the alignment) and
 // runs one assembly primitive; the primitive returns {value, failed} in two registers and
-// writes the caller's fault record only when it failed. The C status functions below build
-// on the raw entries; the C++ inline layer (usermode_accessors.h) calls the raw entries
-// directly and raises under the Windows name of the accessor that failed.
+// writes the caller's fault record only when it failed. The per-width and per-operation
+// entries (umaccess_raw_read_u32, umaccess_raw_interlocked_or64, ...) are the hot ones: the
+// checks and a jump. The C status functions below build on them; the C++ inline layer
+// (usermode_accessors.h) and the C inline twins (umaccess.h) call them directly. The entries
+// that take the size or operation as an argument (umaccess_raw_read, ...) remain for callers
+// of the first ABI.
 #include "failure.h"
 #include "kernels.h"
 #include "plan.h"
@@ -33,41 +36,79 @@ umaccess_value refuse_range(umaccess_fault_record* rec, const void* p, bool is_w
                 is_write, false);
 }
 
-// The primitives by width: index 0, 1, 2, 3 for 1, 2, 4, 8 bytes.
 using ReadPrimitive = uma_value (*)(const void*, uma_fault_record*);
 using WritePrimitive = uma_value (*)(void*, std::uint64_t, uma_fault_record*);
-constexpr ReadPrimitive kRead[] = {uma_read_8, uma_read_16, uma_read_32, uma_read_64};
-constexpr ReadPrimitive kReadAcquire[] = {uma_read_acquire_8, uma_read_acquire_16,
-                                          uma_read_acquire_32, uma_read_acquire_64};
-constexpr WritePrimitive kWrite[] = {uma_write_8, uma_write_16, uma_write_32, uma_write_64};
-constexpr WritePrimitive kWriteRelease[] = {uma_write_release_8, uma_write_release_16,
-                                            uma_write_release_32, uma_write_release_64};
 
-// 1, 2, 4, 8 -> 0, 1, 2, 3; anything else is a caller bug (the inline layer passes sizeof).
-unsigned width_index(unsigned size) {
-  switch (size) {
-    case 1: return 0;
-    case 2: return 1;
-    case 4: return 2;
-    case 8: return 3;
-    default:
-      bug_check_in("umaccess_raw_read/write", PAGE_FAULT_IN_NONPAGED_AREA, size, 0, 0, 0,
-                   "an access size other than 1, 2, 4 or 8 bytes");
-  }
+// A size other than 1, 2, 4 or 8 is a caller bug (the inline layer passes sizeof).
+[[noreturn]] umaccess_value bad_access_size(unsigned size) {
+  bug_check_in("umaccess_raw_read/write", PAGE_FAULT_IN_NONPAGED_AREA, size, 0, 0, 0,
+               "an access size other than 1, 2, 4 or 8 bytes");
 }
 
-umaccess_value read_checked(const ReadPrimitive* table, const void* p, unsigned size,
-                            umaccess_fault_record* rec) {
-  const unsigned w = width_index(size);
-  if (!user_range_allows(p, size)) return refuse_range(rec, p, false);
-  return table[w](p, rec);
+// ---- Per-width entries -----------------------------------------------------------------------
+// The hot path of every user-mode scalar accessor: the range check inline, then the primitive
+// as a tail call with the primitive's own signature, so that no argument moves and no register
+// is saved. The thread's first access (its range not yet filled in) and every refusal go to
+// an out-of-line twin, itself a tail call (a call there would make the hot path save the
+// arguments around it).
+
+template <ReadPrimitive Read, unsigned Size>
+__attribute__((noinline, cold)) umaccess_value read_first_or_refuse(const void* p,
+                                                                    umaccess_fault_record* rec) {
+  if (!user_range_allows(p, Size)) return refuse_range(rec, p, false);
+  return Read(p, rec);
 }
 
-umaccess_value write_checked(const WritePrimitive* table, void* p, unsigned size,
-                             std::uint64_t value, umaccess_fault_record* rec) {
-  const unsigned w = width_index(size);
-  if (!user_range_allows(p, size)) return refuse_range(rec, p, true);
-  return table[w](p, value, rec);
+template <ReadPrimitive Read, unsigned Size>
+inline umaccess_value read_entry(const void* p, umaccess_fault_record* rec) {
+  if (__builtin_expect(in_current_user_range(reinterpret_cast<std::uintptr_t>(p), Size), 1))
+    return Read(p, rec);
+  return read_first_or_refuse<Read, Size>(p, rec);
+}
+
+bool misaligned(const void* p, unsigned size) {
+  return (reinterpret_cast<std::uintptr_t>(p) & (size - 1)) != 0;
+}
+
+// Writes, and the interlocked operations (Aligned: a misaligned destination is refused with
+// STATUS_DATATYPE_MISALIGNMENT before the range is looked at).
+template <WritePrimitive Write, unsigned Size, bool Aligned = false>
+__attribute__((noinline, cold)) umaccess_value write_first_or_refuse(void* p, std::uint64_t v,
+                                                                     umaccess_fault_record* rec) {
+  if (Aligned && misaligned(p, Size))
+    return refuse(rec, reinterpret_cast<std::uintptr_t>(p), true, true);
+  if (!user_range_allows(p, Size)) return refuse_range(rec, p, true);
+  return Write(p, v, rec);
+}
+
+template <WritePrimitive Write, unsigned Size, bool Aligned = false>
+inline umaccess_value write_entry(void* p, std::uint64_t v, umaccess_fault_record* rec) {
+  if (__builtin_expect(!(Aligned && misaligned(p, Size)) &&
+                           in_current_user_range(reinterpret_cast<std::uintptr_t>(p), Size),
+                       1))
+    return Write(p, v, rec);
+  return write_first_or_refuse<Write, Size, Aligned>(p, v, rec);
+}
+
+using CompareExchangePrimitive = uma_value (*)(void*, std::uint64_t, std::uint64_t,
+                                               uma_fault_record*);
+
+template <CompareExchangePrimitive CompareExchange, unsigned Size>
+__attribute__((noinline, cold)) umaccess_value compare_exchange_first_or_refuse(
+    void* p, std::uint64_t exchange, std::uint64_t comperand, umaccess_fault_record* rec) {
+  if (misaligned(p, Size)) return refuse(rec, reinterpret_cast<std::uintptr_t>(p), true, true);
+  if (!user_range_allows(p, Size)) return refuse_range(rec, p, true);
+  return CompareExchange(p, exchange, comperand, rec);
+}
+
+template <CompareExchangePrimitive CompareExchange, unsigned Size>
+inline umaccess_value compare_exchange_entry(void* p, std::uint64_t exchange,
+                                             std::uint64_t comperand, umaccess_fault_record* rec) {
+  if (__builtin_expect(!misaligned(p, Size) &&
+                           in_current_user_range(reinterpret_cast<std::uintptr_t>(p), Size),
+                       1))
+    return CompareExchange(p, exchange, comperand, rec);
+  return compare_exchange_first_or_refuse<CompareExchange, Size>(p, exchange, comperand, rec);
 }
 
 // Operation names of the C status functions: the Windows accessor of that width.
@@ -135,10 +176,6 @@ const void* const kNoLimit = reinterpret_cast<const void*>(UINTPTR_MAX);
 
 // ---- Interlocked ------------------------------------------------------------------------------
 
-bool misaligned(const void* p, unsigned size) {
-  return (reinterpret_cast<std::uintptr_t>(p) & (size - 1)) != 0;
-}
-
 // The checks (size, alignment, then the user range for user mode) and the primitive. Kernel
 // mode runs the primitive without a record: no recovery, as for every kernel-mode access.
 umaccess_value interlocked(umaccess_interlocked_op op, void* p, unsigned size, std::uint64_t value,
@@ -177,10 +214,16 @@ constexpr InterlockedNames kInterlockedNames[3][2] = {
 };
 
 template <class T>
-umaccess_ntstatus interlocked_status(umaccess_interlocked_op op, T* dst, T value, T comperand,
-                                     umaccess_processor_mode mode, bool named_mode, T* original) {
-  const char* name = named_mode ? kInterlockedNames[op][sizeof(T) == 8].mode
-                                : kInterlockedNames[op][sizeof(T) == 8].user;
+const char* user_name(umaccess_interlocked_op op) {
+  return kInterlockedNames[op][sizeof(T) == 8].user;
+}
+
+// The ..._to_mode status functions (the ..._to_user ones call their per-operation entries).
+template <class T>
+umaccess_ntstatus interlocked_mode_status(umaccess_interlocked_op op, T* dst, T value,
+                                          T comperand, umaccess_processor_mode mode,
+                                          T* original) {
+  const char* name = kInterlockedNames[op][sizeof(T) == 8].mode;
   umaccess_fault_record rec;
   const umaccess_value r =
       interlocked(op, dst, sizeof(T), static_cast<std::uint64_t>(value),
@@ -197,24 +240,6 @@ extern "C" {
 
 // ---- Raw entries ---------------------------------------------------------------------------
 
-umaccess_value umaccess_raw_read(const void* src, unsigned size, umaccess_fault_record* rec) {
-  return read_checked(kRead, src, size, rec);
-}
-
-umaccess_value umaccess_raw_read_acquire(const void* src, unsigned size,
-                                         umaccess_fault_record* rec) {
-  return read_checked(kReadAcquire, src, size, rec);
-}
-
-umaccess_value umaccess_raw_write(void* dst, unsigned size, uint64_t value,
-                                  umaccess_fault_record* rec) {
-  return write_checked(kWrite, dst, size, value, rec);
-}
-
-umaccess_value umaccess_raw_write_release(void* dst, unsigned size, uint64_t value,
-                                          umaccess_fault_record* rec) {
-  return write_checked(kWriteRelease, dst, size, value, rec);
-}
 
 umaccess_value umaccess_raw_interlocked(umaccess_interlocked_op op, void* dst, unsigned size,
                                         uint64_t value, uint64_t comperand,
@@ -229,6 +254,72 @@ UMA_HOT_ENTRY umaccess_value umaccess_raw_string_length(const void* string, unsi
                  "a string unit other than 1 (char) or 2 (WCHAR)");
   return string_length(string, unit, rec);
 }
+
+#define UMA_SCALAR_ENTRIES(bits)                                                                 \
+  UMA_HOT_ENTRY umaccess_value umaccess_raw_read_u##bits(const void* src,                        \
+                                                         umaccess_fault_record* rec) {           \
+    return read_entry<uma_read_##bits, bits / 8>(src, rec);                                        \
+  }                                                                                               \
+  UMA_HOT_ENTRY umaccess_value umaccess_raw_read_acquire_u##bits(const void* src,                \
+                                                                 umaccess_fault_record* rec) {   \
+    return read_entry<uma_read_acquire_##bits, bits / 8>(src, rec);                                \
+  }                                                                                               \
+  UMA_HOT_ENTRY umaccess_value umaccess_raw_write_u##bits(void* dst, uint64_t value,              \
+                                                          umaccess_fault_record* rec) {          \
+    return write_entry<uma_write_##bits, bits / 8>(dst, value, rec);                               \
+  }                                                                                               \
+  UMA_HOT_ENTRY umaccess_value umaccess_raw_write_release_u##bits(void* dst, uint64_t value,      \
+                                                                  umaccess_fault_record* rec) {  \
+    return write_entry<uma_write_release_##bits, bits / 8>(dst, value, rec);                       \
+  }
+UMA_SCALAR_ENTRIES(8)
+UMA_SCALAR_ENTRIES(16)
+UMA_SCALAR_ENTRIES(32)
+UMA_SCALAR_ENTRIES(64)
+#undef UMA_SCALAR_ENTRIES
+
+UMA_HOT_ENTRY umaccess_value umaccess_raw_interlocked_compare_exchange(
+    void* dst, uint64_t exchange, uint64_t comperand, umaccess_fault_record* rec) {
+  return compare_exchange_entry<uma_cmpxchg_32, 4>(dst, exchange, comperand, rec);
+}
+UMA_HOT_ENTRY umaccess_value umaccess_raw_interlocked_compare_exchange64(
+    void* dst, uint64_t exchange, uint64_t comperand, umaccess_fault_record* rec) {
+  return compare_exchange_entry<uma_cmpxchg_64, 8>(dst, exchange, comperand, rec);
+}
+#define UMA_INTERLOCKED_ENTRY(name, primitive, size)                                      \
+  UMA_HOT_ENTRY umaccess_value umaccess_raw_interlocked_##name(void* dst, uint64_t value,  \
+                                                               umaccess_fault_record* rec) { \
+    return write_entry<primitive, size, true>(dst, value, rec);                           \
+  }
+UMA_INTERLOCKED_ENTRY(or, uma_or_32, 4)
+UMA_INTERLOCKED_ENTRY(or64, uma_or_64, 8)
+UMA_INTERLOCKED_ENTRY(and, uma_and_32, 4)
+UMA_INTERLOCKED_ENTRY(and64, uma_and_64, 8)
+#undef UMA_INTERLOCKED_ENTRY
+
+// The entries that take the size as an argument: the per-width entry of that size.
+#define UMA_BY_SIZE(kind, size, ...)                                                       \
+  ((size) == 1   ? umaccess_raw_##kind##_u8(__VA_ARGS__)                                    \
+   : (size) == 2 ? umaccess_raw_##kind##_u16(__VA_ARGS__)                                   \
+   : (size) == 4 ? umaccess_raw_##kind##_u32(__VA_ARGS__)                                   \
+   : (size) == 8 ? umaccess_raw_##kind##_u64(__VA_ARGS__)                                   \
+                 : bad_access_size(size))
+umaccess_value umaccess_raw_read(const void* src, unsigned size, umaccess_fault_record* rec) {
+  return UMA_BY_SIZE(read, size, src, rec);
+}
+umaccess_value umaccess_raw_read_acquire(const void* src, unsigned size,
+                                         umaccess_fault_record* rec) {
+  return UMA_BY_SIZE(read_acquire, size, src, rec);
+}
+umaccess_value umaccess_raw_write(void* dst, unsigned size, uint64_t value,
+                                  umaccess_fault_record* rec) {
+  return UMA_BY_SIZE(write, size, dst, value, rec);
+}
+umaccess_value umaccess_raw_write_release(void* dst, unsigned size, uint64_t value,
+                                          umaccess_fault_record* rec) {
+  return UMA_BY_SIZE(write_release, size, dst, value, rec);
+}
+#undef UMA_BY_SIZE
 
 umaccess_ntstatus umaccess_raw_access_status(const char* operation,
                                              const umaccess_fault_record* rec) {
@@ -247,36 +338,37 @@ umaccess_ntstatus umaccess_raw_access_status(const char* operation,
 #define UMA_SCALAR_STATUS(bits, w)                                                              \
   umaccess_ntstatus umaccess_read_u##bits##_from_user(const void* src, uint##bits##_t* out) {   \
     umaccess_fault_record rec;                                                                  \
-    return finish(umaccess_raw_read(src, bits / 8, &rec), rec, kNames[w].read, out);            \
+    return finish(umaccess_raw_read_u##bits(src, &rec), rec, kNames[w].read, out);            \
   }                                                                                             \
   umaccess_ntstatus umaccess_read_u##bits##_from_user_acquire(const void* src,                  \
                                                               uint##bits##_t* out) {            \
     umaccess_fault_record rec;                                                                  \
-    return finish(umaccess_raw_read_acquire(src, bits / 8, &rec), rec, kNames[w].read_acquire,  \
+    return finish(umaccess_raw_read_acquire_u##bits(src, &rec), rec, kNames[w].read_acquire,  \
                   out);                                                                         \
   }                                                                                             \
   umaccess_ntstatus umaccess_read_u##bits##_from_mode(const void* src,                          \
                                                       umaccess_processor_mode mode,             \
                                                       uint##bits##_t* out) {                    \
     umaccess_fault_record rec;                                                                  \
-    if (is_kernel(mode)) return finish(kRead[w](src, nullptr), rec, kNames[w].read_mode, out);  \
-    return finish(umaccess_raw_read(src, bits / 8, &rec), rec, kNames[w].read_mode, out);       \
+    if (is_kernel(mode))                                                                        \
+      return finish(uma_read_##bits(src, nullptr), rec, kNames[w].read_mode, out);              \
+    return finish(umaccess_raw_read_u##bits(src, &rec), rec, kNames[w].read_mode, out);       \
   }                                                                                             \
   umaccess_ntstatus umaccess_write_u##bits##_to_user(void* dst, uint##bits##_t value) {         \
     umaccess_fault_record rec;                                                                  \
-    return finish_write(umaccess_raw_write(dst, bits / 8, value, &rec), rec, kNames[w].write);  \
+    return finish_write(umaccess_raw_write_u##bits(dst, value, &rec), rec, kNames[w].write);  \
   }                                                                                             \
   umaccess_ntstatus umaccess_write_u##bits##_to_user_release(void* dst, uint##bits##_t value) { \
     umaccess_fault_record rec;                                                                  \
-    return finish_write(umaccess_raw_write_release(dst, bits / 8, value, &rec), rec,            \
+    return finish_write(umaccess_raw_write_release_u##bits(dst, value, &rec), rec,            \
                         kNames[w].write_release);                                               \
   }                                                                                             \
   umaccess_ntstatus umaccess_write_u##bits##_to_mode(void* dst, uint##bits##_t value,           \
                                                      umaccess_processor_mode mode) {            \
     umaccess_fault_record rec;                                                                  \
     if (is_kernel(mode))                                                                        \
-      return finish_write(kWrite[w](dst, value, nullptr), rec, kNames[w].write_mode);           \
-    return finish_write(umaccess_raw_write(dst, bits / 8, value, &rec), rec,                    \
+      return finish_write(uma_write_##bits(dst, value, nullptr), rec, kNames[w].write_mode);    \
+    return finish_write(umaccess_raw_write_u##bits(dst, value, &rec), rec,                 \
                         kNames[w].write_mode);                                                  \
   }
 UMA_SCALAR_STATUS(8, 0)
@@ -297,10 +389,10 @@ static umaccess_ntstatus read_unicode_string(const umaccess_unicode_string* src,
   const void* lengths_at = reinterpret_cast<const void*>(base);
   const void* buffer_at = reinterpret_cast<const void*>(base + offsetof(umaccess_unicode_string, buffer));
   const umaccess_value lengths =
-      kernel ? uma_read_32(lengths_at, nullptr) : umaccess_raw_read(lengths_at, 4, &rec);
+      kernel ? uma_read_32(lengths_at, nullptr) : umaccess_raw_read_u32(lengths_at, &rec);
   if (lengths.failed != 0) return umaccess_raw_access_status(name, &rec);
   const umaccess_value buffer =
-      kernel ? uma_read_64(buffer_at, nullptr) : umaccess_raw_read(buffer_at, 8, &rec);
+      kernel ? uma_read_64(buffer_at, nullptr) : umaccess_raw_read_u64(buffer_at, &rec);
   if (buffer.failed != 0) return umaccess_raw_access_status(name, &rec);
   if (out != nullptr) {
     out->length = static_cast<uint16_t>(lengths.value);
@@ -321,10 +413,12 @@ static umaccess_ntstatus write_unicode_string(umaccess_unicode_string* dst,
   void* lengths_at = reinterpret_cast<void*>(base);
   void* buffer_at = reinterpret_cast<void*>(base + offsetof(umaccess_unicode_string, buffer));
   const umaccess_value a =
-      kernel ? uma_write_32(lengths_at, lengths, nullptr) : umaccess_raw_write(lengths_at, 4, lengths, &rec);
+      kernel ? uma_write_32(lengths_at, lengths, nullptr)
+             : umaccess_raw_write_u32(lengths_at, lengths, &rec);
   if (a.failed != 0) return umaccess_raw_access_status(name, &rec);
   const umaccess_value b =
-      kernel ? uma_write_64(buffer_at, buffer, nullptr) : umaccess_raw_write(buffer_at, 8, buffer, &rec);
+      kernel ? uma_write_64(buffer_at, buffer, nullptr)
+             : umaccess_raw_write_u64(buffer_at, buffer, &rec);
   return finish_write(b, rec, name);
 }
 
@@ -384,12 +478,14 @@ UMA_HOT_ENTRY umaccess_ntstatus umaccess_wide_string_length_from_mode(const umac
 
 #define UMA_INTERLOCKED_STATUS(name, T, op)                                                    \
   umaccess_ntstatus umaccess_interlocked_##name##_to_user(T* dst, T value, T* original) {      \
-    return interlocked_status<T>(op, dst, value, 0, UMACCESS_USER_MODE, false, original);      \
+    umaccess_fault_record rec;                                                                 \
+    return finish(umaccess_raw_interlocked_##name(dst, static_cast<uint64_t>(value), &rec), rec, \
+                  user_name<T>(op), original);                                                 \
   }                                                                                            \
   umaccess_ntstatus umaccess_interlocked_##name##_to_mode(T* dst, T value,                     \
                                                           umaccess_processor_mode mode,        \
                                                           T* original) {                       \
-    return interlocked_status<T>(op, dst, value, 0, mode, true, original);                     \
+    return interlocked_mode_status<T>(op, dst, value, 0, mode, original);                      \
   }
 UMA_INTERLOCKED_STATUS(or, int32_t, UMACCESS_INTERLOCKED_OR)
 UMA_INTERLOCKED_STATUS(or64, int64_t, UMACCESS_INTERLOCKED_OR)
@@ -400,13 +496,15 @@ UMA_INTERLOCKED_STATUS(and64, int64_t, UMACCESS_INTERLOCKED_AND)
 #define UMA_COMPARE_EXCHANGE_STATUS(name, T)                                                 \
   umaccess_ntstatus umaccess_interlocked_##name##_to_user(T* dst, T exchange, T comperand,     \
                                                           T* original) {                       \
-    return interlocked_status<T>(UMACCESS_INTERLOCKED_COMPARE_EXCHANGE, dst, exchange,         \
-                                 comperand, UMACCESS_USER_MODE, false, original);              \
+    umaccess_fault_record rec;                                                                 \
+    return finish(umaccess_raw_interlocked_##name(dst, static_cast<uint64_t>(exchange),         \
+                                                  static_cast<uint64_t>(comperand), &rec),      \
+                  rec, user_name<T>(UMACCESS_INTERLOCKED_COMPARE_EXCHANGE), original);         \
   }                                                                                            \
   umaccess_ntstatus umaccess_interlocked_##name##_to_mode(                                     \
       T* dst, T exchange, T comperand, umaccess_processor_mode mode, T* original) {            \
-    return interlocked_status<T>(UMACCESS_INTERLOCKED_COMPARE_EXCHANGE, dst, exchange,         \
-                                 comperand, mode, true, original);                             \
+    return interlocked_mode_status<T>(UMACCESS_INTERLOCKED_COMPARE_EXCHANGE, dst, exchange,    \
+                                      comperand, mode, original);                              \
   }
 UMA_COMPARE_EXCHANGE_STATUS(compare_exchange, int32_t)
 UMA_COMPARE_EXCHANGE_STATUS(compare_exchange64, int64_t)

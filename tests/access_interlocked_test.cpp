@@ -588,6 +588,85 @@ struct alignas(64) Slot {
   LONG64 value;
 };
 
+// ---- The raw entries (umaccess.h) -----------------------------------------------------------
+// umaccess_raw_interlocked(op, p, size, ...) takes the operation and size at run time; the
+// per-operation entries (umaccess_raw_interlocked_or64, ...), which the C++ accessors and
+// the C inline twins call, fix them. Both give the same original value, the same store and
+// the same failure and record: misaligned, at a guard page, outside the user range.
+struct RawInterlocked {
+  const char* label;
+  umaccess_interlocked_op op;
+  unsigned size;
+  umaccess_value (*entry)(void*, std::uint64_t value, std::uint64_t comperand,
+                          umaccess_fault_record*);
+};
+// The entries of or/and in the compare-exchange shape (the comperand ignored).
+#define UMATEST_RMW(name) \
+  [](void* p, std::uint64_t v, std::uint64_t, umaccess_fault_record* r) { \
+    return umaccess_raw_interlocked_##name(p, v, r);                       \
+  }
+const RawInterlocked kRawInterlocked[] = {
+    {"compare_exchange", UMACCESS_INTERLOCKED_COMPARE_EXCHANGE, 4,
+     umaccess_raw_interlocked_compare_exchange},
+    {"compare_exchange64", UMACCESS_INTERLOCKED_COMPARE_EXCHANGE, 8,
+     umaccess_raw_interlocked_compare_exchange64},
+    {"or", UMACCESS_INTERLOCKED_OR, 4, UMATEST_RMW(or)},
+    {"or64", UMACCESS_INTERLOCKED_OR, 8, UMATEST_RMW(or64)},
+    {"and", UMACCESS_INTERLOCKED_AND, 4, UMATEST_RMW(and)},
+    {"and64", UMACCESS_INTERLOCKED_AND, 8, UMATEST_RMW(and64)},
+};
+#undef UMATEST_RMW
+
+TEST(AccessInterlockedRaw, SizedAndPerOperationEntriesAgree) {
+  GuardedRegion region(page_size());
+  const auto record_equal = [](const umaccess_fault_record& a, const umaccess_fault_record& b) {
+    return a.address == b.address && a.info == b.info && a.kernel == b.kernel;
+  };
+  for (const RawInterlocked& e : kRawInterlocked) {
+    SCOPED_TRACE(e.label);
+    const std::uint64_t mask = e.size == 8 ? ~0ull : 0xFFFFFFFFull;
+    constexpr std::uint64_t kStart = 0x8000000180000001ull, kValue = 0x00000003C0000010ull;
+    char* const per_op = region.begin() + 64;
+    char* const sized = region.begin() + 128;
+    std::memcpy(per_op, &kStart, 8);
+    std::memcpy(sized, &kStart, 8);
+    // The comperand matches: compare-exchange stores kValue; or/and combine.
+    const umaccess_value a = e.entry(per_op, kValue, kStart & mask, nullptr);
+    const umaccess_value b =
+        umaccess_raw_interlocked(e.op, sized, e.size, kValue, kStart & mask, nullptr);
+    EXPECT_EQ(a.failed, 0u);
+    EXPECT_EQ(b.failed, 0u);
+    EXPECT_EQ(a.value, kStart & mask) << "the original value";
+    EXPECT_EQ(b.value, kStart & mask);
+    EXPECT_EQ(std::memcmp(per_op, sized, 8), 0) << "the same store, nothing beyond the width";
+    std::uint64_t stored;
+    std::memcpy(&stored, per_op, 8);
+    EXPECT_NE(stored, kStart) << "something was stored";
+    // Refusals and a fault: the same record from both.
+    const auto both_fail = [&](char* p, const char* what) {
+      umaccess_fault_record x{}, y{};
+      EXPECT_EQ(e.entry(p, 1, 0, &x).failed, 1u) << what;
+      EXPECT_EQ(umaccess_raw_interlocked(e.op, p, e.size, 1, 0, &y).failed, 1u) << what;
+      EXPECT_TRUE(record_equal(x, y)) << what;
+      return x;
+    };
+    const umaccess_fault_record misaligned = both_fail(per_op + e.size / 2, "misaligned");
+    EXPECT_EQ(umaccess_raw_access_status("InterlockedOrToUser", &misaligned),
+              STATUS_DATATYPE_MISALIGNMENT);
+    const umaccess_fault_record fault = both_fail(region.guard(), "at the guard");
+    EXPECT_EQ(fault.address, addr(region.guard()));
+    EXPECT_NE(fault.kernel, nullptr);
+    ScopedUserRange scope({addr(per_op), addr(per_op + 8)});
+    const umaccess_fault_record refused = both_fail(per_op + 8, "past the range");
+    EXPECT_EQ(refused.address, addr(per_op + 8));
+    EXPECT_EQ(refused.kernel, nullptr) << "refused before touching";
+    // Misalignment is refused first, outside the range too.
+    const umaccess_fault_record both = both_fail(sized + 1, "misaligned and out of range");
+    EXPECT_EQ(umaccess_raw_access_status("InterlockedOrToUser", &both),
+              STATUS_DATATYPE_MISALIGNMENT);
+  }
+}
+
 TEST(AccessInterlocked, OperationsAreFullBarriersStoreBuffering) {
   constexpr unsigned kRounds = 2000;
   // Fresh zeroed slots every round: no reset between rounds.

@@ -579,6 +579,112 @@ TEST(AccessScalar, NoTearingAt64Bits) {
                       &WriteULong64ToUserRelease);
 }
 
+// ---- The raw entries (umaccess.h) -----------------------------------------------------------
+// umaccess_raw_read(p, size, ...) and its family take the size at run time; the per-width
+// entries (umaccess_raw_read_u32, ...), which the C++ accessors and the C inline twins call,
+// fix it. Both give the same value, the same failure and the same record: in range, at a
+// guard page, outside the user range.
+
+struct RawWidth {
+  unsigned size;
+  umaccess_value (*read)(const void*, umaccess_fault_record*);
+  umaccess_value (*read_acquire)(const void*, umaccess_fault_record*);
+  umaccess_value (*write)(void*, std::uint64_t, umaccess_fault_record*);
+  umaccess_value (*write_release)(void*, std::uint64_t, umaccess_fault_record*);
+};
+const RawWidth kRawWidths[] = {
+    {1, umaccess_raw_read_u8, umaccess_raw_read_acquire_u8, umaccess_raw_write_u8,
+     umaccess_raw_write_release_u8},
+    {2, umaccess_raw_read_u16, umaccess_raw_read_acquire_u16, umaccess_raw_write_u16,
+     umaccess_raw_write_release_u16},
+    {4, umaccess_raw_read_u32, umaccess_raw_read_acquire_u32, umaccess_raw_write_u32,
+     umaccess_raw_write_release_u32},
+    {8, umaccess_raw_read_u64, umaccess_raw_read_acquire_u64, umaccess_raw_write_u64,
+     umaccess_raw_write_release_u64},
+};
+
+bool same_record(const umaccess_fault_record& a, const umaccess_fault_record& b) {
+  return a.address == b.address && a.info == b.info && a.kernel == b.kernel;
+}
+
+TEST(AccessScalarRaw, SizedAndPerWidthEntriesAgree) {
+  GuardedRegion region(page_size());
+  char* const at = region.begin() + 64;
+  for (const RawWidth& w : kRawWidths) {
+    SCOPED_TRACE("size " + std::to_string(w.size));
+    const std::uint64_t mask = w.size == 8 ? ~0ull : (1ull << (8 * w.size)) - 1;
+    // Success: the width's bytes, zero-extended; a write stores exactly the width.
+    std::memset(at, 0xEE, 16);
+    const umaccess_value a = w.write(at + 1, kBitsA, nullptr);
+    EXPECT_EQ(a.failed, 0u);
+    EXPECT_EQ(bits_of(*reinterpret_cast<std::uint64_t*>(at + 1)) & mask, kBitsA & mask);
+    EXPECT_EQ(static_cast<unsigned char>(at[1 + w.size]), 0xEE) << "nothing past the width";
+    const umaccess_value b = umaccess_raw_write_release(at + 1, w.size, kBitsB, nullptr);
+    EXPECT_EQ(b.failed, 0u);
+    umaccess_fault_record r1{}, r2{};
+    const umaccess_value v1 = w.read(at + 1, &r1);
+    const umaccess_value v2 = umaccess_raw_read(at + 1, w.size, &r2);
+    const umaccess_value v3 = w.read_acquire(at + 1, &r1);
+    const umaccess_value v4 = umaccess_raw_read_acquire(at + 1, w.size, &r2);
+    for (const umaccess_value& v : {v1, v2, v3, v4}) {
+      EXPECT_EQ(v.failed, 0u);
+      EXPECT_EQ(v.value, kBitsB & mask);
+    }
+    EXPECT_EQ(w.write_release(at + 1, kBitsA, nullptr).failed, 0u);
+    EXPECT_EQ(umaccess_raw_write(at + 1, w.size, kBitsA, nullptr).failed, 0u);
+    // Straddling the guard page, then outside the user range: the same failure.
+    char* const straddling = region.guard() - (w.size - 1);  // its last byte in the guard
+    const auto both_fail = [&](auto per_width, auto sized, bool is_write, const char* what) {
+      umaccess_fault_record x{}, y{};
+      const umaccess_value f1 = per_width(&x);
+      const umaccess_value f2 = sized(&y);
+      EXPECT_EQ(f1.failed, 1u) << what;
+      EXPECT_EQ(f2.failed, 1u) << what;
+      EXPECT_TRUE(same_record(x, y)) << what;
+      EXPECT_EQ(umaccess_raw_access_status("ReadULongFromUser", &x), STATUS_ACCESS_VIOLATION)
+          << what;
+      umaccess_failure f{};
+      EXPECT_EQ(umaccess_last_failure(&f), 1);
+      EXPECT_EQ(f.is_write != 0, is_write) << what;
+      return x;
+    };
+    const auto fault = both_fail([&](auto* r) { return w.read(straddling, r); },
+                                 [&](auto* r) { return umaccess_raw_read(straddling, w.size, r); },
+                                 false, "read at the guard");
+    EXPECT_EQ(fault.address, addr(region.guard()));
+    EXPECT_NE(fault.kernel, nullptr);
+    both_fail([&](auto* r) { return w.write(straddling, 1, r); },
+              [&](auto* r) { return umaccess_raw_write(straddling, w.size, 1, r); }, true,
+              "write at the guard");
+    both_fail([&](auto* r) { return w.read_acquire(straddling, r); },
+              [&](auto* r) { return umaccess_raw_read_acquire(straddling, w.size, r); }, false,
+              "acquire at the guard");
+    both_fail([&](auto* r) { return w.write_release(straddling, 1, r); },
+              [&](auto* r) { return umaccess_raw_write_release(straddling, w.size, 1, r); },
+              true, "release at the guard");
+    umaccess::ScopedUserRange scope({addr(at), addr(at + 8)});
+    const auto refused = both_fail([&](auto* r) { return w.read(at + 8 - w.size + 1, r); },
+                                   [&](auto* r) {
+                                     return umaccess_raw_read(at + 8 - w.size + 1, w.size, r);
+                                   },
+                                   false, "read past the range");
+    EXPECT_EQ(refused.address, addr(at + 8));
+    EXPECT_EQ(refused.kernel, nullptr) << "refused before touching";
+    both_fail([&](auto* r) { return w.write_release(at - 1, 0, r); },
+              [&](auto* r) { return umaccess_raw_write_release(at - 1, w.size, 0, r); }, true,
+              "write below the range");
+  }
+}
+
+TEST(AccessScalarRawDeathTest, ASizeOtherThan1248IsACallerBug) {
+  GuardedRegion region(page_size());
+  umaccess_fault_record r{};
+  EXPECT_DEATH(umaccess_raw_read(region.begin(), 3, &r),
+               "BUG CHECK .* in umaccess_raw_read/write: an access size other than 1, 2, 4 or 8");
+  EXPECT_DEATH(umaccess_raw_write(region.begin(), 16, 0, &r),
+               "BUG CHECK .* in umaccess_raw_read/write: an access size other than 1, 2, 4 or 8");
+}
+
 // Message passing: the writer stores round i's payload (relaxed), then the flag i with
 // release; a reader that sees flag i with acquire must then see round i's payload.
 TEST(AccessScalar, AcquireReleaseMessagePassing) {

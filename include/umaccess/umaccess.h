@@ -295,6 +295,24 @@ UMACCESS_API umaccess_value umaccess_raw_write(void *dst, unsigned size, uint64_
                                                umaccess_fault_record *record);
 UMACCESS_API umaccess_value umaccess_raw_write_release(void *dst, unsigned size, uint64_t value,
                                                        umaccess_fault_record *record);
+/* The same by width, for the C++ accessors and the inline C twins: umaccess_raw_read_u32(src,
+ * record) is umaccess_raw_read(src, 4, record) with nothing decided at run time but the user
+ * range (umaccess_raw_read_u8/u16/u32/u64, ..._read_acquire_uN, ..._write_uN,
+ * ..._write_release_uN). */
+#define UMACCESS_DECLARE_RAW_SCALAR_(bits)                                                    \
+  UMACCESS_API umaccess_value umaccess_raw_read_u##bits(const void *src,                     \
+                                                       umaccess_fault_record *record);       \
+  UMACCESS_API umaccess_value umaccess_raw_read_acquire_u##bits(                             \
+      const void *src, umaccess_fault_record *record);                                       \
+  UMACCESS_API umaccess_value umaccess_raw_write_u##bits(void *dst, uint64_t value,          \
+                                                        umaccess_fault_record *record);      \
+  UMACCESS_API umaccess_value umaccess_raw_write_release_u##bits(                            \
+      void *dst, uint64_t value, umaccess_fault_record *record);
+UMACCESS_DECLARE_RAW_SCALAR_(8)
+UMACCESS_DECLARE_RAW_SCALAR_(16)
+UMACCESS_DECLARE_RAW_SCALAR_(32)
+UMACCESS_DECLARE_RAW_SCALAR_(64)
+#undef UMACCESS_DECLARE_RAW_SCALAR_
 typedef enum umaccess_interlocked_op {
   UMACCESS_INTERLOCKED_COMPARE_EXCHANGE,
   UMACCESS_INTERLOCKED_OR,
@@ -305,6 +323,22 @@ UMACCESS_API umaccess_value umaccess_raw_interlocked(umaccess_interlocked_op op,
                                                      unsigned size, uint64_t value,
                                                      uint64_t comperand,
                                                      umaccess_fault_record *record);
+/* The same by operation and width, for the C++ accessors and the inline C twins:
+ * umaccess_raw_interlocked_or64(dst, value, record) is umaccess_raw_interlocked(
+ * UMACCESS_INTERLOCKED_OR, dst, 8, value, 0, record), nothing decided at run time but the
+ * alignment and the user range. */
+UMACCESS_API umaccess_value umaccess_raw_interlocked_compare_exchange(
+    void *dst, uint64_t exchange, uint64_t comperand, umaccess_fault_record *record);
+UMACCESS_API umaccess_value umaccess_raw_interlocked_compare_exchange64(
+    void *dst, uint64_t exchange, uint64_t comperand, umaccess_fault_record *record);
+UMACCESS_API umaccess_value umaccess_raw_interlocked_or(void *dst, uint64_t value,
+                                                        umaccess_fault_record *record);
+UMACCESS_API umaccess_value umaccess_raw_interlocked_or64(void *dst, uint64_t value,
+                                                          umaccess_fault_record *record);
+UMACCESS_API umaccess_value umaccess_raw_interlocked_and(void *dst, uint64_t value,
+                                                         umaccess_fault_record *record);
+UMACCESS_API umaccess_value umaccess_raw_interlocked_and64(void *dst, uint64_t value,
+                                                           umaccess_fault_record *record);
 /* unit 1 (char) or 2 (WCHAR); the value is the length in units. */
 UMACCESS_API umaccess_value umaccess_raw_string_length(const void *string, unsigned unit,
                                                        umaccess_fault_record *record);
@@ -419,14 +453,15 @@ UMACCESS_API __attribute__((noreturn)) void umaccess_bug_check(uint32_t code,
 
 /* ---- The status functions' success path, inline ---------------------------------------
  * A call such as umaccess_copy_from_user(dst, src, len, &done) (or a user-mode string
- * length) compiles into the raw entry and one test, in the caller's frame: on success it
- * costs what CopyFromUser costs in C++ (a call of the exported function would add its own
- * frame and a second call). A failure goes to umaccess_raw_status() (strings:
- * umaccess_raw_access_status()), which returns the same status, count and
- * umaccess_last_failure() record as the exported function. The exported functions remain
- * (&umaccess_copy_from_user, dlsym, other languages, and a call written
- * (umaccess_copy_from_user)(...)); define UMACCESS_NO_INLINE before including this header to
- * call them everywhere. The library itself (UMACCESS_BUILDING) defines them. */
+ * length, scalar access or interlocked operation) compiles into the raw entry and one test,
+ * in the caller's frame: on success it costs what CopyFromUser (ReadULongFromUser, ...) costs
+ * in C++ (a call of the exported function would add its own frame and a second call). A
+ * failure goes to umaccess_raw_status() (single accesses: umaccess_raw_access_status()),
+ * which returns the same status, count and umaccess_last_failure() record as the exported
+ * function. The exported functions remain (&umaccess_copy_from_user, dlsym, other languages,
+ * and a call written (umaccess_copy_from_user)(...)); define UMACCESS_NO_INLINE before
+ * including this header to call them everywhere. The library itself (UMACCESS_BUILDING)
+ * defines them. The _mode forms have no twins (their kernel-mode path differs). */
 #if !defined(UMACCESS_BUILDING) && !defined(UMACCESS_NO_INLINE)
 #if defined(__GNUC__)
 #define UMACCESS_LIKELY_(x) __builtin_expect(!!(x), 1)
@@ -478,9 +513,17 @@ static inline umaccess_ntstatus umaccess_inline_fill_(umaccess_operation op, voi
 #undef UMACCESS_FILL_OPERATION
 #undef UMACCESS_STRUCT_OPERATION
 
+/* A single access's failure: its status under the operation's name, as the exported function
+ * returns it. */
+static inline umaccess_ntstatus umaccess_inline_failure_(const char *operation,
+                                                        const umaccess_fault_record *record) {
+  const umaccess_ntstatus status = umaccess_raw_access_status(operation, record);
+  UMACCESS_ASSUME_ERROR_(status);
+  return status;
+}
+
 /* The user-mode string lengths' twins: the raw entry (a range check and a jump to the kernel)
- * and one test; a failure goes to umaccess_raw_access_status() under the operation's name,
- * as in the exported function. */
+ * and one test. */
 static inline umaccess_ntstatus umaccess_inline_string_length_(const void *string,
                                                               unsigned unit,
                                                               const char *operation,
@@ -491,11 +534,7 @@ static inline umaccess_ntstatus umaccess_inline_string_length_(const void *strin
     if (length != NULL) *length = (size_t)r.value;
     return STATUS_SUCCESS;
   }
-  {
-    const umaccess_ntstatus status = umaccess_raw_access_status(operation, &record);
-    UMACCESS_ASSUME_ERROR_(status);
-    return status;
-  }
+  return umaccess_inline_failure_(operation, &record);
 }
 static inline umaccess_ntstatus umaccess_inline_string_length_from_user(const char *string,
                                                                         size_t *length) {
@@ -505,6 +544,83 @@ static inline umaccess_ntstatus umaccess_inline_wide_string_length_from_user(
     const umaccess_wchar *string, size_t *length) {
   return umaccess_inline_string_length_(string, 2, "WideStringLengthFromUser", length);
 }
+
+/* The user-mode scalars' twins (Name: the Windows accessor's type, UChar ... ULong64): the
+ * per-width raw entry (a range check and a jump to the access) and one test. */
+#define UMACCESS_INLINE_SCALAR_(bits, Name)                                                    \
+  static inline umaccess_ntstatus umaccess_inline_read_u##bits##_from_user(                   \
+      const void *src, uint##bits##_t *out) {                                                 \
+    umaccess_fault_record record;                                                             \
+    const umaccess_value r = umaccess_raw_read_u##bits(src, &record);                         \
+    if (UMACCESS_LIKELY_(r.failed == 0)) {                                                    \
+      if (out != NULL) *out = (uint##bits##_t)r.value;                                        \
+      return STATUS_SUCCESS;                                                                  \
+    }                                                                                         \
+    return umaccess_inline_failure_("Read" Name "FromUser", &record);                         \
+  }                                                                                           \
+  static inline umaccess_ntstatus umaccess_inline_read_u##bits##_from_user_acquire(           \
+      const void *src, uint##bits##_t *out) {                                                 \
+    umaccess_fault_record record;                                                             \
+    const umaccess_value r = umaccess_raw_read_acquire_u##bits(src, &record);                 \
+    if (UMACCESS_LIKELY_(r.failed == 0)) {                                                    \
+      if (out != NULL) *out = (uint##bits##_t)r.value;                                        \
+      return STATUS_SUCCESS;                                                                  \
+    }                                                                                         \
+    return umaccess_inline_failure_("Read" Name "FromUserAcquire", &record);                  \
+  }                                                                                           \
+  static inline umaccess_ntstatus umaccess_inline_write_u##bits##_to_user(                    \
+      void *dst, uint##bits##_t value) {                                                      \
+    umaccess_fault_record record;                                                             \
+    if (UMACCESS_LIKELY_(umaccess_raw_write_u##bits(dst, value, &record).failed == 0))        \
+      return STATUS_SUCCESS;                                                                  \
+    return umaccess_inline_failure_("Write" Name "ToUser", &record);                          \
+  }                                                                                           \
+  static inline umaccess_ntstatus umaccess_inline_write_u##bits##_to_user_release(            \
+      void *dst, uint##bits##_t value) {                                                      \
+    umaccess_fault_record record;                                                             \
+    if (UMACCESS_LIKELY_(umaccess_raw_write_release_u##bits(dst, value, &record).failed == 0)) \
+      return STATUS_SUCCESS;                                                                  \
+    return umaccess_inline_failure_("Write" Name "ToUserRelease", &record);                   \
+  }
+UMACCESS_INLINE_SCALAR_(8, "UChar")
+UMACCESS_INLINE_SCALAR_(16, "UShort")
+UMACCESS_INLINE_SCALAR_(32, "ULong")
+UMACCESS_INLINE_SCALAR_(64, "ULong64")
+#undef UMACCESS_INLINE_SCALAR_
+
+/* The user-mode interlocked operations' twins: the per-operation raw entry (the alignment and
+ * range checks and a jump to the atomic) and one test. */
+#define UMACCESS_INLINE_INTERLOCKED_(name, T, Name)                                            \
+  static inline umaccess_ntstatus umaccess_inline_interlocked_##name##_to_user(               \
+      T *dst, T value, T *original) {                                                         \
+    umaccess_fault_record record;                                                             \
+    const umaccess_value r = umaccess_raw_interlocked_##name(dst, (uint64_t)value, &record);  \
+    if (UMACCESS_LIKELY_(r.failed == 0)) {                                                    \
+      if (original != NULL) *original = (T)r.value;                                           \
+      return STATUS_SUCCESS;                                                                  \
+    }                                                                                         \
+    return umaccess_inline_failure_(Name "ToUser", &record);                                  \
+  }
+UMACCESS_INLINE_INTERLOCKED_(or, int32_t, "InterlockedOr")
+UMACCESS_INLINE_INTERLOCKED_(or64, int64_t, "InterlockedOr64")
+UMACCESS_INLINE_INTERLOCKED_(and, int32_t, "InterlockedAnd")
+UMACCESS_INLINE_INTERLOCKED_(and64, int64_t, "InterlockedAnd64")
+#undef UMACCESS_INLINE_INTERLOCKED_
+#define UMACCESS_INLINE_COMPARE_EXCHANGE_(name, T, Name)                                       \
+  static inline umaccess_ntstatus umaccess_inline_interlocked_##name##_to_user(               \
+      T *dst, T exchange, T comperand, T *original) {                                         \
+    umaccess_fault_record record;                                                             \
+    const umaccess_value r = umaccess_raw_interlocked_##name(dst, (uint64_t)exchange,         \
+                                                             (uint64_t)comperand, &record);   \
+    if (UMACCESS_LIKELY_(r.failed == 0)) {                                                    \
+      if (original != NULL) *original = (T)r.value;                                           \
+      return STATUS_SUCCESS;                                                                  \
+    }                                                                                         \
+    return umaccess_inline_failure_(Name "ToUser", &record);                                  \
+  }
+UMACCESS_INLINE_COMPARE_EXCHANGE_(compare_exchange, int32_t, "InterlockedCompareExchange")
+UMACCESS_INLINE_COMPARE_EXCHANGE_(compare_exchange64, int64_t, "InterlockedCompareExchange64")
+#undef UMACCESS_INLINE_COMPARE_EXCHANGE_
 
 /* Function-like macros: only calls are redirected, never the names themselves. (The
  * preprocessor cannot generate these from the table: an operation without a line here is
@@ -528,6 +644,42 @@ static inline umaccess_ntstatus umaccess_inline_wide_string_length_from_user(
   umaccess_inline_string_length_from_user(s, length)
 #define umaccess_wide_string_length_from_user(s, length) \
   umaccess_inline_wide_string_length_from_user(s, length)
+#define umaccess_read_u8_from_user(s, out) umaccess_inline_read_u8_from_user(s, out)
+#define umaccess_read_u8_from_user_acquire(s, out) \
+  umaccess_inline_read_u8_from_user_acquire(s, out)
+#define umaccess_write_u8_to_user(d, v) umaccess_inline_write_u8_to_user(d, v)
+#define umaccess_write_u8_to_user_release(d, v) \
+  umaccess_inline_write_u8_to_user_release(d, v)
+#define umaccess_read_u16_from_user(s, out) umaccess_inline_read_u16_from_user(s, out)
+#define umaccess_read_u16_from_user_acquire(s, out) \
+  umaccess_inline_read_u16_from_user_acquire(s, out)
+#define umaccess_write_u16_to_user(d, v) umaccess_inline_write_u16_to_user(d, v)
+#define umaccess_write_u16_to_user_release(d, v) \
+  umaccess_inline_write_u16_to_user_release(d, v)
+#define umaccess_read_u32_from_user(s, out) umaccess_inline_read_u32_from_user(s, out)
+#define umaccess_read_u32_from_user_acquire(s, out) \
+  umaccess_inline_read_u32_from_user_acquire(s, out)
+#define umaccess_write_u32_to_user(d, v) umaccess_inline_write_u32_to_user(d, v)
+#define umaccess_write_u32_to_user_release(d, v) \
+  umaccess_inline_write_u32_to_user_release(d, v)
+#define umaccess_read_u64_from_user(s, out) umaccess_inline_read_u64_from_user(s, out)
+#define umaccess_read_u64_from_user_acquire(s, out) \
+  umaccess_inline_read_u64_from_user_acquire(s, out)
+#define umaccess_write_u64_to_user(d, v) umaccess_inline_write_u64_to_user(d, v)
+#define umaccess_write_u64_to_user_release(d, v) \
+  umaccess_inline_write_u64_to_user_release(d, v)
+#define umaccess_interlocked_or_to_user(d, v, orig) \
+  umaccess_inline_interlocked_or_to_user(d, v, orig)
+#define umaccess_interlocked_or64_to_user(d, v, orig) \
+  umaccess_inline_interlocked_or64_to_user(d, v, orig)
+#define umaccess_interlocked_and_to_user(d, v, orig) \
+  umaccess_inline_interlocked_and_to_user(d, v, orig)
+#define umaccess_interlocked_and64_to_user(d, v, orig) \
+  umaccess_inline_interlocked_and64_to_user(d, v, orig)
+#define umaccess_interlocked_compare_exchange_to_user(d, x, c, orig) \
+  umaccess_inline_interlocked_compare_exchange_to_user(d, x, c, orig)
+#define umaccess_interlocked_compare_exchange64_to_user(d, x, c, orig) \
+  umaccess_inline_interlocked_compare_exchange64_to_user(d, x, c, orig)
 #endif
 
 #endif /* UMACCESS_UMACCESS_H */

@@ -254,32 +254,47 @@ inline std::uint64_t checked(umaccess_value result, const char* operation,
   return result.value;
 }
 
+// The raw entry of T's width (umaccess_raw_read_u32, ...): chosen here, at compile time, so
+// that the call is the range check and the primitive, nothing decided at run time.
+#define UMACCESS_RAW_BY_WIDTH_(kind, params, args)                       \
+  template <class T>                                                    \
+  inline umaccess_value raw_##kind params {                             \
+    static_assert(sizeof(T) == 1 || sizeof(T) == 2 || sizeof(T) == 4 || \
+                  sizeof(T) == 8);                                      \
+    if constexpr (sizeof(T) == 1) return umaccess_raw_##kind##_u8 args; \
+    if constexpr (sizeof(T) == 2) return umaccess_raw_##kind##_u16 args; \
+    if constexpr (sizeof(T) == 4) return umaccess_raw_##kind##_u32 args; \
+    if constexpr (sizeof(T) == 8) return umaccess_raw_##kind##_u64 args; \
+  }
+UMACCESS_RAW_BY_WIDTH_(read, (const void* p, umaccess_fault_record* r), (p, r))
+UMACCESS_RAW_BY_WIDTH_(read_acquire, (const void* p, umaccess_fault_record* r), (p, r))
+UMACCESS_RAW_BY_WIDTH_(write, (void* p, std::uint64_t v, umaccess_fault_record* r), (p, v, r))
+UMACCESS_RAW_BY_WIDTH_(write_release, (void* p, std::uint64_t v, umaccess_fault_record* r),
+                       (p, v, r))
+#undef UMACCESS_RAW_BY_WIDTH_
+
 template <class T>
 inline T read_user(const volatile T* source, const char* operation) {
   umaccess_fault_record record;
-  return from_bits<T>(checked(umaccess_raw_read(bare(source), sizeof(T), &record), operation,
-                              record));
+  return from_bits<T>(checked(raw_read<T>(bare(source), &record), operation, record));
 }
 
 template <class T>
 inline T read_user_acquire(const volatile T* source, const char* operation) {
   umaccess_fault_record record;
-  return from_bits<T>(checked(umaccess_raw_read_acquire(bare(source), sizeof(T), &record),
-                              operation, record));
+  return from_bits<T>(checked(raw_read_acquire<T>(bare(source), &record), operation, record));
 }
 
 template <class T>
 inline void write_user(volatile T* destination, T value, const char* operation) {
   umaccess_fault_record record;
-  checked(umaccess_raw_write(bare(destination), sizeof(T), to_bits(value), &record), operation,
-          record);
+  checked(raw_write<T>(bare(destination), to_bits(value), &record), operation, record);
 }
 
 template <class T>
 inline void write_user_release(volatile T* destination, T value, const char* operation) {
   umaccess_fault_record record;
-  checked(umaccess_raw_write_release(bare(destination), sizeof(T), to_bits(value), &record),
-          operation, record);
+  checked(raw_write_release<T>(bare(destination), to_bits(value), &record), operation, record);
 }
 
 // The kernel paths: the C entries with KernelMode, which neither check nor recover.
@@ -535,15 +550,26 @@ inline SIZE_T WideStringLengthFromMode(volatile const WCHAR* String, KPROCESSOR_
 // KernelMode too: an atomic that straddles cache lines is not atomic on every CPU).
 
 namespace umaccess::detail {
-template <class T>
-inline T interlocked_user(umaccess_interlocked_op op, volatile T* destination, T value,
-                          T comperand, const char* operation) {
+// The raw entry of the operation and T's width (umaccess_raw_interlocked_or64, ...), chosen
+// at compile time.
+template <class T, umaccess_interlocked_op op>
+inline T interlocked_user(volatile T* destination, T value, T comperand, const char* operation) {
   static_assert(sizeof(T) == 4 || sizeof(T) == 8);
+  constexpr bool wide = sizeof(T) == 8;
+  void* const p = bare(destination);
+  const std::uint64_t v = to_bits(value);
   umaccess_fault_record record;
-  return static_cast<T>(checked(
-      umaccess_raw_interlocked(op, bare(destination), sizeof(T), to_bits(value),
-                               to_bits(comperand), &record),
-      operation, record));
+  umaccess_value result;
+  if constexpr (op == UMACCESS_INTERLOCKED_COMPARE_EXCHANGE)
+    result = wide ? umaccess_raw_interlocked_compare_exchange64(p, v, to_bits(comperand), &record)
+                  : umaccess_raw_interlocked_compare_exchange(p, v, to_bits(comperand), &record);
+  else if constexpr (op == UMACCESS_INTERLOCKED_OR)
+    result = wide ? umaccess_raw_interlocked_or64(p, v, &record)
+                  : umaccess_raw_interlocked_or(p, v, &record);
+  else
+    result = wide ? umaccess_raw_interlocked_and64(p, v, &record)
+                  : umaccess_raw_interlocked_and(p, v, &record);
+  return static_cast<T>(checked(result, operation, record));
 }
 
 inline LONG interlocked_kernel(umaccess_interlocked_op op, volatile LONG* d, LONG v, LONG c) {
@@ -580,11 +606,11 @@ inline LONG64 interlocked_kernel(umaccess_interlocked_op op, volatile LONG64* d,
 
 #define UMACCESS_DEFINE_INTERLOCKED_(Name, T, op)                                             \
   inline T Name##ToUser(T volatile* Destination, T Value) {                                  \
-    return ::umaccess::detail::interlocked_user<T>(op, Destination, Value, 0, #Name "ToUser"); \
+    return ::umaccess::detail::interlocked_user<T, op>(Destination, Value, 0, #Name "ToUser"); \
   }                                                                                          \
   inline T Name##ToMode(T volatile* Destination, T Value, KPROCESSOR_MODE Mode) {            \
     if (Mode == KernelMode) return ::umaccess::detail::interlocked_kernel(op, Destination, Value, 0); \
-    return ::umaccess::detail::interlocked_user<T>(op, Destination, Value, 0, #Name "ToMode"); \
+    return ::umaccess::detail::interlocked_user<T, op>(Destination, Value, 0, #Name "ToMode"); \
   }
 UMACCESS_DEFINE_INTERLOCKED_(InterlockedOr, LONG, UMACCESS_INTERLOCKED_OR)
 UMACCESS_DEFINE_INTERLOCKED_(InterlockedOr64, LONG64, UMACCESS_INTERLOCKED_OR)
@@ -594,18 +620,16 @@ UMACCESS_DEFINE_INTERLOCKED_(InterlockedAnd64, LONG64, UMACCESS_INTERLOCKED_AND)
 
 #define UMACCESS_DEFINE_COMPARE_EXCHANGE_(Name, T)                                           \
   inline T Name##ToUser(T volatile* Destination, T ExChange, T Comperand) {                  \
-    return ::umaccess::detail::interlocked_user<T>(UMACCESS_INTERLOCKED_COMPARE_EXCHANGE,    \
-                                                   Destination, ExChange, Comperand,         \
-                                                   #Name "ToUser");                          \
+    return ::umaccess::detail::interlocked_user<T, UMACCESS_INTERLOCKED_COMPARE_EXCHANGE>(  \
+        Destination, ExChange, Comperand, #Name "ToUser");                                   \
   }                                                                                          \
   inline T Name##ToMode(T volatile* Destination, T ExChange, T Comperand,                    \
                         KPROCESSOR_MODE Mode) {                                              \
     if (Mode == KernelMode)                                                                  \
       return ::umaccess::detail::interlocked_kernel(UMACCESS_INTERLOCKED_COMPARE_EXCHANGE,   \
                                                     Destination, ExChange, Comperand);       \
-    return ::umaccess::detail::interlocked_user<T>(UMACCESS_INTERLOCKED_COMPARE_EXCHANGE,    \
-                                                   Destination, ExChange, Comperand,         \
-                                                   #Name "ToMode");                          \
+    return ::umaccess::detail::interlocked_user<T, UMACCESS_INTERLOCKED_COMPARE_EXCHANGE>(  \
+        Destination, ExChange, Comperand, #Name "ToMode");                                   \
   }
 UMACCESS_DEFINE_COMPARE_EXCHANGE_(InterlockedCompareExchange, LONG)
 UMACCESS_DEFINE_COMPARE_EXCHANGE_(InterlockedCompareExchange64, LONG64)
