@@ -9,12 +9,16 @@
 ;   uma_value = {original contents of *p, failed} in rax:rdx.
 ;
 ; Algorithm: lock cmpxchg, a full barrier on x86-64 (as Windows' Interlocked* are). Or and And
-; must return the original value, which lock or/and do not give, so they loop on cmpxchg:
-; the first attempt guesses the original is 0 (new value 0 | v, or 0 & v), so the first access
-; is already the locked one and any fault on it is reported as a write, whatever the page.
-; A failed attempt leaves the current contents in rax for the next.
+; must return the original value, which lock or/and do not give, so they loop on cmpxchg, as
+; compilers build _InterlockedOr and __atomic_fetch_or: a plain load of the current contents,
+; then cmpxchg of (contents op v); a failed attempt leaves the contents in rax for the next.
+; (Until 2026-12-07 the first attempt guessed the contents were 0, to make the locked access
+; the first one; on any non-zero word, a flags word's usual state, that cost a second locked
+; instruction: InterlockedOr64ToUser took 2.0 x __atomic_fetch_or on the Zen 4 VM.)
 ;
-; Fault behaviour: every access is the one covered cmpxchg; its fixup returns {0, 1} through
+; Fault behaviour: the load and the cmpxchg are covered by one range; the fixup marks the
+; fault a write (the operation is one, whichever access faulted: on an inaccessible page the
+; load faults first, as AArch64's exclusive load does) and returns {0, 1} through
 ; uma_fault_return_failed with the fault in the record. Nothing was written.
 ;
 ; Assumptions: p is naturally aligned (the C++ layer refuses others with
@@ -42,8 +46,8 @@ FIXUP %%fixup
 ; operand (rsi), t = scratch (rcx), of the width.
 %macro RMW 5
 KERNEL %1, rdx
-    xor     eax, eax                ; guess the original is 0
     FAULT_BEGIN %%fixup
+    mov     %3, [rdi]               ; the contents: the first guess of the original
 %%retry:
     mov     %5, %3
     %2      %5, %4
@@ -53,6 +57,7 @@ KERNEL %1, rdx
     xor     edx, edx
     ret
 FIXUP %%fixup
+    bts     FINFO, FINFO_WRITE_BIT  ; a write, whichever access faulted
     jmp     uma_fault_return_failed
 %endmacro
 
