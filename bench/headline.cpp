@@ -4,7 +4,8 @@
 // A child measures; the parent only starts children and pools. A child prints one line per
 // sample, "S <placement> <length> <round> <memcpy ns> <CopyFromUser ns> <C API ns>" (for the
 // strings, placements "string" and "string_s7": strlen, StringLengthFromUser and
-// umaccess_string_length_from_user; for the streaming pairs, placements "streaming" and
+// umaccess_string_length_from_user; for the single accesses, "single:<accessor>": the plain
+// access, the accessor, the C status function; for the streaming pairs, placements "streaming" and
 // "streaming_fill": the plain non-temporal loop, ours (CopyFromUserNonTemporal,
 // FillUserMemory), ours again), and "R <round>" as each round ends, so the parent can show
 // progress.
@@ -60,17 +61,26 @@ double per_call_ns(std::size_t reps, Op op) {
   return (now_ns() - t0) / static_cast<double>(reps);
 }
 
+// Series s of three operations: the baseline, the C++ path, the C status API.
+template <int kPad, typename Baseline, typename Cxx, typename C>
+double time_series_at(Series s, std::size_t reps, Baseline baseline, Cxx cxx, C c) {
+  switch (s) {
+    case kMemcpy: return per_call_ns<kPad>(reps, baseline);
+    case kCxx: return per_call_ns<kPad>(reps, cxx);
+    default: return per_call_ns<kPad>(reps, c);
+  }
+}
+
+inline void check(umaccess_ntstatus status) {
+  if (status != STATUS_SUCCESS) std::abort();
+}
+
 template <int kPad>
 double time_fixed_at(Series s, unsigned char* d, const unsigned char* src, std::size_t n,
                      std::size_t reps) {
-  switch (s) {
-    case kMemcpy: return per_call_ns<kPad>(reps, [=] { std::memcpy(d, src, n); });
-    case kCxx: return per_call_ns<kPad>(reps, [=] { CopyFromUser(d, src, n); });
-    default:
-      return per_call_ns<kPad>(reps, [=] {
-        if (umaccess_copy_from_user(d, src, n, nullptr) != STATUS_SUCCESS) std::abort();
-      });
-  }
+  return time_series_at<kPad>(
+      s, reps, [=] { std::memcpy(d, src, n); }, [=] { CopyFromUser(d, src, n); },
+      [=] { check(umaccess_copy_from_user(d, src, n, nullptr)); });
 }
 
 // The loop placement of this process (set from its index).
@@ -92,16 +102,13 @@ inline void keep(std::size_t v) { __asm__ volatile("" ::"r"(v)); }
 
 template <int kPad>
 double time_string_at(Series s, const char* str, std::size_t reps) {
-  switch (s) {
-    case kMemcpy: return per_call_ns<kPad>(reps, [=] { keep(std::strlen(str)); });
-    case kCxx: return per_call_ns<kPad>(reps, [=] { keep(StringLengthFromUser(str)); });
-    default:
-      return per_call_ns<kPad>(reps, [=] {
+  return time_series_at<kPad>(
+      s, reps, [=] { keep(std::strlen(str)); }, [=] { keep(StringLengthFromUser(str)); },
+      [=] {
         std::size_t n;
-        if (umaccess_string_length_from_user(str, &n) != STATUS_SUCCESS) std::abort();
+        check(umaccess_string_length_from_user(str, &n));
         keep(n);
       });
-  }
 }
 
 double time_string(Series s, const char* str, std::size_t reps) {
@@ -110,6 +117,79 @@ double time_string(Series s, const char* str, std::size_t reps) {
     case 1: return time_string_at<16>(s, str, reps);
     case 2: return time_string_at<32>(s, str, reps);
     default: return time_string_at<48>(s, str, reps);
+  }
+}
+
+// Single accesses: the same access without fault safety (a volatile access; for the
+// interlocked operations GCC's __atomic builtin, which on x86-64 is the same locked
+// instruction or loop), the C++ accessor and the C status function, in the three series'
+// slots. Each works on one naturally aligned word of user memory, holding a non-zero value.
+template <int kPad>
+double time_single_at(Series s, SingleAccess a, void* p, std::size_t reps) {
+  auto* u32 = static_cast<volatile ULONG*>(p);
+  auto* u64 = static_cast<volatile ULONG64*>(p);
+  auto* l32 = static_cast<volatile LONG*>(p);
+  auto* l64 = static_cast<volatile LONG64*>(p);
+  switch (a) {
+    case SingleAccess::kReadULong:
+      return time_series_at<kPad>(
+          s, reps, [=] { keep(*u32); }, [=] { keep(ReadULongFromUser(u32)); },
+          [=] {
+            std::uint32_t v;
+            check(umaccess_read_u32_from_user(p, &v));
+            keep(v);
+          });
+    case SingleAccess::kReadULong64Acquire:
+      return time_series_at<kPad>(
+          s, reps, [=] { keep(__atomic_load_n(u64, __ATOMIC_ACQUIRE)); },
+          [=] { keep(ReadULong64FromUserAcquire(u64)); },
+          [=] {
+            std::uint64_t v;
+            check(umaccess_read_u64_from_user_acquire(p, &v));
+            keep(v);
+          });
+    case SingleAccess::kWriteULong:
+      return time_series_at<kPad>(
+          s, reps, [=] { *u32 = 0x5A5A5A5A; }, [=] { WriteULongToUser(u32, 0x5A5A5A5A); },
+          [=] { check(umaccess_write_u32_to_user(p, 0x5A5A5A5A)); });
+    case SingleAccess::kCompareExchange:
+      return time_series_at<kPad>(
+          s, reps,
+          [=] {
+            LONG expected = 0x5A5A5A5A;
+            __atomic_compare_exchange_n(l32, &expected, 0x5A5A5A5A, false, __ATOMIC_SEQ_CST,
+                                        __ATOMIC_SEQ_CST);
+            keep(static_cast<std::size_t>(expected));
+          },
+          [=] { keep(InterlockedCompareExchangeToUser(l32, 0x5A5A5A5A, 0x5A5A5A5A)); },
+          [=] {
+            std::int32_t original;
+            check(umaccess_interlocked_compare_exchange_to_user(
+                static_cast<std::int32_t*>(p), 0x5A5A5A5A, 0x5A5A5A5A, &original));
+            keep(static_cast<std::size_t>(original));
+          });
+    default:
+      return time_series_at<kPad>(
+          s, reps, [=] { keep(__atomic_fetch_or(l64, 1, __ATOMIC_SEQ_CST)); },
+          [=] { keep(InterlockedOr64ToUser(l64, 1)); },
+          [=] {
+            std::int64_t original;
+            check(umaccess_interlocked_or64_to_user(static_cast<std::int64_t*>(p), 1, &original));
+            keep(static_cast<std::size_t>(original));
+          });
+  }
+}
+
+// The word's value before each series: non-zero (an interlocked Or starts from a set bit, as
+// on a flags word), and the compare-exchange's comperand.
+void set_single_word(void* p) { *static_cast<volatile ULONG64*>(p) = 0x5A5A5A5A5A5A5A5Aull; }
+
+double time_single(Series s, SingleAccess a, void* p, std::size_t reps) {
+  switch (g_placement % 4) {
+    case 0: return time_single_at<0>(s, a, p, reps);
+    case 1: return time_single_at<16>(s, a, p, reps);
+    case 2: return time_single_at<32>(s, a, p, reps);
+    default: return time_single_at<48>(s, a, p, reps);
   }
 }
 
@@ -220,6 +300,17 @@ constexpr Placement kStringPlacements[] = {{"string", 0, 0}, {"string_s7", 7, 0}
     str[n] = 'a';
   }
 
+  // The single accesses' word: naturally aligned, its own cache line.
+  Mapping single_page(4096);
+  void* const word = single_page.data() + 64;
+  std::vector<std::size_t> single_reps;
+  for (const SingleAccessInfo& a : kSingleAccesses) {
+    set_single_word(word);
+    time_single(kMemcpy, a.access, word, 2);
+    const double one = std::max(0.5, time_single(kMemcpy, a.access, word, 8));
+    single_reps.push_back(std::clamp<std::size_t>(static_cast<std::size_t>(sample_ns / one), 1, 2000000));
+  }
+
   for (int r = 0; r < rounds; ++r) {
     int slot = 0;
     for (const Placement& p : kPlacements)
@@ -252,6 +343,16 @@ constexpr Placement kStringPlacements[] = {{"string", 0, 0}, {"string_s7", 7, 0}
         std::printf("S %s %zu %d %.4f %.4f %.4f\n", p.name, string_lengths[i], r, ts[kMemcpy],
                     ts[kCxx], ts[kC]);
       }
+    for (std::size_t i = 0; i < std::size(kSingleAccesses); ++i, ++slot) {
+      double ts[kSeriesCount];
+      for (int k = 0; k < kSeriesCount; ++k) {
+        const auto s = static_cast<Series>((k + r + slot) % kSeriesCount);
+        set_single_word(word);
+        ts[s] = time_single(s, kSingleAccesses[i].access, word, single_reps[i]);
+      }
+      std::printf("S %s %zu %d %.4f %.4f %.4f\n", single_placement(kSingleAccesses[i]).c_str(),
+                  kSingleAccesses[i].size, r, ts[kMemcpy], ts[kCxx], ts[kC]);
+    }
     if (streaming_bytes != 0) {
       unsigned char* d = nt_dst.data();
       const unsigned char* s = nt_src.data();
@@ -342,11 +443,11 @@ Headline measure_headline(const HeadlineOptions& o) {
     char line[256];
     int rounds_done = 0;
     while (std::fgets(line, sizeof line, child) != nullptr) {
-      char placement[32];
+      char placement[64];
       std::size_t length;
       int round;
       Sample s{p, {}};
-      if (std::sscanf(line, "S %31s %zu %d %lf %lf %lf", placement, &length, &round, &s.t[kMemcpy],
+      if (std::sscanf(line, "S %63s %zu %d %lf %lf %lf", placement, &length, &round, &s.t[kMemcpy],
                       &s.t[kCxx], &s.t[kC]) == 6) {
         samples[placement][length].push_back(s);
       } else if (std::sscanf(line, "R %d", &round) == 1) {

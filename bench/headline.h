@@ -50,8 +50,36 @@ struct HeadlinePoint {
 // pairs: "streaming" the copy (memcpy_ns is the plain non-temporal copy loop's time, cxx_ns
 // CopyFromUserNonTemporal's) and "streaming_fill" the fill (memcpy_ns the plain non-temporal
 // store loop's, cxx_ns FillUserMemory's); streaming_share is their ratio (plain / ours per
-// round: our share of the plain loop's bandwidth). The other fields are unused there.
+// round: our share of the plain loop's bandwidth). The other fields are unused there. The
+// single accesses (kSingleAccesses) are at placement single_placement(access), length = the
+// access's size: memcpy_ns is the plain access's time, cxx the accessor's ratio to it, c the
+// C status function's.
 using Headline = std::map<std::string, std::map<std::size_t, HeadlinePoint>>;
+
+// The single accesses timed beside the same access without fault safety.
+enum class SingleAccess { kReadULong, kReadULong64Acquire, kWriteULong, kCompareExchange, kOr64 };
+struct SingleAccessInfo {
+  SingleAccess access;
+  const char* accessor;  // the C++ accessor (Windows name)
+  const char* c_api;     // the C status function
+  const char* plain;     // the access without fault safety
+  std::size_t size;
+};
+inline constexpr SingleAccessInfo kSingleAccesses[] = {
+    {SingleAccess::kReadULong, "ReadULongFromUser", "umaccess_read_u32_from_user",
+     "volatile load", 4},
+    {SingleAccess::kReadULong64Acquire, "ReadULong64FromUserAcquire",
+     "umaccess_read_u64_from_user_acquire", "__atomic_load_n (acquire)", 8},
+    {SingleAccess::kWriteULong, "WriteULongToUser", "umaccess_write_u32_to_user",
+     "volatile store", 4},
+    {SingleAccess::kCompareExchange, "InterlockedCompareExchangeToUser",
+     "umaccess_interlocked_compare_exchange_to_user", "__atomic_compare_exchange_n", 4},
+    {SingleAccess::kOr64, "InterlockedOr64ToUser", "umaccess_interlocked_or64_to_user",
+     "__atomic_fetch_or", 8},
+};
+inline std::string single_placement(const SingleAccessInfo& a) {
+  return std::string("single:") + a.accessor;
+}
 
 // If argv asks for it, runs as one measuring child and exits; returns otherwise.
 void headline_child_main_if_asked(int argc, char** argv);
