@@ -617,7 +617,9 @@ TEST(AccessScalarRaw, SizedAndPerWidthEntriesAgree) {
     std::memset(at, 0xEE, 16);
     const umaccess_value a = w.write(at + 1, kBitsA, nullptr);
     EXPECT_EQ(a.failed, 0u);
-    EXPECT_EQ(bits_of(*reinterpret_cast<std::uint64_t*>(at + 1)) & mask, kBitsA & mask);
+    std::uint64_t stored;
+    std::memcpy(&stored, at + 1, sizeof stored);  // at + 1: no aligned load in the test itself
+    EXPECT_EQ(stored & mask, kBitsA & mask);
     EXPECT_EQ(static_cast<unsigned char>(at[1 + w.size]), 0xEE) << "nothing past the width";
     const umaccess_value b = umaccess_raw_write_release(at + 1, w.size, kBitsB, nullptr);
     EXPECT_EQ(b.failed, 0u);

@@ -702,10 +702,17 @@ TEST(CoexistenceInstall, AnotherThreadInstallingAtTheSameTimeIsNotAFailure) {
         constexpr int kRounds = 20000;
         std::atomic<int> round{0};
         std::atomic<int> ready{0};
+        // Spins briefly, then yields: with both threads on a CPU a round starts within a few
+        // spins; when the other is not running (2 CPUs shared with other tests) a pure spin
+        // would burn the rest of its time slice every round (a 120 s timeout under ASan
+        // with ctest -j2 on a 2-core machine).
+        const auto wait_until = [](auto done) {
+          for (int spins = 0; !done(); ++spins)
+            if (spins > 256) std::this_thread::yield();
+        };
         std::thread other([&] {
           for (int r = 1; r <= kRounds; ++r) {
-            while (round.load() != r) {
-            }
+            wait_until([&] { return round.load() == r; });
             ready.fetch_add(1);
             install_siginfo(SIGSEGV, [](int, siginfo_t*, void*) {});
           }
@@ -713,8 +720,7 @@ TEST(CoexistenceInstall, AnotherThreadInstallingAtTheSameTimeIsNotAFailure) {
         int failures = 0;
         for (int r = 1; r <= kRounds; ++r) {
           round.store(r);
-          while (ready.load() != r) {
-          }
+          wait_until([&] { return ready.load() == r; });
           failures += umaccess_install_fault_handler() != 0;
         }
         other.join();
