@@ -496,6 +496,116 @@ static void test_inline_and_exported_agree(char *p, char *guard) {
   test_string_lengths_inline_and_exported_agree(p, guard);
 }
 
+/* The copies' and fills' _mode forms: any mode but kernel mode is the user-mode operation
+ * (its status, exact count and name in the last failure), kernel mode a plain copy or fill
+ * with the whole length reported. Inline and exported alike (this file is built both ways). */
+typedef umaccess_ntstatus (*mode_copy_fn)(void *, const void *, size_t, umaccess_processor_mode,
+                                          size_t *);
+static umaccess_ntstatus copy_from_mode(void *d, const void *s, size_t n,
+                                        umaccess_processor_mode m, size_t *done) {
+  return umaccess_copy_from_mode(d, s, n, m, done);
+}
+static umaccess_ntstatus copy_to_mode(void *d, const void *s, size_t n, umaccess_processor_mode m,
+                                      size_t *done) {
+  return umaccess_copy_to_mode(d, s, n, m, done);
+}
+static umaccess_ntstatus copy_from_mode_nt(void *d, const void *s, size_t n,
+                                           umaccess_processor_mode m, size_t *done) {
+  return umaccess_copy_from_mode_nontemporal(d, s, n, m, done);
+}
+static umaccess_ntstatus copy_to_mode_nt(void *d, const void *s, size_t n,
+                                         umaccess_processor_mode m, size_t *done) {
+  return umaccess_copy_to_mode_nontemporal(d, s, n, m, done);
+}
+static umaccess_ntstatus copy_from_user_to_mode(void *d, const void *s, size_t n,
+                                                umaccess_processor_mode m, size_t *done) {
+  return umaccess_copy_from_user_to_mode(d, s, n, m, done);
+}
+
+static void test_mode_forms(char *p, char *guard) {
+  static const struct {
+    const char *user_name; /* the name a user-mode failure reports */
+    mode_copy_fn fn;
+    int faulting_side_is_source;
+  } copies[] = {{"CopyFromUser", copy_from_mode, 1},
+                {"CopyToUser", copy_to_mode, 0},
+                {"CopyFromUserNonTemporal", copy_from_mode_nt, 1},
+                {"CopyToUserNonTemporal", copy_to_mode_nt, 0},
+                {"CopyToUserFromUser", copy_from_user_to_mode, 0}};
+  const umaccess_processor_mode other = (umaccess_processor_mode)5;
+  char kernel_buffer[64];
+  size_t i, done;
+  for (i = 0; i < sizeof copies / sizeof copies[0]; ++i) {
+    int m;
+    for (m = 0; m < 2; ++m) {
+      const umaccess_processor_mode mode = m == 0 ? UMACCESS_USER_MODE : other;
+      char *user_side = guard - 24; /* 24 bytes before the guard page */
+      void *d = copies[i].faulting_side_is_source ? (void *)kernel_buffer : (void *)user_side;
+      const void *s = copies[i].faulting_side_is_source ? (const void *)user_side
+                                                       : (const void *)kernel_buffer;
+      memset(kernel_buffer, 'k', sizeof kernel_buffer);
+      memset(user_side, 'u', 24);
+      done = 999;
+      CHECK(copies[i].fn(d, s, 40, mode, &done) == STATUS_ACCESS_VIOLATION);
+      CHECK(done == 24);
+      CHECK_LAST_FAILURE(STATUS_ACCESS_VIOLATION, guard, !copies[i].faulting_side_is_source,
+                         copies[i].user_name);
+      CHECK(last_failure_was_fault(SIGSEGV));
+      done = 999;
+      CHECK(copies[i].fn(d, s, 24, mode, &done) == STATUS_SUCCESS && done == 24);
+      CHECK(copies[i].fn(d, s, 24, mode, NULL) == STATUS_SUCCESS);
+    }
+    /* Kernel mode: both buffers the caller's (here both readable and writable). */
+    memset(p + 1024, 'a', 64);
+    memset(kernel_buffer, 0, sizeof kernel_buffer);
+    done = 999;
+    CHECK(copies[i].fn(kernel_buffer, p + 1024, 64, UMACCESS_KERNEL_MODE, &done) ==
+              STATUS_SUCCESS &&
+          done == 64);
+    CHECK(kernel_buffer[0] == 'a' && kernel_buffer[63] == 'a');
+  }
+  /* The user range in user mode (a refusal), not in kernel mode. */
+  {
+    umaccess_range_scope scope;
+    CHECK(umaccess_enter_user_range(&scope, (uintptr_t)p, (uintptr_t)p + 16) == STATUS_SUCCESS);
+    done = 999;
+    CHECK(umaccess_copy_from_mode(kernel_buffer, p + 8, 16, UMACCESS_USER_MODE, &done) ==
+              STATUS_ACCESS_VIOLATION &&
+          done == 0);
+    CHECK(last_failure_was_check());
+    CHECK(umaccess_copy_from_mode(kernel_buffer, p + 8, 16, UMACCESS_KERNEL_MODE, &done) ==
+              STATUS_SUCCESS &&
+          done == 16);
+    CHECK(umaccess_fill_mode_memory(p + 8, 16, 1, other, &done) == STATUS_ACCESS_VIOLATION &&
+          done == 0);
+    umaccess_leave_user_range(&scope);
+  }
+  /* Fills: exact count at the guard page in user mode; kernel mode fills all. */
+  done = 999;
+  CHECK(umaccess_fill_mode_memory(guard - 5, 9, 0x21, UMACCESS_USER_MODE, &done) ==
+            STATUS_ACCESS_VIOLATION &&
+        done == 5 && guard[-1] == 0x21);
+  CHECK_LAST_FAILURE(STATUS_ACCESS_VIOLATION, guard, 1, "FillUserMemory");
+  CHECK(umaccess_set_mode_memory(guard - 3, 0x22, 9, other, &done) == STATUS_ACCESS_VIOLATION &&
+        done == 3 && guard[-1] == 0x22);
+  CHECK_LAST_FAILURE(STATUS_ACCESS_VIOLATION, guard, 1, "SetUserMemory");
+  CHECK(umaccess_zero_mode_memory(guard - 2, 9, UMACCESS_USER_MODE, &done) ==
+            STATUS_ACCESS_VIOLATION &&
+        done == 2 && guard[-1] == 0);
+  CHECK_LAST_FAILURE(STATUS_ACCESS_VIOLATION, guard, 1, "ZeroUserMemory");
+  CHECK(umaccess_fill_mode_memory(kernel_buffer, 64, 0x31, UMACCESS_KERNEL_MODE, &done) ==
+            STATUS_SUCCESS &&
+        done == 64 && kernel_buffer[63] == 0x31);
+  CHECK(umaccess_set_mode_memory(kernel_buffer, 0x32, 64, UMACCESS_KERNEL_MODE, NULL) ==
+            STATUS_SUCCESS &&
+        kernel_buffer[0] == 0x32);
+  CHECK(umaccess_zero_mode_memory(kernel_buffer, 64, UMACCESS_KERNEL_MODE, &done) ==
+            STATUS_SUCCESS &&
+        done == 64 && kernel_buffer[5] == 0);
+  CHECK(umaccess_fill_mode_memory(p + 100, 8, 0x41, other, &done) == STATUS_SUCCESS && done == 8 &&
+        p[107] == 0x41);
+}
+
 /* ---- Every bulk operation of the table (umaccess/bulk_operations.def), inline and exported:
  * success, a fault at a guard page with the exact count, a refused range. A new row of the
  * table is tested here with no edit. */
@@ -669,6 +779,7 @@ int main(void) {
   test_interlocked(p, guard, read_only);
   test_mdl_and_wdf_memory(p, guard);
   test_inline_and_exported_agree(p, guard);
+  test_mode_forms(p, guard);
   test_every_bulk_operation(p, guard);
 
   if (failures == 0) printf("C API (" API_FORM "): all checks passed\n");

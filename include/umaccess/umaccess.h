@@ -461,7 +461,8 @@ UMACCESS_API __attribute__((noreturn)) void umaccess_bug_check(uint32_t code,
  * function. The exported functions remain (&umaccess_copy_from_user, dlsym, other languages,
  * and a call written (umaccess_copy_from_user)(...)); define UMACCESS_NO_INLINE before
  * including this header to call them everywhere. The library itself (UMACCESS_BUILDING)
- * defines them. The _mode forms have no twins (their kernel-mode path differs). */
+ * defines them. The _mode forms' twins call the exported function (or the kernel-mode
+ * copy and fill) for UMACCESS_KERNEL_MODE; the ..._aligned forms have none. */
 #if !defined(UMACCESS_BUILDING) && !defined(UMACCESS_NO_INLINE)
 #if defined(__GNUC__)
 #define UMACCESS_LIKELY_(x) __builtin_expect(!!(x), 1)
@@ -545,42 +546,66 @@ static inline umaccess_ntstatus umaccess_inline_wide_string_length_from_user(
   return umaccess_inline_string_length_(string, 2, "WideStringLengthFromUser", length);
 }
 
-/* The user-mode scalars' twins (Name: the Windows accessor's type, UChar ... ULong64): the
- * per-width raw entry (a range check and a jump to the access) and one test. */
+/* The _mode forms' twins (below) take the kernel path for UMACCESS_KERNEL_MODE as the
+ * exported functions do (no check, no recovery) and the user-mode twin for any other mode,
+ * failing under the name the exported function reports. */
+
+/* The scalars' twins (Name: the Windows accessor's type, UChar ... ULong64): the per-width
+ * raw entry (a range check and a jump to the access) and one test. The _mode forms call the
+ * exported function for kernel mode (one plain access). */
+static inline umaccess_ntstatus umaccess_inline_written_(umaccess_value r,
+                                                        const umaccess_fault_record *record,
+                                                        const char *operation) {
+  if (UMACCESS_LIKELY_(r.failed == 0)) return STATUS_SUCCESS;
+  return umaccess_inline_failure_(operation, record);
+}
 #define UMACCESS_INLINE_SCALAR_(bits, Name)                                                    \
-  static inline umaccess_ntstatus umaccess_inline_read_u##bits##_from_user(                   \
-      const void *src, uint##bits##_t *out) {                                                 \
-    umaccess_fault_record record;                                                             \
-    const umaccess_value r = umaccess_raw_read_u##bits(src, &record);                         \
+  static inline umaccess_ntstatus umaccess_inline_read_u##bits##_(                            \
+      umaccess_value r, const umaccess_fault_record *record, const char *operation,           \
+      uint##bits##_t *out) {                                                                  \
     if (UMACCESS_LIKELY_(r.failed == 0)) {                                                    \
       if (out != NULL) *out = (uint##bits##_t)r.value;                                        \
       return STATUS_SUCCESS;                                                                  \
     }                                                                                         \
-    return umaccess_inline_failure_("Read" Name "FromUser", &record);                         \
+    return umaccess_inline_failure_(operation, record);                                       \
+  }                                                                                           \
+  static inline umaccess_ntstatus umaccess_inline_read_u##bits##_from_user(                   \
+      const void *src, uint##bits##_t *out) {                                                 \
+    umaccess_fault_record record;                                                             \
+    return umaccess_inline_read_u##bits##_(umaccess_raw_read_u##bits(src, &record), &record,  \
+                                           "Read" Name "FromUser", out);                      \
   }                                                                                           \
   static inline umaccess_ntstatus umaccess_inline_read_u##bits##_from_user_acquire(           \
       const void *src, uint##bits##_t *out) {                                                 \
     umaccess_fault_record record;                                                             \
-    const umaccess_value r = umaccess_raw_read_acquire_u##bits(src, &record);                 \
-    if (UMACCESS_LIKELY_(r.failed == 0)) {                                                    \
-      if (out != NULL) *out = (uint##bits##_t)r.value;                                        \
-      return STATUS_SUCCESS;                                                                  \
-    }                                                                                         \
-    return umaccess_inline_failure_("Read" Name "FromUserAcquire", &record);                  \
+    return umaccess_inline_read_u##bits##_(umaccess_raw_read_acquire_u##bits(src, &record),   \
+                                           &record, "Read" Name "FromUserAcquire", out);      \
+  }                                                                                           \
+  static inline umaccess_ntstatus umaccess_inline_read_u##bits##_from_mode(                   \
+      const void *src, umaccess_processor_mode mode, uint##bits##_t *out) {                   \
+    umaccess_fault_record record;                                                             \
+    if (mode == UMACCESS_KERNEL_MODE) return (umaccess_read_u##bits##_from_mode)(src, mode, out); \
+    return umaccess_inline_read_u##bits##_(umaccess_raw_read_u##bits(src, &record), &record,  \
+                                           "Read" Name "FromMode", out);                      \
   }                                                                                           \
   static inline umaccess_ntstatus umaccess_inline_write_u##bits##_to_user(                    \
       void *dst, uint##bits##_t value) {                                                      \
     umaccess_fault_record record;                                                             \
-    if (UMACCESS_LIKELY_(umaccess_raw_write_u##bits(dst, value, &record).failed == 0))        \
-      return STATUS_SUCCESS;                                                                  \
-    return umaccess_inline_failure_("Write" Name "ToUser", &record);                          \
+    return umaccess_inline_written_(umaccess_raw_write_u##bits(dst, value, &record), &record, \
+                                    "Write" Name "ToUser");                                   \
   }                                                                                           \
   static inline umaccess_ntstatus umaccess_inline_write_u##bits##_to_user_release(            \
       void *dst, uint##bits##_t value) {                                                      \
     umaccess_fault_record record;                                                             \
-    if (UMACCESS_LIKELY_(umaccess_raw_write_release_u##bits(dst, value, &record).failed == 0)) \
-      return STATUS_SUCCESS;                                                                  \
-    return umaccess_inline_failure_("Write" Name "ToUserRelease", &record);                   \
+    return umaccess_inline_written_(umaccess_raw_write_release_u##bits(dst, value, &record),  \
+                                    &record, "Write" Name "ToUserRelease");                   \
+  }                                                                                           \
+  static inline umaccess_ntstatus umaccess_inline_write_u##bits##_to_mode(                    \
+      void *dst, uint##bits##_t value, umaccess_processor_mode mode) {                        \
+    umaccess_fault_record record;                                                             \
+    if (mode == UMACCESS_KERNEL_MODE) return (umaccess_write_u##bits##_to_mode)(dst, value, mode); \
+    return umaccess_inline_written_(umaccess_raw_write_u##bits(dst, value, &record), &record, \
+                                    "Write" Name "ToMode");                                   \
   }
 UMACCESS_INLINE_SCALAR_(8, "UChar")
 UMACCESS_INLINE_SCALAR_(16, "UShort")
@@ -588,39 +613,144 @@ UMACCESS_INLINE_SCALAR_(32, "ULong")
 UMACCESS_INLINE_SCALAR_(64, "ULong64")
 #undef UMACCESS_INLINE_SCALAR_
 
-/* The user-mode interlocked operations' twins: the per-operation raw entry (the alignment and
- * range checks and a jump to the atomic) and one test. */
-#define UMACCESS_INLINE_INTERLOCKED_(name, T, Name)                                            \
-  static inline umaccess_ntstatus umaccess_inline_interlocked_##name##_to_user(               \
-      T *dst, T value, T *original) {                                                         \
-    umaccess_fault_record record;                                                             \
-    const umaccess_value r = umaccess_raw_interlocked_##name(dst, (uint64_t)value, &record);  \
+/* The interlocked operations' twins: the per-operation raw entry (the alignment and range
+ * checks and a jump to the atomic) and one test. */
+#define UMACCESS_INLINE_ORIGINAL_(bits)                                                        \
+  static inline umaccess_ntstatus umaccess_inline_original##bits##_(                          \
+      umaccess_value r, const umaccess_fault_record *record, const char *operation,           \
+      int##bits##_t *original) {                                                              \
     if (UMACCESS_LIKELY_(r.failed == 0)) {                                                    \
-      if (original != NULL) *original = (T)r.value;                                           \
+      if (original != NULL) *original = (int##bits##_t)r.value;                               \
       return STATUS_SUCCESS;                                                                  \
     }                                                                                         \
-    return umaccess_inline_failure_(Name "ToUser", &record);                                  \
+    return umaccess_inline_failure_(operation, record);                                       \
   }
-UMACCESS_INLINE_INTERLOCKED_(or, int32_t, "InterlockedOr")
-UMACCESS_INLINE_INTERLOCKED_(or64, int64_t, "InterlockedOr64")
-UMACCESS_INLINE_INTERLOCKED_(and, int32_t, "InterlockedAnd")
-UMACCESS_INLINE_INTERLOCKED_(and64, int64_t, "InterlockedAnd64")
+UMACCESS_INLINE_ORIGINAL_(32)
+UMACCESS_INLINE_ORIGINAL_(64)
+#undef UMACCESS_INLINE_ORIGINAL_
+#define UMACCESS_INLINE_INTERLOCKED_(name, bits, Name)                                         \
+  static inline umaccess_ntstatus umaccess_inline_interlocked_##name##_to_user(               \
+      int##bits##_t *dst, int##bits##_t value, int##bits##_t *original) {                     \
+    umaccess_fault_record record;                                                             \
+    return umaccess_inline_original##bits##_(                                                 \
+        umaccess_raw_interlocked_##name(dst, (uint64_t)value, &record), &record,              \
+        Name "ToUser", original);                                                             \
+  }                                                                                           \
+  static inline umaccess_ntstatus umaccess_inline_interlocked_##name##_to_mode(               \
+      int##bits##_t *dst, int##bits##_t value, umaccess_processor_mode mode,                  \
+      int##bits##_t *original) {                                                              \
+    umaccess_fault_record record;                                                             \
+    if (mode == UMACCESS_KERNEL_MODE)                                                         \
+      return (umaccess_interlocked_##name##_to_mode)(dst, value, mode, original);             \
+    return umaccess_inline_original##bits##_(                                                 \
+        umaccess_raw_interlocked_##name(dst, (uint64_t)value, &record), &record,              \
+        Name "ToMode", original);                                                             \
+  }
+UMACCESS_INLINE_INTERLOCKED_(or, 32, "InterlockedOr")
+UMACCESS_INLINE_INTERLOCKED_(or64, 64, "InterlockedOr64")
+UMACCESS_INLINE_INTERLOCKED_(and, 32, "InterlockedAnd")
+UMACCESS_INLINE_INTERLOCKED_(and64, 64, "InterlockedAnd64")
 #undef UMACCESS_INLINE_INTERLOCKED_
-#define UMACCESS_INLINE_COMPARE_EXCHANGE_(name, T, Name)                                       \
+#define UMACCESS_INLINE_COMPARE_EXCHANGE_(name, bits, Name)                                    \
   static inline umaccess_ntstatus umaccess_inline_interlocked_##name##_to_user(               \
-      T *dst, T exchange, T comperand, T *original) {                                         \
+      int##bits##_t *dst, int##bits##_t exchange, int##bits##_t comperand,                    \
+      int##bits##_t *original) {                                                              \
     umaccess_fault_record record;                                                             \
-    const umaccess_value r = umaccess_raw_interlocked_##name(dst, (uint64_t)exchange,         \
-                                                             (uint64_t)comperand, &record);   \
-    if (UMACCESS_LIKELY_(r.failed == 0)) {                                                    \
-      if (original != NULL) *original = (T)r.value;                                           \
+    return umaccess_inline_original##bits##_(                                                 \
+        umaccess_raw_interlocked_##name(dst, (uint64_t)exchange, (uint64_t)comperand,         \
+                                        &record),                                             \
+        &record, Name "ToUser", original);                                                    \
+  }                                                                                           \
+  static inline umaccess_ntstatus umaccess_inline_interlocked_##name##_to_mode(               \
+      int##bits##_t *dst, int##bits##_t exchange, int##bits##_t comperand,                    \
+      umaccess_processor_mode mode, int##bits##_t *original) {                                \
+    umaccess_fault_record record;                                                             \
+    if (mode == UMACCESS_KERNEL_MODE)                                                         \
+      return (umaccess_interlocked_##name##_to_mode)(dst, exchange, comperand, mode,          \
+                                                     original);                               \
+    return umaccess_inline_original##bits##_(                                                 \
+        umaccess_raw_interlocked_##name(dst, (uint64_t)exchange, (uint64_t)comperand,         \
+                                        &record),                                             \
+        &record, Name "ToMode", original);                                                    \
+  }
+UMACCESS_INLINE_COMPARE_EXCHANGE_(compare_exchange, 32, "InterlockedCompareExchange")
+UMACCESS_INLINE_COMPARE_EXCHANGE_(compare_exchange64, 64, "InterlockedCompareExchange64")
+#undef UMACCESS_INLINE_COMPARE_EXCHANGE_
+
+/* The string lengths' _mode twins. */
+static inline umaccess_ntstatus umaccess_inline_string_length_from_mode(
+    const char *string, umaccess_processor_mode mode, size_t *length) {
+  if (mode == UMACCESS_KERNEL_MODE) return (umaccess_string_length_from_mode)(string, mode, length);
+  return umaccess_inline_string_length_(string, 1, "StringLengthFromMode", length);
+}
+static inline umaccess_ntstatus umaccess_inline_wide_string_length_from_mode(
+    const umaccess_wchar *string, umaccess_processor_mode mode, size_t *length) {
+  if (mode == UMACCESS_KERNEL_MODE)
+    return (umaccess_wide_string_length_from_mode)(string, mode, length);
+  return umaccess_inline_string_length_(string, 2, "WideStringLengthFromMode", length);
+}
+
+/* The copies' and fills' _mode twins: kernel mode is a plain copy or fill by the same
+ * kernels (umaccess_kernel_copy, ...), any other mode the user-mode twin, whose failures
+ * report the user-mode name (CopyFromUser, ...), as the exported functions' do. */
+#define UMACCESS_INLINE_COPY_MODE_(name, user_name, kernel_copy)                               \
+  static inline umaccess_ntstatus umaccess_inline_##name(void *dst, const void *src,          \
+                                                         size_t len,                          \
+                                                         umaccess_processor_mode mode,        \
+                                                         size_t *bytes_copied) {              \
+    if (mode == UMACCESS_KERNEL_MODE) {                                                       \
+      kernel_copy(dst, src, len);                                                             \
+      if (bytes_copied != NULL) *bytes_copied = len;                                          \
       return STATUS_SUCCESS;                                                                  \
     }                                                                                         \
-    return umaccess_inline_failure_(Name "ToUser", &record);                                  \
+    return umaccess_inline_##user_name(dst, src, len, bytes_copied);                          \
   }
-UMACCESS_INLINE_COMPARE_EXCHANGE_(compare_exchange, int32_t, "InterlockedCompareExchange")
-UMACCESS_INLINE_COMPARE_EXCHANGE_(compare_exchange64, int64_t, "InterlockedCompareExchange64")
-#undef UMACCESS_INLINE_COMPARE_EXCHANGE_
+UMACCESS_INLINE_COPY_MODE_(copy_from_mode, copy_from_user, umaccess_kernel_copy)
+UMACCESS_INLINE_COPY_MODE_(copy_to_mode, copy_to_user, umaccess_kernel_copy)
+UMACCESS_INLINE_COPY_MODE_(copy_from_mode_nontemporal, copy_from_user_nontemporal,
+                           umaccess_kernel_copy_nontemporal)
+UMACCESS_INLINE_COPY_MODE_(copy_to_mode_nontemporal, copy_to_user_nontemporal,
+                           umaccess_kernel_copy_nontemporal)
+#undef UMACCESS_INLINE_COPY_MODE_
+/* The source is user memory in every mode; the destination is user memory unless mode is
+ * kernel mode. */
+static inline umaccess_ntstatus umaccess_inline_copy_from_user_to_mode(
+    void *dst, const void *src, size_t len, umaccess_processor_mode mode, size_t *bytes_copied) {
+  if (mode == UMACCESS_KERNEL_MODE)
+    return umaccess_inline_copy_from_user(dst, src, len, bytes_copied);
+  return umaccess_inline_copy_to_user_from_user(dst, src, len, bytes_copied);
+}
+static inline umaccess_ntstatus umaccess_inline_fill_mode_(umaccess_operation op, void *dst,
+                                                           size_t len, unsigned char fill,
+                                                           umaccess_processor_mode mode,
+                                                           size_t *bytes_filled) {
+  if (mode == UMACCESS_KERNEL_MODE) {
+    umaccess_kernel_fill(dst, len, fill);
+    if (bytes_filled != NULL) *bytes_filled = len;
+    return STATUS_SUCCESS;
+  }
+  return umaccess_inline_fill_(op, dst, len, fill, bytes_filled);
+}
+static inline umaccess_ntstatus umaccess_inline_fill_mode_memory(void *dst, size_t len,
+                                                                 unsigned char fill,
+                                                                 umaccess_processor_mode mode,
+                                                                 size_t *bytes_filled) {
+  return umaccess_inline_fill_mode_(UMACCESS_OP_FILL_USER_MEMORY, dst, len, fill, mode,
+                                    bytes_filled);
+}
+static inline umaccess_ntstatus umaccess_inline_set_mode_memory(void *dst, unsigned char fill,
+                                                                size_t len,
+                                                                umaccess_processor_mode mode,
+                                                                size_t *bytes_filled) {
+  return umaccess_inline_fill_mode_(UMACCESS_OP_SET_USER_MEMORY, dst, len, fill, mode,
+                                    bytes_filled);
+}
+static inline umaccess_ntstatus umaccess_inline_zero_mode_memory(void *dst, size_t len,
+                                                                 umaccess_processor_mode mode,
+                                                                 size_t *bytes_filled) {
+  return umaccess_inline_fill_mode_(UMACCESS_OP_ZERO_USER_MEMORY, dst, len, 0, mode,
+                                    bytes_filled);
+}
 
 /* Function-like macros: only calls are redirected, never the names themselves. (The
  * preprocessor cannot generate these from the table: an operation without a line here is
@@ -680,6 +810,43 @@ UMACCESS_INLINE_COMPARE_EXCHANGE_(compare_exchange64, int64_t, "InterlockedCompa
   umaccess_inline_interlocked_compare_exchange_to_user(d, x, c, orig)
 #define umaccess_interlocked_compare_exchange64_to_user(d, x, c, orig) \
   umaccess_inline_interlocked_compare_exchange64_to_user(d, x, c, orig)
+#define umaccess_copy_from_mode(d, s, n, m, done) umaccess_inline_copy_from_mode(d, s, n, m, done)
+#define umaccess_copy_to_mode(d, s, n, m, done) umaccess_inline_copy_to_mode(d, s, n, m, done)
+#define umaccess_copy_from_user_to_mode(d, s, n, m, done) \
+  umaccess_inline_copy_from_user_to_mode(d, s, n, m, done)
+#define umaccess_copy_from_mode_nontemporal(d, s, n, m, done) \
+  umaccess_inline_copy_from_mode_nontemporal(d, s, n, m, done)
+#define umaccess_copy_to_mode_nontemporal(d, s, n, m, done) \
+  umaccess_inline_copy_to_mode_nontemporal(d, s, n, m, done)
+#define umaccess_fill_mode_memory(d, n, fill, m, done) \
+  umaccess_inline_fill_mode_memory(d, n, fill, m, done)
+#define umaccess_set_mode_memory(d, fill, n, m, done) \
+  umaccess_inline_set_mode_memory(d, fill, n, m, done)
+#define umaccess_zero_mode_memory(d, n, m, done) umaccess_inline_zero_mode_memory(d, n, m, done)
+#define umaccess_string_length_from_mode(s, m, length) \
+  umaccess_inline_string_length_from_mode(s, m, length)
+#define umaccess_wide_string_length_from_mode(s, m, length) \
+  umaccess_inline_wide_string_length_from_mode(s, m, length)
+#define umaccess_read_u8_from_mode(s, m, out) umaccess_inline_read_u8_from_mode(s, m, out)
+#define umaccess_write_u8_to_mode(d, v, m) umaccess_inline_write_u8_to_mode(d, v, m)
+#define umaccess_read_u16_from_mode(s, m, out) umaccess_inline_read_u16_from_mode(s, m, out)
+#define umaccess_write_u16_to_mode(d, v, m) umaccess_inline_write_u16_to_mode(d, v, m)
+#define umaccess_read_u32_from_mode(s, m, out) umaccess_inline_read_u32_from_mode(s, m, out)
+#define umaccess_write_u32_to_mode(d, v, m) umaccess_inline_write_u32_to_mode(d, v, m)
+#define umaccess_read_u64_from_mode(s, m, out) umaccess_inline_read_u64_from_mode(s, m, out)
+#define umaccess_write_u64_to_mode(d, v, m) umaccess_inline_write_u64_to_mode(d, v, m)
+#define umaccess_interlocked_or_to_mode(d, v, m, orig) \
+  umaccess_inline_interlocked_or_to_mode(d, v, m, orig)
+#define umaccess_interlocked_or64_to_mode(d, v, m, orig) \
+  umaccess_inline_interlocked_or64_to_mode(d, v, m, orig)
+#define umaccess_interlocked_and_to_mode(d, v, m, orig) \
+  umaccess_inline_interlocked_and_to_mode(d, v, m, orig)
+#define umaccess_interlocked_and64_to_mode(d, v, m, orig) \
+  umaccess_inline_interlocked_and64_to_mode(d, v, m, orig)
+#define umaccess_interlocked_compare_exchange_to_mode(d, x, c, m, orig) \
+  umaccess_inline_interlocked_compare_exchange_to_mode(d, x, c, m, orig)
+#define umaccess_interlocked_compare_exchange64_to_mode(d, x, c, m, orig) \
+  umaccess_inline_interlocked_compare_exchange64_to_mode(d, x, c, m, orig)
 #endif
 
 #endif /* UMACCESS_UMACCESS_H */
