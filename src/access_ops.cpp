@@ -6,8 +6,9 @@
 // runs one assembly primitive; the primitive returns {value, failed} in two registers and
 // writes the caller's fault record only when it failed. The per-width and per-operation
 // entries (umaccess_raw_read_u32, umaccess_raw_interlocked_or64, ...) are the hot ones: the
-// checks and a jump. The C status functions below build on them; the C++ inline layer
-// (usermode_accessors.h) and the C inline twins (umaccess.h) call them directly. The entries
+// checks and a jump. The C status functions below run the same templates as those entries;
+// the C++ inline layer (usermode_accessors.h) and the C inline twins (umaccess.h) call the
+// entries. The entries
 // that take the size or operation as an argument (umaccess_raw_read, ...) remain for callers
 // of the first ABI.
 #include "failure.h"
@@ -297,27 +298,29 @@ UMA_INTERLOCKED_ENTRY(and, uma_and_32, 4)
 UMA_INTERLOCKED_ENTRY(and64, uma_and_64, 8)
 #undef UMA_INTERLOCKED_ENTRY
 
-// The entries that take the size as an argument: the per-width entry of that size.
-#define UMA_BY_SIZE(kind, size, ...)                                                       \
-  ((size) == 1   ? umaccess_raw_##kind##_u8(__VA_ARGS__)                                    \
-   : (size) == 2 ? umaccess_raw_##kind##_u16(__VA_ARGS__)                                   \
-   : (size) == 4 ? umaccess_raw_##kind##_u32(__VA_ARGS__)                                   \
-   : (size) == 8 ? umaccess_raw_##kind##_u64(__VA_ARGS__)                                   \
+// The entries that take the size as an argument: the per-width entry of that size. (Here and
+// in the status functions below, the templates rather than the exported per-width entries:
+// a call of an exported function from inside the shared library would go through its PLT.)
+#define UMA_BY_SIZE(entry, primitive, size, ...)                                          \
+  ((size) == 1   ? entry<primitive##_8, 1>(__VA_ARGS__)                                    \
+   : (size) == 2 ? entry<primitive##_16, 2>(__VA_ARGS__)                                   \
+   : (size) == 4 ? entry<primitive##_32, 4>(__VA_ARGS__)                                   \
+   : (size) == 8 ? entry<primitive##_64, 8>(__VA_ARGS__)                                   \
                  : bad_access_size(size))
 umaccess_value umaccess_raw_read(const void* src, unsigned size, umaccess_fault_record* rec) {
-  return UMA_BY_SIZE(read, size, src, rec);
+  return UMA_BY_SIZE(read_entry, uma_read, size, src, rec);
 }
 umaccess_value umaccess_raw_read_acquire(const void* src, unsigned size,
                                          umaccess_fault_record* rec) {
-  return UMA_BY_SIZE(read_acquire, size, src, rec);
+  return UMA_BY_SIZE(read_entry, uma_read_acquire, size, src, rec);
 }
 umaccess_value umaccess_raw_write(void* dst, unsigned size, uint64_t value,
                                   umaccess_fault_record* rec) {
-  return UMA_BY_SIZE(write, size, dst, value, rec);
+  return UMA_BY_SIZE(write_entry, uma_write, size, dst, value, rec);
 }
 umaccess_value umaccess_raw_write_release(void* dst, unsigned size, uint64_t value,
                                           umaccess_fault_record* rec) {
-  return UMA_BY_SIZE(write_release, size, dst, value, rec);
+  return UMA_BY_SIZE(write_entry, uma_write_release, size, dst, value, rec);
 }
 #undef UMA_BY_SIZE
 
@@ -335,16 +338,18 @@ umaccess_ntstatus umaccess_raw_access_status(const char* operation,
 
 // ---- Scalars ---------------------------------------------------------------------------------
 
+// A width's entry templates, named short for the macro below.
+#define UMA_READ(kind, bits) read_entry<uma_##kind##_##bits, bits / 8>
+#define UMA_WRITE(kind, bits) write_entry<uma_##kind##_##bits, bits / 8>
 #define UMA_SCALAR_STATUS(bits, w)                                                              \
   umaccess_ntstatus umaccess_read_u##bits##_from_user(const void* src, uint##bits##_t* out) {   \
     umaccess_fault_record rec;                                                                  \
-    return finish(umaccess_raw_read_u##bits(src, &rec), rec, kNames[w].read, out);            \
+    return finish(UMA_READ(read, bits)(src, &rec), rec, kNames[w].read, out);                   \
   }                                                                                             \
   umaccess_ntstatus umaccess_read_u##bits##_from_user_acquire(const void* src,                  \
                                                               uint##bits##_t* out) {            \
     umaccess_fault_record rec;                                                                  \
-    return finish(umaccess_raw_read_acquire_u##bits(src, &rec), rec, kNames[w].read_acquire,  \
-                  out);                                                                         \
+    return finish(UMA_READ(read_acquire, bits)(src, &rec), rec, kNames[w].read_acquire, out);   \
   }                                                                                             \
   umaccess_ntstatus umaccess_read_u##bits##_from_mode(const void* src,                          \
                                                       umaccess_processor_mode mode,             \
@@ -352,15 +357,15 @@ umaccess_ntstatus umaccess_raw_access_status(const char* operation,
     umaccess_fault_record rec;                                                                  \
     if (is_kernel(mode))                                                                        \
       return finish(uma_read_##bits(src, nullptr), rec, kNames[w].read_mode, out);              \
-    return finish(umaccess_raw_read_u##bits(src, &rec), rec, kNames[w].read_mode, out);       \
+    return finish(UMA_READ(read, bits)(src, &rec), rec, kNames[w].read_mode, out);              \
   }                                                                                             \
   umaccess_ntstatus umaccess_write_u##bits##_to_user(void* dst, uint##bits##_t value) {         \
     umaccess_fault_record rec;                                                                  \
-    return finish_write(umaccess_raw_write_u##bits(dst, value, &rec), rec, kNames[w].write);  \
+    return finish_write(UMA_WRITE(write, bits)(dst, value, &rec), rec, kNames[w].write);        \
   }                                                                                             \
   umaccess_ntstatus umaccess_write_u##bits##_to_user_release(void* dst, uint##bits##_t value) { \
     umaccess_fault_record rec;                                                                  \
-    return finish_write(umaccess_raw_write_release_u##bits(dst, value, &rec), rec,            \
+    return finish_write(UMA_WRITE(write_release, bits)(dst, value, &rec), rec,                  \
                         kNames[w].write_release);                                               \
   }                                                                                             \
   umaccess_ntstatus umaccess_write_u##bits##_to_mode(void* dst, uint##bits##_t value,           \
@@ -368,14 +373,15 @@ umaccess_ntstatus umaccess_raw_access_status(const char* operation,
     umaccess_fault_record rec;                                                                  \
     if (is_kernel(mode))                                                                        \
       return finish_write(uma_write_##bits(dst, value, nullptr), rec, kNames[w].write_mode);    \
-    return finish_write(umaccess_raw_write_u##bits(dst, value, &rec), rec,                 \
-                        kNames[w].write_mode);                                                  \
+    return finish_write(UMA_WRITE(write, bits)(dst, value, &rec), rec, kNames[w].write_mode);   \
   }
 UMA_SCALAR_STATUS(8, 0)
 UMA_SCALAR_STATUS(16, 1)
 UMA_SCALAR_STATUS(32, 2)
 UMA_SCALAR_STATUS(64, 3)
 #undef UMA_SCALAR_STATUS
+#undef UMA_READ
+#undef UMA_WRITE
 
 // ---- UNICODE_STRING ----------------------------------------------------------------------------
 
@@ -389,10 +395,10 @@ static umaccess_ntstatus read_unicode_string(const umaccess_unicode_string* src,
   const void* lengths_at = reinterpret_cast<const void*>(base);
   const void* buffer_at = reinterpret_cast<const void*>(base + offsetof(umaccess_unicode_string, buffer));
   const umaccess_value lengths =
-      kernel ? uma_read_32(lengths_at, nullptr) : umaccess_raw_read_u32(lengths_at, &rec);
+      kernel ? uma_read_32(lengths_at, nullptr) : read_entry<uma_read_32, 4>(lengths_at, &rec);
   if (lengths.failed != 0) return umaccess_raw_access_status(name, &rec);
   const umaccess_value buffer =
-      kernel ? uma_read_64(buffer_at, nullptr) : umaccess_raw_read_u64(buffer_at, &rec);
+      kernel ? uma_read_64(buffer_at, nullptr) : read_entry<uma_read_64, 8>(buffer_at, &rec);
   if (buffer.failed != 0) return umaccess_raw_access_status(name, &rec);
   if (out != nullptr) {
     out->length = static_cast<uint16_t>(lengths.value);
@@ -414,11 +420,11 @@ static umaccess_ntstatus write_unicode_string(umaccess_unicode_string* dst,
   void* buffer_at = reinterpret_cast<void*>(base + offsetof(umaccess_unicode_string, buffer));
   const umaccess_value a =
       kernel ? uma_write_32(lengths_at, lengths, nullptr)
-             : umaccess_raw_write_u32(lengths_at, lengths, &rec);
+             : write_entry<uma_write_32, 4>(lengths_at, lengths, &rec);
   if (a.failed != 0) return umaccess_raw_access_status(name, &rec);
   const umaccess_value b =
       kernel ? uma_write_64(buffer_at, buffer, nullptr)
-             : umaccess_raw_write_u64(buffer_at, buffer, &rec);
+             : write_entry<uma_write_64, 8>(buffer_at, buffer, &rec);
   return finish_write(b, rec, name);
 }
 
@@ -476,29 +482,31 @@ UMA_HOT_ENTRY umaccess_ntstatus umaccess_wide_string_length_from_mode(const umac
 
 // ---- Interlocked -------------------------------------------------------------------------------
 
-#define UMA_INTERLOCKED_STATUS(name, T, op)                                                    \
+#define UMA_INTERLOCKED_STATUS(name, T, op, primitive)                                         \
   umaccess_ntstatus umaccess_interlocked_##name##_to_user(T* dst, T value, T* original) {      \
     umaccess_fault_record rec;                                                                 \
-    return finish(umaccess_raw_interlocked_##name(dst, static_cast<uint64_t>(value), &rec), rec, \
-                  user_name<T>(op), original);                                                 \
+    return finish(write_entry<primitive, sizeof(T), true>(dst, static_cast<uint64_t>(value),    \
+                                                          &rec),                               \
+                  rec, user_name<T>(op), original);                                            \
   }                                                                                            \
   umaccess_ntstatus umaccess_interlocked_##name##_to_mode(T* dst, T value,                     \
                                                           umaccess_processor_mode mode,        \
                                                           T* original) {                       \
     return interlocked_mode_status<T>(op, dst, value, 0, mode, original);                      \
   }
-UMA_INTERLOCKED_STATUS(or, int32_t, UMACCESS_INTERLOCKED_OR)
-UMA_INTERLOCKED_STATUS(or64, int64_t, UMACCESS_INTERLOCKED_OR)
-UMA_INTERLOCKED_STATUS(and, int32_t, UMACCESS_INTERLOCKED_AND)
-UMA_INTERLOCKED_STATUS(and64, int64_t, UMACCESS_INTERLOCKED_AND)
+UMA_INTERLOCKED_STATUS(or, int32_t, UMACCESS_INTERLOCKED_OR, uma_or_32)
+UMA_INTERLOCKED_STATUS(or64, int64_t, UMACCESS_INTERLOCKED_OR, uma_or_64)
+UMA_INTERLOCKED_STATUS(and, int32_t, UMACCESS_INTERLOCKED_AND, uma_and_32)
+UMA_INTERLOCKED_STATUS(and64, int64_t, UMACCESS_INTERLOCKED_AND, uma_and_64)
 #undef UMA_INTERLOCKED_STATUS
 
-#define UMA_COMPARE_EXCHANGE_STATUS(name, T)                                                 \
+#define UMA_COMPARE_EXCHANGE_STATUS(name, T, primitive)                                      \
   umaccess_ntstatus umaccess_interlocked_##name##_to_user(T* dst, T exchange, T comperand,     \
                                                           T* original) {                       \
     umaccess_fault_record rec;                                                                 \
-    return finish(umaccess_raw_interlocked_##name(dst, static_cast<uint64_t>(exchange),         \
-                                                  static_cast<uint64_t>(comperand), &rec),      \
+    return finish(compare_exchange_entry<primitive, sizeof(T)>(                                \
+                      dst, static_cast<uint64_t>(exchange), static_cast<uint64_t>(comperand),  \
+                      &rec),                                                                   \
                   rec, user_name<T>(UMACCESS_INTERLOCKED_COMPARE_EXCHANGE), original);         \
   }                                                                                            \
   umaccess_ntstatus umaccess_interlocked_##name##_to_mode(                                     \
@@ -506,8 +514,8 @@ UMA_INTERLOCKED_STATUS(and64, int64_t, UMACCESS_INTERLOCKED_AND)
     return interlocked_mode_status<T>(UMACCESS_INTERLOCKED_COMPARE_EXCHANGE, dst, exchange,    \
                                       comperand, mode, original);                              \
   }
-UMA_COMPARE_EXCHANGE_STATUS(compare_exchange, int32_t)
-UMA_COMPARE_EXCHANGE_STATUS(compare_exchange64, int64_t)
+UMA_COMPARE_EXCHANGE_STATUS(compare_exchange, int32_t, uma_cmpxchg_32)
+UMA_COMPARE_EXCHANGE_STATUS(compare_exchange64, int64_t, uma_cmpxchg_64)
 #undef UMA_COMPARE_EXCHANGE_STATUS
 
 }  // extern "C"

@@ -632,8 +632,15 @@ TEST(AccessScalarRaw, SizedAndPerWidthEntriesAgree) {
       EXPECT_EQ(v.failed, 0u);
       EXPECT_EQ(v.value, kBitsB & mask);
     }
+    const auto stored_at = [&] {
+      std::uint64_t v = 0;
+      std::memcpy(&v, at + 1, w.size);
+      return v;
+    };
     EXPECT_EQ(w.write_release(at + 1, kBitsA, nullptr).failed, 0u);
-    EXPECT_EQ(umaccess_raw_write(at + 1, w.size, kBitsA, nullptr).failed, 0u);
+    EXPECT_EQ(stored_at(), kBitsA & mask);
+    EXPECT_EQ(umaccess_raw_write(at + 1, w.size, kBitsB, nullptr).failed, 0u);
+    EXPECT_EQ(stored_at(), kBitsB & mask);
     // Straddling the guard page, then outside the user range: the same failure.
     char* const straddling = region.guard() - (w.size - 1);  // its last byte in the guard
     const auto both_fail = [&](auto per_width, auto sized, bool is_write, const char* what) {
@@ -653,7 +660,14 @@ TEST(AccessScalarRaw, SizedAndPerWidthEntriesAgree) {
     const auto fault = both_fail([&](auto* r) { return w.read(straddling, r); },
                                  [&](auto* r) { return umaccess_raw_read(straddling, w.size, r); },
                                  false, "read at the guard");
+#if defined(__aarch64__)
+    // A misaligned access across the page boundary reports what the hardware puts in FAR:
+    // an address within the access (see expect_fault_address).
+    EXPECT_GE(fault.address, addr(straddling));
+    EXPECT_LT(fault.address, addr(straddling) + w.size);
+#else
     EXPECT_EQ(fault.address, addr(region.guard()));
+#endif
     EXPECT_NE(fault.kernel, nullptr);
     both_fail([&](auto* r) { return w.write(straddling, 1, r); },
               [&](auto* r) { return umaccess_raw_write(straddling, w.size, 1, r); }, true,

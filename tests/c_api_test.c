@@ -395,6 +395,9 @@ static void test_interlocked(char *p, char *guard, char *read_only) {
         STATUS_ACCESS_VIOLATION);
   CHECK_LAST_FAILURE(STATUS_ACCESS_VIOLATION, guard, -1, "InterlockedOrToUser");
   CHECK(last_failure_was_fault(SIGSEGV));
+  CHECK(umaccess_interlocked_or64_to_user((int64_t *)(void *)guard, 1, &o64) ==
+        STATUS_ACCESS_VIOLATION);
+  CHECK_LAST_FAILURE(STATUS_ACCESS_VIOLATION, guard, 1, "InterlockedOr64ToUser");
   CHECK(umaccess_interlocked_or64_to_mode((int64_t *)(void *)guard, 1, UMACCESS_USER_MODE, &o64) ==
         STATUS_ACCESS_VIOLATION);
   CHECK_LAST_FAILURE(STATUS_ACCESS_VIOLATION, guard, -1, "InterlockedOr64ToMode");
