@@ -523,6 +523,28 @@ static inline umaccess_ntstatus umaccess_inline_failure_(const char *operation,
   return status;
 }
 
+/* A single access's raw result as its status function returns it: on success the value to
+ * *out (if out is not NULL) and STATUS_SUCCESS, else the failure. One per type of value:
+ * umaccess_inline_result_u8_ ... _u64_ (scalars), _i32_, _i64_ (interlocked originals),
+ * _size_ (string lengths). */
+#define UMACCESS_INLINE_RESULT_(suffix, T)                                                     \
+  static inline umaccess_ntstatus umaccess_inline_result_##suffix##_(                         \
+      umaccess_value r, const umaccess_fault_record *record, const char *operation, T *out) { \
+    if (UMACCESS_LIKELY_(r.failed == 0)) {                                                    \
+      if (out != NULL) *out = (T)r.value;                                                     \
+      return STATUS_SUCCESS;                                                                  \
+    }                                                                                         \
+    return umaccess_inline_failure_(operation, record);                                       \
+  }
+UMACCESS_INLINE_RESULT_(u8, uint8_t)
+UMACCESS_INLINE_RESULT_(u16, uint16_t)
+UMACCESS_INLINE_RESULT_(u32, uint32_t)
+UMACCESS_INLINE_RESULT_(u64, uint64_t)
+UMACCESS_INLINE_RESULT_(i32, int32_t)
+UMACCESS_INLINE_RESULT_(i64, int64_t)
+UMACCESS_INLINE_RESULT_(size, size_t)
+#undef UMACCESS_INLINE_RESULT_
+
 /* The user-mode string lengths' twins: the raw entry (a range check and a jump to the kernel)
  * and one test. */
 static inline umaccess_ntstatus umaccess_inline_string_length_(const void *string,
@@ -530,12 +552,8 @@ static inline umaccess_ntstatus umaccess_inline_string_length_(const void *strin
                                                               const char *operation,
                                                               size_t *length) {
   umaccess_fault_record record;
-  const umaccess_value r = umaccess_raw_string_length(string, unit, &record);
-  if (UMACCESS_LIKELY_(r.failed == 0)) {
-    if (length != NULL) *length = (size_t)r.value;
-    return STATUS_SUCCESS;
-  }
-  return umaccess_inline_failure_(operation, &record);
+  return umaccess_inline_result_size_(umaccess_raw_string_length(string, unit, &record), &record,
+                                      operation, length);
 }
 static inline umaccess_ntstatus umaccess_inline_string_length_from_user(const char *string,
                                                                         size_t *length) {
@@ -560,33 +578,24 @@ static inline umaccess_ntstatus umaccess_inline_written_(umaccess_value r,
   return umaccess_inline_failure_(operation, record);
 }
 #define UMACCESS_INLINE_SCALAR_(bits, Name)                                                    \
-  static inline umaccess_ntstatus umaccess_inline_read_u##bits##_(                            \
-      umaccess_value r, const umaccess_fault_record *record, const char *operation,           \
-      uint##bits##_t *out) {                                                                  \
-    if (UMACCESS_LIKELY_(r.failed == 0)) {                                                    \
-      if (out != NULL) *out = (uint##bits##_t)r.value;                                        \
-      return STATUS_SUCCESS;                                                                  \
-    }                                                                                         \
-    return umaccess_inline_failure_(operation, record);                                       \
-  }                                                                                           \
   static inline umaccess_ntstatus umaccess_inline_read_u##bits##_from_user(                   \
       const void *src, uint##bits##_t *out) {                                                 \
     umaccess_fault_record record;                                                             \
-    return umaccess_inline_read_u##bits##_(umaccess_raw_read_u##bits(src, &record), &record,  \
-                                           "Read" Name "FromUser", out);                      \
+    return umaccess_inline_result_u##bits##_(umaccess_raw_read_u##bits(src, &record), &record, \
+                                              "Read" Name "FromUser", out);                      \
   }                                                                                           \
   static inline umaccess_ntstatus umaccess_inline_read_u##bits##_from_user_acquire(           \
       const void *src, uint##bits##_t *out) {                                                 \
     umaccess_fault_record record;                                                             \
-    return umaccess_inline_read_u##bits##_(umaccess_raw_read_acquire_u##bits(src, &record),   \
-                                           &record, "Read" Name "FromUserAcquire", out);      \
+    return umaccess_inline_result_u##bits##_(umaccess_raw_read_acquire_u##bits(src, &record), \
+                                              &record, "Read" Name "FromUserAcquire", out);      \
   }                                                                                           \
   static inline umaccess_ntstatus umaccess_inline_read_u##bits##_from_mode(                   \
       const void *src, umaccess_processor_mode mode, uint##bits##_t *out) {                   \
     umaccess_fault_record record;                                                             \
     if (mode == UMACCESS_KERNEL_MODE) return (umaccess_read_u##bits##_from_mode)(src, mode, out); \
-    return umaccess_inline_read_u##bits##_(umaccess_raw_read_u##bits(src, &record), &record,  \
-                                           "Read" Name "FromMode", out);                      \
+    return umaccess_inline_result_u##bits##_(umaccess_raw_read_u##bits(src, &record), &record, \
+                                              "Read" Name "FromMode", out);                      \
   }                                                                                           \
   static inline umaccess_ntstatus umaccess_inline_write_u##bits##_to_user(                    \
       void *dst, uint##bits##_t value) {                                                      \
@@ -615,24 +624,11 @@ UMACCESS_INLINE_SCALAR_(64, "ULong64")
 
 /* The interlocked operations' twins: the per-operation raw entry (the alignment and range
  * checks and a jump to the atomic) and one test. */
-#define UMACCESS_INLINE_ORIGINAL_(bits)                                                        \
-  static inline umaccess_ntstatus umaccess_inline_original##bits##_(                          \
-      umaccess_value r, const umaccess_fault_record *record, const char *operation,           \
-      int##bits##_t *original) {                                                              \
-    if (UMACCESS_LIKELY_(r.failed == 0)) {                                                    \
-      if (original != NULL) *original = (int##bits##_t)r.value;                               \
-      return STATUS_SUCCESS;                                                                  \
-    }                                                                                         \
-    return umaccess_inline_failure_(operation, record);                                       \
-  }
-UMACCESS_INLINE_ORIGINAL_(32)
-UMACCESS_INLINE_ORIGINAL_(64)
-#undef UMACCESS_INLINE_ORIGINAL_
 #define UMACCESS_INLINE_INTERLOCKED_(name, bits, Name)                                         \
   static inline umaccess_ntstatus umaccess_inline_interlocked_##name##_to_user(               \
       int##bits##_t *dst, int##bits##_t value, int##bits##_t *original) {                     \
     umaccess_fault_record record;                                                             \
-    return umaccess_inline_original##bits##_(                                                 \
+    return umaccess_inline_result_i##bits##_(                                                 \
         umaccess_raw_interlocked_##name(dst, (uint64_t)value, &record), &record,              \
         Name "ToUser", original);                                                             \
   }                                                                                           \
@@ -642,7 +638,7 @@ UMACCESS_INLINE_ORIGINAL_(64)
     umaccess_fault_record record;                                                             \
     if (mode == UMACCESS_KERNEL_MODE)                                                         \
       return (umaccess_interlocked_##name##_to_mode)(dst, value, mode, original);             \
-    return umaccess_inline_original##bits##_(                                                 \
+    return umaccess_inline_result_i##bits##_(                                                 \
         umaccess_raw_interlocked_##name(dst, (uint64_t)value, &record), &record,              \
         Name "ToMode", original);                                                             \
   }
@@ -656,7 +652,7 @@ UMACCESS_INLINE_INTERLOCKED_(and64, 64, "InterlockedAnd64")
       int##bits##_t *dst, int##bits##_t exchange, int##bits##_t comperand,                    \
       int##bits##_t *original) {                                                              \
     umaccess_fault_record record;                                                             \
-    return umaccess_inline_original##bits##_(                                                 \
+    return umaccess_inline_result_i##bits##_(                                                 \
         umaccess_raw_interlocked_##name(dst, (uint64_t)exchange, (uint64_t)comperand,         \
                                         &record),                                             \
         &record, Name "ToUser", original);                                                    \
@@ -668,7 +664,7 @@ UMACCESS_INLINE_INTERLOCKED_(and64, 64, "InterlockedAnd64")
     if (mode == UMACCESS_KERNEL_MODE)                                                         \
       return (umaccess_interlocked_##name##_to_mode)(dst, exchange, comperand, mode,          \
                                                      original);                               \
-    return umaccess_inline_original##bits##_(                                                 \
+    return umaccess_inline_result_i##bits##_(                                                 \
         umaccess_raw_interlocked_##name(dst, (uint64_t)exchange, (uint64_t)comperand,         \
                                         &record),                                             \
         &record, Name "ToMode", original);                                                    \
