@@ -310,13 +310,19 @@ TEST_P(AccessString, RacingWriterOnlyChoosesBetweenRealLengths) {
 
 // ---- Strings that end exactly at an inaccessible page -------------------------------------
 
+// Every string length up to this many bytes: past the head, the straight-line vectors, the
+// pairs and the first two groups of a kernel with 64-byte vectors (9 x 64 + 2 x 4 x 64), so
+// that the NUL falls in each of them at every position, and the start at every alignment. A
+// read of the vector (or pair, or group) after the one that holds the NUL would reach the
+// inaccessible page.
+constexpr std::size_t kLengthsPastEveryStage = 9 * 64 + 2 * 4 * 64;
+
 TEST_P(AccessString, NarrowNulInTheLastAccessibleByteIsMeasuredWithoutFault) {
   GuardedRegion region(page_size());
   char* guard = region.guard();
-  fill_nonzero(guard - 200, 199, 3);
+  fill_nonzero(guard - kLengthsPastEveryStage - 1, kLengthsPastEveryStage, 3);
   guard[-1] = 0;
-  // Every length 0..100, so the start takes every alignment.
-  for (std::size_t n = 0; n <= 100; ++n) {
+  for (std::size_t n = 0; n <= kLengthsPastEveryStage; ++n) {
     const char* s = guard - 1 - n;
     for (const auto& form : kNarrowForms) {
       SCOPED_TRACE(form.label);
@@ -335,12 +341,13 @@ TEST_P(AccessString, NarrowNulInTheLastAccessibleByteIsMeasuredWithoutFault) {
 TEST_P(AccessString, WideNulInTheLastAccessibleUnitIsMeasuredWithoutFault) {
   GuardedRegion region(page_size());
   char* guard = region.guard();
-  for (std::size_t n = 0; n <= 100; ++n) {
+  constexpr std::size_t kUnits = kLengthsPastEveryStage / 2;
+  for (std::size_t n = 0; n <= kUnits; ++n) {
     // Even start: the NUL unit is guard[-2..-1]. Odd start: it is guard[-3..-2], and the
     // one byte left before the guard is no whole unit, so it must not matter.
     for (std::size_t trailing : {0, 1}) {
       char* s = guard - trailing - 2 * (n + 1);
-      std::memset(guard - 300, 0, 300);  // zeros before the string
+      std::memset(s - 64, 0, guard - (s - 64));  // zeros before the string
       fill_nonzero_units(s, n, static_cast<unsigned>(n));
       put_unit(s, n, 0);
       if (trailing) guard[-1] = 0x41;

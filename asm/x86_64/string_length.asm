@@ -15,9 +15,10 @@
 ; Rules every path keeps:
 ;   - reads never go below s (a user range may begin anywhere, even mid-vector) nor reach
 ;     limit;
-;   - a read past the NUL stays inside the VEC bytes at s, or the aligned vector or group
-;     (4 vectors, 4 x VEC-aligned) that holds the NUL (the general walk: its aligned 16-byte
-;     block or 64-byte line), and a read never spans two 4 KiB pages, so no page the
+;   - a read past the NUL stays inside the VEC bytes at s, or the aligned vector, pair
+;     (2 vectors, 2 x VEC-aligned) or group (4 vectors, 4 x VEC-aligned) that holds the NUL
+;     (the general walk: its aligned 16-byte block or 64-byte line), and a read never spans
+;     two 4 KiB pages, so no page the
 ;     string does not reach is ever touched: a string that ends just before an
 ;     inaccessible page is measured without a fault, one that runs into it faults at that
 ;     page's first byte.
@@ -26,19 +27,26 @@
 ; of their aligned-down first load). VEC = 16 (SSE2, the x86-64 baseline) or 32 (AVX2).
 ; Two walks:
 ;
-;   fast walk, when limit lies at least 8 x VEC bytes past s and the VEC bytes
+;   fast walk, when limit lies at least 9 x VEC bytes past s and the VEC bytes
 ;   at s do not span a 4 KiB boundary (all but VEC - 1 start offsets in 4096):
 ;     head    one unaligned vector at s (no unit loop, whatever the alignment); a NUL
 ;             there returns on the fall-through path, with no taken branch;
-;     vectors the next 4 aligned vectors, straight-line (short strings end here), then back
-;             to the 4 x VEC boundary below the cursor (above s: at most 3 vectors are
-;             read twice);
-;     groups  two groups of 4 aligned vectors per step (a group never spans two pages),
-;             each reduced to one NUL mask (pminub for bytes; pcmpeqw and por for words,
-;             as SSE2 has no unsigned word minimum; AVX2's vpminuw is untried here), while
-;             both lie below limit; the NUL's position in its group comes from the
-;             registers that found it (bytes: v0, min(v0, v1), v2 and the group's mask:
-;             v2's | v3's NULs once v0 and v1 have none, above v2's own mask, so v2's
+;     vectors the next 4 aligned vectors, straight-line, each compared straight from
+;             memory and addressed from one base (strings of up to 4 x VEC bytes end by
+;             here);
+;     pairs   then two pairs of aligned vectors from the 2 x VEC boundary below the cursor
+;             (one vector may be read twice), each reduced to one NUL mask, straight-line
+;             too: a string that ends within 8 x VEC takes two more branches, not four
+;             single vectors' nor the group loop's way in and out (measured, like the
+;             loop's alignment below, in docs/performance.md, "StringLengthFromUser");
+;     groups  from the 4 x VEC boundary below the cursor (at most 2 vectors read twice),
+;             two groups of 4 aligned vectors per step (a group never spans two pages), in
+;             a loop aligned to 64 bytes (where it happened to lie moved 16 KiB by 17 %),
+;             each group reduced to one NUL mask (pminub for bytes; pcmpeqw and por for
+;             words, as SSE2 has no unsigned word minimum; AVX2's vpminuw is untried here),
+;             while both lie below limit; the NUL's position in its pair or group comes
+;             from the registers that found it (bytes: v0, min(v0, v1), v2 and the group's
+;             mask: v2's | v3's NULs once v0 and v1 have none, above v2's own mask, so v2's
 ;             win the tzcnt), nothing is read twice;
 ;     then    the general walk's lines from the first group that does not lie wholly below
 ;             limit.
@@ -58,7 +66,7 @@
 ; Memory shared with another process may change between two reads. The fast walk reads
 ; each vector once, but for overlaps that all look for the first NUL (the head vector and
 ; the first aligned one, by up to VEC - 1 bytes; the straight-line vectors and the first
-; group, by up to 3 vectors). The general walk reads a line holding a NUL again block by
+; pair, by one vector; the pairs and the first group, by up to 2 vectors). The general walk reads a line holding a NUL again block by
 ; block: if the NUL is gone by then, it walks on (still bounded by limit). So a racing writer
 ; can change the length found but never the rules above.
 ;
@@ -73,6 +81,10 @@
 ; address space in kernel mode).
 
 %include "umaccess.inc"
+
+; align pads with multi-byte nops (not runs of one-byte nop) where it falls inside a path.
+%use smartalign
+alignmode p6, nojmp
 
 ; The smallest page size of x86-64: every page boundary is a multiple of it.
 %define PAGE_MIN 4096
@@ -227,13 +239,60 @@ FAULT_TABLE string_length
     or      rcx, rdx
 %endmacro
 
+; PAIR_HAS_NUL unit, offset, fixup : ZF clear if the aligned pair of vectors at rax + offset
+; holds a NUL unit, its combined NUL mask in edx; for NUL_IN_PAIR, SV1 = v0 (bytes) or v0's
+; NUL compare (words). Clobbers SV1-SV2; SV0 = zero.
+%macro PAIR_HAS_NUL 3
+    FAULT_BEGIN %3
+  %if %1 == 1
+    VLOAD   a, SV1, [rax + %2]
+    %if SVEC == 16
+      movdqa  SV2, SV1
+      pminub  SV2, [rax + %2 + SVEC]
+    %else
+      vpminub SV2, SV1, [rax + %2 + SVEC]
+    %endif
+    FAULT_END
+    VCMPZ   1, SV2, SV2
+  %else
+    VCMPZ   2, SV1, [rax + %2]
+    VCMPZ   2, SV2, [rax + %2 + SVEC]
+    FAULT_END
+    %if SVEC == 16
+      por     SV2, SV1
+    %else
+      vpor    SV2, SV1, SV2
+    %endif
+  %endif
+    VMASK   edx, SV2
+    test    edx, edx
+%endmacro
+
+; NUL_IN_PAIR unit : after PAIR_HAS_NUL found a NUL in the pair at rax: rcx = v0's NUL mask
+; | the pair's << SVEC (the pair's decides only when v0 has none), from the registers that
+; found it; no branch.
+%macro NUL_IN_PAIR 1
+  %if %1 == 1
+    VCMPZ   1, SV1, SV1
+  %endif
+    VMASK   ecx, SV1
+    shl     rdx, SVEC
+    or      rcx, rdx
+%endmacro
+
 ; VECTOR_HAS_NUL unit, u|a, mem, fixup : ZF clear if the vector at mem holds a NUL unit,
-; its NUL mask in ecx.
+; its NUL mask in ecx. AVX2 compares straight from memory (a VEX operand may be unaligned);
+; SSE2's pcmpeq would need an aligned operand and overwrites it, so it loads first.
 %macro VECTOR_HAS_NUL 4
     FAULT_BEGIN %4
+  %if SVEC == 16
     VLOAD   %2, SV1, %3
     FAULT_END
     VCMPZ   %1, SV1, SV1
+  %else
+    VCMPZ   %1, SV1, %3
+    FAULT_END
+  %endif
     VMASK   ecx, SV1
     test    ecx, ecx
 %endmacro
@@ -286,7 +345,7 @@ KERNEL %1, rdx
 %endif
     mov     rcx, rsi
     sub     rcx, rdi
-    cmp     rcx, 8 * SVEC
+    cmp     rcx, 9 * SVEC
     jb      %%to_general            ; limit is close: the general walk
     mov     ecx, edi
     and     ecx, PAGE_MIN - 1
@@ -300,14 +359,28 @@ KERNEL %1, rdx
 %%past_head:
     lea     rax, [rdi + SVEC]
     and     rax, -SVEC              ; the first aligned vector not wholly checked
-%rep 4                              ; below s + 5 x VEC <= limit: no bound to check
+    ; Below s + 5 x VEC <= limit: no bound to check. Addressed from one base, so a NUL
+    ; adds its vector's offset only on the way out.
     VECTOR_HAS_NUL %2, a, [rax], %%fixup
     jnz     %%fast_found
-    add     rax, SVEC
-%endrep
+    VECTOR_HAS_NUL %2, a, [rax + SVEC], %%fixup
+    jnz     %%found_v1
+    VECTOR_HAS_NUL %2, a, [rax + 2 * SVEC], %%fixup
+    jnz     %%found_v2
+    VECTOR_HAS_NUL %2, a, [rax + 3 * SVEC], %%fixup
+    jnz     %%found_v3
+    sub     rax, -4 * SVEC          ; (sub of -4 x 32 fits a byte; add of 4 x 32 does not)
+    and     rax, -2 * SVEC          ; the pair holding the first vector not checked yet
+    ; Below s + 9 x VEC <= limit: no bound to check; a pair never spans two pages.
+    PAIR_HAS_NUL %2, 0, %%fixup
+    jnz     %%in_pair
+    PAIR_HAS_NUL %2, 2 * SVEC, %%fixup
+    jnz     %%in_second_pair
+    sub     rax, -4 * SVEC
     and     rax, -4 * SVEC          ; the group holding the first vector not checked yet
     cmp     rax, r8
     ja      %%to_lines
+    align   64                      ; long nops, run once on the way in
 %%fast_groups:                      ; two groups a step, both below limit
     GROUP_HAS_NUL %2, 0, %%fixup
     jnz     %%in_group
@@ -317,6 +390,11 @@ KERNEL %1, rdx
     cmp     rax, r8
     jbe     %%fast_groups
     jmp     %%to_lines              ; less than two groups left below limit
+%%in_second_pair:
+    add     rax, 2 * SVEC
+%%in_pair:                          ; rax = a pair whose NUL mask was not zero
+    NUL_IN_PAIR %2
+    jmp     %%fast_found
 %%in_second_group:
     add     rax, 4 * SVEC
 %%in_group:                         ; rax = a group whose NUL mask was not zero
@@ -326,6 +404,13 @@ KERNEL %1, rdx
     add     rax, rcx
     sub     rax, rdi
     RETURN_UNITS %2, 1
+%%found_v3:
+    add     rax, SVEC
+%%found_v2:
+    add     rax, SVEC
+%%found_v1:
+    add     rax, SVEC
+    jmp     %%fast_found
 
 %%to_tail:
     SVZEROUPPER
