@@ -9,8 +9,10 @@
 // the change. Here every round times the reference and both versions back to back, in a
 // rotating order, at one length, and the figure is the median of the per-round ratios.
 //
-// Built by kernel_ab.sh with -DKERNEL_KIND_COPY, _FILL or _STRING and
+// Built by kernel_ab.sh with -DKERNEL_KIND_COPY, _FILL, _STRING or _WIDE_STRING and
 // -DFIRST=<symbol> -DSECOND=<symbol>: the two versions' kernels, renamed (old_..., new_...).
+// Wide strings (16-bit units; lengths in units) have no glibc routine of their own: the
+// reference is strlen over a byte string of the same size in bytes, the same bytes to scan.
 #include <sys/mman.h>
 
 #include <algorithm>
@@ -24,8 +26,9 @@
 
 #include "umaccess/umaccess.h"
 
-#if defined(KERNEL_KIND_COPY) + defined(KERNEL_KIND_FILL) + defined(KERNEL_KIND_STRING) != 1
-#error "build with exactly one of -DKERNEL_KIND_COPY, -DKERNEL_KIND_FILL, -DKERNEL_KIND_STRING"
+#if defined(KERNEL_KIND_COPY) + defined(KERNEL_KIND_FILL) + defined(KERNEL_KIND_STRING) + \
+        defined(KERNEL_KIND_WIDE_STRING) != 1
+#error "build with exactly one of -DKERNEL_KIND_COPY, _FILL, _STRING, _WIDE_STRING"
 #endif
 
 extern "C" {
@@ -58,7 +61,8 @@ double now_ns() {
 }
 
 // Where the calls go: a buffer with a guard-free margin, the source and destination at the
-// offsets asked for (copies), or a string of 'a's with its NUL at the length (strings).
+// offsets asked for (copies), or a string of 'a's with its NUL at the length (strings; wide
+// strings: units 0x6161 at src, and the reference's byte string of twice the length at dst).
 struct Buffers {
   unsigned char* src;
   unsigned char* dst;
@@ -73,9 +77,12 @@ __attribute__((noinline)) double time_reference(const Buffers& b, std::size_t n,
     std::memcpy(b.dst, b.src, n);
 #elif defined(KERNEL_KIND_FILL)
     std::memset(b.dst, 0x5a, n);
-#else
+#elif defined(KERNEL_KIND_STRING)
     (void)n;
     g_sink = std::strlen(reinterpret_cast<const char*>(b.src));
+#else
+    (void)n;
+    g_sink = std::strlen(reinterpret_cast<const char*>(b.dst));
 #endif
     __asm__ volatile("" ::: "memory");
   }
@@ -126,8 +133,10 @@ int usage() {
                "memcpy",
 #elif defined(KERNEL_KIND_FILL)
                "memset",
-#else
+#elif defined(KERNEL_KIND_STRING)
                "strlen",
+#else
+               "strlen (over twice the length in bytes)",
 #endif
                KERNEL_AB_STR(FIRST), KERNEL_AB_STR(SECOND));
   return 2;
@@ -168,7 +177,8 @@ int main(int argc, char** argv) {
   if (lengths.empty())
     lengths = {1, 7, 16, 31, 32, 63, 64, 100, 128, 255, 256, 512, 1024, 2048, 4096, 16384};
   const std::size_t max_len = *std::max_element(lengths.begin(), lengths.end());
-  const std::size_t region = 2 * (max_len + 8192);
+  // Twice the longest length: a wide string's units are two bytes.
+  const std::size_t region = 2 * (2 * max_len + 8192);
   auto* base = static_cast<unsigned char*>(
       mmap(nullptr, region, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
   if (base == MAP_FAILED) return 1;
@@ -180,8 +190,11 @@ int main(int argc, char** argv) {
               KERNEL_AB_STR(FIRST), KERNEL_AB_STR(SECOND), rounds);
   std::printf("%8s %10s %8s %8s %8s\n", "length", "ref ns", "A/ref", "B/ref", "B/A");
   for (std::size_t n : lengths) {
-#ifdef KERNEL_KIND_STRING
+#if defined(KERNEL_KIND_STRING)
     b.src[n] = 0;
+#elif defined(KERNEL_KIND_WIDE_STRING)
+    b.src[2 * n] = b.src[2 * n + 1] = 0;
+    b.dst[2 * n] = 0;
 #endif
     // About 20 us per timed loop: long enough for the clock, short enough to interleave.
     const double one = std::max(0.5, time_reference(b, n, 64));
@@ -200,8 +213,11 @@ int main(int argc, char** argv) {
       b_ratio.push_back(t[1] / ref);
       ba_ratio.push_back(t[1] / t[0]);
     }
-#ifdef KERNEL_KIND_STRING
+#if defined(KERNEL_KIND_STRING)
     b.src[n] = 'a';
+#elif defined(KERNEL_KIND_WIDE_STRING)
+    b.src[2 * n] = b.src[2 * n + 1] = 'a';
+    b.dst[2 * n] = 'a';
 #endif
     std::printf("%8zu %10.2f %8.3f %8.3f %8.3f\n", n, median(ref_ns), median(a_ratio),
                 median(b_ratio), median(ba_ratio));

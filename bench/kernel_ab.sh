@@ -10,9 +10,12 @@
 #   ASM_FILE  the NASM file that defines KERNEL, e.g. asm/x86_64/string_length.asm or
 #             asm/x86_64/kernels_avx2.asm
 #   KERNEL    a copy kernel (uma_copy_<isa>, uma_copy_nt_<isa>, uma_move_<isa>), a fill
-#             kernel (uma_fill_<isa>, uma_fill_nt_<isa>) or a string kernel (uma_strlen_<isa>),
-#             timed beside glibc's memcpy, memset or strlen; the kind follows from the name
-#   the rest  passed to the driver: --rounds N, --offset SRC[,DST], lengths in bytes
+#             kernel (uma_fill_<isa>, uma_fill_nt_<isa>) or a string kernel (uma_strlen_<isa>,
+#             uma_wcslen_<isa>), timed beside glibc's memcpy, memset or strlen (for a wide
+#             string, strlen over as many bytes; lengths in units); the kind follows from
+#             the name
+#   the rest  passed to the driver: --rounds N, --offset SRC[,DST], lengths (bytes, or
+#             units for a wide string)
 #
 # Each link order runs in KERNEL_AB_PROCESSES fresh processes (default 5): on the Zen 4 VM
 # the same binary read 0.55 in one process and 0.85 in the next for an 8-byte fill, so one
@@ -34,7 +37,7 @@ if [[ "${1:-}" == "-r" ]]; then
   shift 2
 fi
 if [[ $# -lt 2 ]]; then
-  sed -n '7,20p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '7,22p' "$0" | sed 's/^# \{0,1\}//'
   exit 2
 fi
 ASM_FILE="$1"
@@ -45,8 +48,9 @@ case "$KERNEL" in
   uma_copy_* | uma_move_*) KIND=COPY ;;
   uma_fill_*) KIND=FILL ;;
   uma_strlen_*) KIND=STRING ;;
+  uma_wcslen_*) KIND=WIDE_STRING ;;
   *) echo "kernel_ab: $KERNEL: not a copy (uma_copy_*, uma_move_*), fill (uma_fill_*) or" \
-          "string (uma_strlen_*) kernel" >&2
+          "string (uma_strlen_*, uma_wcslen_*) kernel" >&2
      exit 2 ;;
 esac
 [[ "$(uname -m)" == x86_64 ]] || { echo "kernel_ab: x86-64 kernels only" >&2; exit 2; }
