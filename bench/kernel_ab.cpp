@@ -9,8 +9,11 @@
 // the change. Here every round times the reference and both versions back to back, in a
 // rotating order, at one length, and the figure is the median of the per-round ratios.
 //
-// Built by kernel_ab.sh with -DKERNEL_KIND_COPY, _FILL, _STRING or _WIDE_STRING and
+// Built by kernel_ab.sh with -DKERNEL_KIND_COPY, _MOVE, _FILL, _STRING or _WIDE_STRING and
 // -DFIRST=<symbol> -DSECOND=<symbol>: the two versions' kernels, renamed (old_..., new_...).
+// A move (uma_move_*) runs on overlapping buffers, the destination --distance bytes from the
+// source (default 5: the report's dst+5), beside glibc's memmove; a length at or below the
+// distance does not overlap, and the move then runs the copy.
 // Wide strings (16-bit units; lengths in units) have no glibc routine of their own: the
 // reference is strlen over a byte string of the same size in bytes, the same bytes to scan.
 #include <sys/mman.h>
@@ -26,13 +29,13 @@
 
 #include "umaccess/umaccess.h"
 
-#if defined(KERNEL_KIND_COPY) + defined(KERNEL_KIND_FILL) + defined(KERNEL_KIND_STRING) + \
-        defined(KERNEL_KIND_WIDE_STRING) != 1
-#error "build with exactly one of -DKERNEL_KIND_COPY, _FILL, _STRING, _WIDE_STRING"
+#if defined(KERNEL_KIND_COPY) + defined(KERNEL_KIND_MOVE) + defined(KERNEL_KIND_FILL) + \
+        defined(KERNEL_KIND_STRING) + defined(KERNEL_KIND_WIDE_STRING) != 1
+#error "build with exactly one of -DKERNEL_KIND_COPY, _MOVE, _FILL, _STRING, _WIDE_STRING"
 #endif
 
 extern "C" {
-#ifdef KERNEL_KIND_COPY
+#if defined(KERNEL_KIND_COPY) || defined(KERNEL_KIND_MOVE)
 using Kernel = std::size_t (*)(void*, const void*, std::size_t, umaccess_fault_record*);
 std::size_t FIRST(void*, const void*, std::size_t, umaccess_fault_record*);
 std::size_t SECOND(void*, const void*, std::size_t, umaccess_fault_record*);
@@ -75,6 +78,8 @@ __attribute__((noinline)) double time_reference(const Buffers& b, std::size_t n,
   for (int i = 0; i < reps; ++i) {
 #if defined(KERNEL_KIND_COPY)
     std::memcpy(b.dst, b.src, n);
+#elif defined(KERNEL_KIND_MOVE)
+    std::memmove(b.dst, b.src, n);
 #elif defined(KERNEL_KIND_FILL)
     std::memset(b.dst, 0x5a, n);
 #elif defined(KERNEL_KIND_STRING)
@@ -93,7 +98,7 @@ __attribute__((noinline)) double time_kernel(Kernel k, const Buffers& b, std::si
   umaccess_fault_record rec;
   const double t0 = now_ns();
   for (int i = 0; i < reps; ++i) {
-#if defined(KERNEL_KIND_COPY)
+#if defined(KERNEL_KIND_COPY) || defined(KERNEL_KIND_MOVE)
     g_sink = k(b.dst, b.src, n, &rec);
 #elif defined(KERNEL_KIND_FILL)
     g_sink = k(b.dst, 0x5a, n, &rec);
@@ -125,12 +130,16 @@ bool parse_count(const char* text, unsigned long low, unsigned long high, unsign
 
 int usage() {
   std::fprintf(stderr,
-               "usage: kernel_ab [--check] [--rounds N] [--offset SRC[,DST]] [LENGTH...]\n"
+               "usage: kernel_ab [--check] [--rounds N] [--offset SRC[,DST]] [--distance D]\n"
+               "                 [LENGTH...]\n"
                "  times glibc's %s, %s and %s at each length (default: 1 B to 16 KiB;\n"
-               "  each length once, 1 B to 16 MiB; N >= 3; offsets below 4096); --check\n"
-               "  only checks the arguments\n",
+               "  each length once, 1 B to 16 MiB; N >= 3; offsets below 4096; a move's\n"
+               "  destination D bytes from its source, -4095..4095 but 0, default 5);\n"
+               "  --check only checks the arguments\n",
 #if defined(KERNEL_KIND_COPY)
                "memcpy",
+#elif defined(KERNEL_KIND_MOVE)
+               "memmove",
 #elif defined(KERNEL_KIND_FILL)
                "memset",
 #elif defined(KERNEL_KIND_STRING)
@@ -147,6 +156,7 @@ int usage() {
 int main(int argc, char** argv) {
   int rounds = 61;
   std::size_t src_offset = 0, dst_offset = 0;
+  long distance = 5;
   std::vector<std::size_t> lengths;
   bool check_only = false;
   for (int i = 1; i < argc; ++i) {
@@ -166,6 +176,15 @@ int main(int argc, char** argv) {
       src_offset = v;
       if (!parse_count(dst.c_str(), 0, 4095, &v)) return usage();
       dst_offset = v;
+    } else if (a == "--distance" && i + 1 < argc) {
+#ifdef KERNEL_KIND_MOVE
+      const char* text = argv[++i];
+      const bool negative = *text == '-';
+      if (!parse_count(text + negative, 1, 4095, &v)) return usage();
+      distance = negative ? -static_cast<long>(v) : static_cast<long>(v);
+#else
+      return usage();  // a move's option only
+#endif
     } else if (parse_count(a.c_str(), 1, std::size_t{1} << 24, &v)) {
       if (std::find(lengths.begin(), lengths.end(), v) != lengths.end()) return usage();
       lengths.push_back(v);
@@ -184,6 +203,12 @@ int main(int argc, char** argv) {
   if (base == MAP_FAILED) return 1;
   std::memset(base, 'a', region);
   Buffers b{base + 4096 + src_offset, base + region / 2 + 4096 + dst_offset};
+#ifdef KERNEL_KIND_MOVE
+  b.src = base + 2 * 4096 + src_offset;  // room below for a negative distance
+  b.dst = b.src + distance;
+#else
+  (void)distance;
+#endif
 
   const Kernel kernels[2] = {FIRST, SECOND};
   std::printf("# %s = A, %s = B; ratios are medians of %d rounds' per-round ratios\n",

@@ -9,13 +9,13 @@
 #   REV       the revision to compare with (default HEAD)
 #   ASM_FILE  the NASM file that defines KERNEL, e.g. asm/x86_64/string_length.asm or
 #             asm/x86_64/kernels_avx2.asm
-#   KERNEL    a copy kernel (uma_copy_<isa>, uma_copy_nt_<isa>, uma_move_<isa>), a fill
-#             kernel (uma_fill_<isa>, uma_fill_nt_<isa>) or a string kernel (uma_strlen_<isa>,
-#             uma_wcslen_<isa>), timed beside glibc's memcpy, memset or strlen (for a wide
-#             string, strlen over as many bytes; lengths in units); the kind follows from
-#             the name
-#   the rest  passed to the driver: --rounds N, --offset SRC[,DST], lengths (bytes, or
-#             units for a wide string)
+#   KERNEL    a copy kernel (uma_copy_<isa>, uma_copy_nt_<isa>), a move kernel
+#             (uma_move_<isa>, on overlapping buffers), a fill kernel (uma_fill_<isa>,
+#             uma_fill_nt_<isa>) or a string kernel (uma_strlen_<isa>, uma_wcslen_<isa>),
+#             timed beside glibc's memcpy, memmove, memset or strlen (for a wide string,
+#             strlen over as many bytes; lengths in units); the kind follows from the name
+#   the rest  passed to the driver: --rounds N, --offset SRC[,DST], --distance D (a move's
+#             dst - src, default 5), lengths (bytes, or units for a wide string)
 #
 # Each link order runs in KERNEL_AB_PROCESSES fresh processes (default 5): on the Zen 4 VM
 # the same binary read 0.55 in one process and 0.85 in the next for an 8-byte fill, so one
@@ -37,7 +37,7 @@ if [[ "${1:-}" == "-r" ]]; then
   shift 2
 fi
 if [[ $# -lt 2 ]]; then
-  sed -n '7,22p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '7,23p' "$0" | sed 's/^# \{0,1\}//'
   exit 2
 fi
 ASM_FILE="$1"
@@ -45,7 +45,8 @@ KERNEL="$2"
 shift 2
 
 case "$KERNEL" in
-  uma_copy_* | uma_move_*) KIND=COPY ;;
+  uma_copy_*) KIND=COPY ;;
+  uma_move_*) KIND=MOVE ;;
   uma_fill_*) KIND=FILL ;;
   uma_strlen_*) KIND=STRING ;;
   uma_wcslen_*) KIND=WIDE_STRING ;;

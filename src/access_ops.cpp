@@ -241,7 +241,6 @@ extern "C" {
 
 // ---- Raw entries ---------------------------------------------------------------------------
 
-
 umaccess_value umaccess_raw_interlocked(umaccess_interlocked_op op, void* dst, unsigned size,
                                         uint64_t value, uint64_t comperand,
                                         umaccess_fault_record* rec) {

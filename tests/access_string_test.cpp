@@ -310,11 +310,11 @@ TEST_P(AccessString, RacingWriterOnlyChoosesBetweenRealLengths) {
 
 // ---- Strings that end exactly at an inaccessible page -------------------------------------
 
-// Every string length up to this many bytes: past the head, the straight-line vectors, the
-// pairs and the first two groups of a kernel with 64-byte vectors (9 x 64 + 2 x 4 x 64), so
-// that the NUL falls in each of them at every position, and the start at every alignment. A
-// read of the vector (or pair, or group) after the one that holds the NUL would reach the
-// inaccessible page.
+// Every string length up to this many bytes, the NUL in the last byte before the inaccessible
+// page (each length with its own start alignment): the string then ends in the head, each
+// straight-line vector, each pair and both groups of a loop step, for 16- and 32-byte
+// vectors and with room for 64-byte ones (9 x 64 + 2 x 4 x 64). A read of the vector (or
+// pair, or group) after the one that holds the NUL would reach the inaccessible page.
 constexpr std::size_t kLengthsPastEveryStage = 9 * 64 + 2 * 4 * 64;
 
 TEST_P(AccessString, NarrowNulInTheLastAccessibleByteIsMeasuredWithoutFault) {
@@ -367,13 +367,50 @@ TEST_P(AccessString, WideNulInTheLastAccessibleUnitIsMeasuredWithoutFault) {
   }
 }
 
+// A start in the last 63 bytes of a page (the general walk's unit-by-unit head, then its
+// lines until the fast walk's groups take over at a group boundary), the NUL in any of the
+// last 300 bytes before an inaccessible page a page later.
+TEST_P(AccessString, StartJustBelowAPageEndThenTheNulJustBeforeTheGuard) {
+  GuardedRegion region(2 * page_size());
+  char* guard = region.guard();
+  FailureBudget budget;
+  for (std::size_t back = 1; back < 64 && !budget.exhausted(); ++back) {
+    char* s = region.begin() + page_size() - back;
+    fill_nonzero(s, static_cast<std::size_t>(guard - s), static_cast<unsigned>(back));
+    for (std::size_t before_guard = 1; before_guard <= 300 && !budget.exhausted();
+         ++before_guard) {
+      char* nul = guard - before_guard;
+      const char saved = *nul;
+      *nul = 0;
+      for (const auto& form : kNarrowForms) {
+        SIZE_T got = 0;
+        try {
+          got = form.length(s);
+        } catch (const StructuredException& e) {
+          ADD_FAILURE() << form.label << ": start " << back << " below a page end, NUL "
+                        << before_guard << " before the guard: raised " << e.what();
+          budget.count();
+          continue;
+        }
+        if (got != static_cast<SIZE_T>(nul - s)) {
+          ADD_FAILURE() << form.label << ": start " << back << " below a page end, NUL "
+                        << before_guard << " before the guard: got " << got;
+          budget.count();
+        }
+      }
+      *nul = saved;
+    }
+  }
+}
+
 // ---- Strings that run into an inaccessible page -------------------------------------------
 
 TEST_P(AccessString, NarrowStringRunningIntoTheGuardPageRaisesThere) {
   GuardedRegion region(page_size());
   char* guard = region.guard();
-  fill_nonzero(guard - 200, 200, 5);
-  for (std::size_t n = 0; n <= 100; ++n) {  // n accessible bytes, none of them NUL
+  fill_nonzero(guard - kLengthsPastEveryStage, kLengthsPastEveryStage, 5);
+  // n accessible bytes, none of them NUL: the fault comes in every stage of the walk.
+  for (std::size_t n = 0; n <= kLengthsPastEveryStage; ++n) {
     const char* s = guard - n;
     for (const auto& form : kNarrowForms) {
       if (form.operation == nullptr) continue;
@@ -389,7 +426,8 @@ TEST_P(AccessString, NarrowStringRunningIntoTheGuardPageRaisesThere) {
 TEST_P(AccessString, WideStringRunningIntoTheGuardPageRaisesThere) {
   GuardedRegion region(page_size());
   char* guard = region.guard();
-  for (std::size_t n = 0; n <= 100; ++n) {  // n whole accessible units, none of them NUL
+  // n whole accessible units, none of them NUL: the fault comes in every stage of the walk.
+  for (std::size_t n = 0; n <= kLengthsPastEveryStage / 2; ++n) {
     // straddle 0: the units end at the guard; 1: odd start, and the last unit has one byte
     // before the guard and one in it (that byte being 0 must not matter).
     for (std::size_t straddle : {0, 1}) {
@@ -478,6 +516,42 @@ TEST_P(AccessString, NarrowStringEndsAtAPageAlignedUserRangeEnd) {
   GuardedRegion region(2 * page_size());
   // The page after the range's end is accessible; its NULs do not count.
   check_narrow_range_end(region.begin() + page_size() - 300, region.begin() + page_size());
+}
+
+// The range's end a little past an inaccessible page, the NUL in the last byte before that
+// page: a start close to the end takes the general walk, whose lines go back to the vector
+// groups once two lie below the end, only at a group boundary (a group placed by the line
+// alone could span the page boundary and fault, with the NUL before it). Every start in the
+// last 300 bytes, every end up to 12 x 32 + 64 bytes past the page boundary.
+TEST_P(AccessString, NarrowNulBeforeAGuardPageWithTheRangeEndJustPastIt) {
+  GuardedRegion region(page_size());
+  char* guard = region.guard();
+  fill_nonzero(guard - 301, 300, 13);
+  guard[-1] = 0;
+  FailureBudget budget;
+  for (std::size_t past = 1; past <= 12 * 32 + 64 && !budget.exhausted(); ++past) {
+    ScopedUserRange scope({addr(region.begin()), addr(guard) + past});
+    for (std::size_t back = 1; back <= 300 && !budget.exhausted(); ++back) {
+      const char* s = guard - back;
+      for (const auto& form : kNarrowForms) {
+        if (form.operation == nullptr) continue;  // kernel mode: no range end
+        SIZE_T got = 0;
+        try {
+          got = form.length(s);
+        } catch (const StructuredException& e) {
+          ADD_FAILURE() << form.label << ": start guard-" << back << ", end guard+" << past
+                        << ": raised " << e.what();
+          budget.count();
+          continue;
+        }
+        if (got != back - 1) {
+          ADD_FAILURE() << form.label << ": start guard-" << back << ", end guard+" << past
+                        << ": got " << got;
+          budget.count();
+        }
+      }
+    }
+  }
 }
 
 // Wide: with the range's end at an odd distance from the start, the unit straddling it is

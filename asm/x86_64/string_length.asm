@@ -18,10 +18,9 @@
 ;   - a read past the NUL stays inside the VEC bytes at s, or the aligned vector, pair
 ;     (2 vectors, 2 x VEC-aligned) or group (4 vectors, 4 x VEC-aligned) that holds the NUL
 ;     (the general walk: its aligned 16-byte block or 64-byte line), and a read never spans
-;     two 4 KiB pages, so no page the
-;     string does not reach is ever touched: a string that ends just before an
-;     inaccessible page is measured without a fault, one that runs into it faults at that
-;     page's first byte.
+;     two 4 KiB pages, so no page the string does not reach is ever touched: a string that
+;     ends just before an inaccessible page is measured without a fault, one that runs
+;     into it faults at that page's first byte.
 ;
 ; Algorithm (after glibc's and ARM optimized-routines' strlen, with the rule above instead
 ; of their aligned-down first load). VEC = 16 (SSE2, the x86-64 baseline) or 32 (AVX2).
@@ -31,23 +30,26 @@
 ;   at s do not span a 4 KiB boundary (all but VEC - 1 start offsets in 4096):
 ;     head    one unaligned vector at s (no unit loop, whatever the alignment); a NUL
 ;             there returns on the fall-through path, with no taken branch;
-;     vectors the next 4 aligned vectors, straight-line, each compared straight from
-;             memory and addressed from one base (strings of up to 4 x VEC bytes end by
-;             here);
+;     vectors the next 4 aligned vectors, straight-line, addressed from one base (AVX2
+;             compares them straight from memory); strings of up to 4 x VEC bytes end by
+;             here;
 ;     pairs   then two pairs of aligned vectors from the 2 x VEC boundary below the cursor
 ;             (one vector may be read twice), each reduced to one NUL mask, straight-line
-;             too: a string that ends within 8 x VEC takes two more branches, not four
-;             single vectors' nor the group loop's way in and out (measured, like the
-;             loop's alignment below, in docs/performance.md, "StringLengthFromUser");
+;             too: a string that ends in them (all of up to 7 x VEC bytes, some up to
+;             9 x VEC) takes two more branches, not four single vectors' nor the group
+;             loop's way in and out (measured, like the loop's alignment below, in
+;             docs/performance.md, "StringLengthFromUser");
 ;     groups  from the 4 x VEC boundary below the cursor (at most 2 vectors read twice),
 ;             two groups of 4 aligned vectors per step (a group never spans two pages), in
-;             a loop aligned to 64 bytes (where it happened to lie moved 16 KiB by 17 %),
+;             a loop aligned to 64 bytes (where it happened to lie made 16 KiB strings take
+;             1.18 x strlen's time instead of 0.99),
 ;             each group reduced to one NUL mask (pminub for bytes; pcmpeqw and por for
 ;             words, as SSE2 has no unsigned word minimum; AVX2's vpminuw is untried here),
 ;             while both lie below limit; the NUL's position in its pair or group comes
-;             from the registers that found it (bytes: v0, min(v0, v1), v2 and the group's
-;             mask: v2's | v3's NULs once v0 and v1 have none, above v2's own mask, so v2's
-;             win the tzcnt), nothing is read twice;
+;             from the registers that found it, so a found NUL is never read again (a pair:
+;             v0 and min(v0, v1), for words v0's and v1's compares; a group: the same for
+;             v0 and v1, then v2 and the group's mask: v2's | v3's NULs once v0 and v1
+;             have none, above v2's own mask, so v2's win the tzcnt);
 ;     then    the general walk's lines from the first group that does not lie wholly below
 ;             limit.
 ;   general walk (16-byte SSE2 code in both widths, after vzeroupper), used near limit and
@@ -66,9 +68,10 @@
 ; Memory shared with another process may change between two reads. The fast walk reads
 ; each vector once, but for overlaps that all look for the first NUL (the head vector and
 ; the first aligned one, by up to VEC - 1 bytes; the straight-line vectors and the first
-; pair, by one vector; the pairs and the first group, by up to 2 vectors). The general walk reads a line holding a NUL again block by
-; block: if the NUL is gone by then, it walks on (still bounded by limit). So a racing writer
-; can change the length found but never the rules above.
+; pair, by up to one vector; the pairs and the first group, by up to 2 vectors). The
+; general walk reads a line holding a NUL again block by block: if the NUL is gone by then,
+; it walks on (still bounded by limit). So a racing writer can change the length found but
+; never the rules above.
 ;
 ; tzcnt, not bsf (more ops than tzcnt on AMD Zen cores): CPUs without BMI1 run it as bsf,
 ; which gives the same result for the non-zero masks it is given here.
@@ -282,7 +285,8 @@ FAULT_TABLE string_length
 
 ; VECTOR_HAS_NUL unit, u|a, mem, fixup : ZF clear if the vector at mem holds a NUL unit,
 ; its NUL mask in ecx. AVX2 compares straight from memory (a VEX operand may be unaligned);
-; SSE2's pcmpeq would need an aligned operand and overwrites it, so it loads first.
+; SSE2 loads first: its pcmpeq with a memory operand would need that operand aligned (the
+; head is not) and would overwrite the register compared with, which holds the zeros.
 %macro VECTOR_HAS_NUL 4
     FAULT_BEGIN %4
   %if SVEC == 16
