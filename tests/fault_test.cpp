@@ -234,6 +234,117 @@ TEST_P(OverlappingMoveFaults, ForwardOverlapWriteFaultKeepsAnExactMemmovePrefix)
   }
 }
 
+// Short overlapping moves (up to 4 x 64 bytes: every variant's short path, which loads all
+// its windows before storing any) with dst below src, the destination running into a
+// read-only page after `room` bytes, so that the fault comes at each of the path's stores:
+// the bytes before the page are exactly memmove's and the count is exact.
+constexpr std::size_t kShortMoveRooms[] = {0,  1,  2,  3,  7,  8,  15,  16,  17,  31,
+                                           32, 33, 63, 64, 65, 96, 127, 128, 129, 192};
+
+TEST_P(OverlappingMoveFaults, ShortForwardOverlapWriteFaultAtEveryStore) {
+  GuardedRegion region(4 * page_size());
+  char* const ro_page = region.begin() + 2 * page_size();
+  constexpr std::size_t kWindow = 1024;  // every byte a case touches lies within 512 of ro_page
+  char* const window = ro_page - kWindow / 2;
+  std::vector<char> original(kWindow);
+  for (std::size_t len = 2; len <= 4 * 64 + 1; ++len) {
+    for (std::size_t distance : {1, 2, 5, 16, 31, 33, 63, 65, 200}) {
+      for (std::size_t room : kShortMoveRooms) {
+        if (distance >= len || room >= len) continue;
+        region.protect(2 * page_size(), page_size(), PROT_READ | PROT_WRITE);
+        fill_pattern(window, kWindow, static_cast<unsigned>(len + distance + room));
+        std::memcpy(original.data(), window, kWindow);
+        region.protect(2 * page_size(), page_size(), PROT_READ);
+        char* dst = ro_page - room;
+        char* src = dst + distance;
+        const auto e = expect_raise([&] { MoveToUserFromUser(dst, src, len); });
+        SCOPED_TRACE("distance " + std::to_string(distance) + ", length " + std::to_string(len) +
+                     ", room " + std::to_string(room));
+        ASSERT_EQ(e.code(), STATUS_ACCESS_VIOLATION);
+        ASSERT_TRUE(e.is_write());
+        ASSERT_EQ(e.address(), reinterpret_cast<std::uintptr_t>(ro_page));
+        ASSERT_EQ(e.bytes_copied(), room);
+        const char* expect = original.data() + (src - window);
+        ASSERT_EQ(first_mismatch(dst, expect, room), room) << "prefix differs from memmove's";
+        const std::size_t below = static_cast<std::size_t>(dst - window);
+        ASSERT_EQ(first_mismatch(window, original.data(), below), below) << "written below dst";
+      }
+    }
+  }
+}
+
+// The same with dst above src, the lowest `locked` bytes of dst on a read-only page: nothing
+// reported copied, an upper part of dst holding memmove's bytes, the rest untouched.
+TEST_P(OverlappingMoveFaults, ShortBackwardOverlapWriteFaultAtEveryStore) {
+  GuardedRegion region(4 * page_size());
+  char* const writable = region.begin() + 2 * page_size();  // page 1 read-only
+  constexpr std::size_t kWindow = 1024;
+  char* const window = writable - kWindow / 2;
+  std::vector<char> original(kWindow), moved(kWindow);
+  for (std::size_t len = 2; len <= 4 * 64 + 1; ++len) {
+    for (std::size_t distance : {1, 2, 5, 16, 31, 33, 63, 65, 200}) {
+      for (std::size_t locked : kShortMoveRooms) {
+        if (distance >= len || locked == 0 || locked >= len) continue;
+        region.protect(page_size(), page_size(), PROT_READ | PROT_WRITE);
+        fill_pattern(window, kWindow, static_cast<unsigned>(len + distance + locked));
+        std::memcpy(original.data(), window, kWindow);
+        region.protect(page_size(), page_size(), PROT_READ);
+        char* dst = writable - locked;
+        char* src = dst - distance;
+        const std::size_t at = static_cast<std::size_t>(dst - window);
+        std::memcpy(moved.data(), original.data(), kWindow);
+        std::memmove(moved.data() + at, moved.data() + (src - window), len);
+        const auto e = expect_raise([&] { MoveToUserFromUser(dst, src, len); });
+        SCOPED_TRACE("distance " + std::to_string(distance) + ", length " + std::to_string(len) +
+                     ", locked " + std::to_string(locked));
+        ASSERT_EQ(e.code(), STATUS_ACCESS_VIOLATION);
+        ASSERT_TRUE(e.is_write());
+        ASSERT_EQ(e.bytes_copied(), 0u);
+        std::size_t k = len;  // dst[k, len) holds memmove's bytes, dst[0, k) the original ones
+        while (k > 0 && dst[k - 1] == moved[at + k - 1]) --k;
+        ASSERT_EQ(first_mismatch(dst, original.data() + at, k), k)
+            << "a byte below the moved upper part changed";
+        const std::size_t end = at + len;
+        ASSERT_EQ(first_mismatch(window, original.data(), at), at) << "written below dst";
+        ASSERT_EQ(first_mismatch(window + end, original.data() + end, kWindow - end),
+                  kWindow - end)
+            << "written above dst";
+      }
+    }
+  }
+}
+
+// And with the highest `locked` bytes of dst on a read-only page: the stores descend, so the
+// first one faults and nothing of dst changes.
+TEST_P(OverlappingMoveFaults, ShortBackwardOverlapWriteFaultAtTheTopStoresNothing) {
+  GuardedRegion region(4 * page_size());
+  char* const ro_page = region.begin() + 2 * page_size();
+  constexpr std::size_t kWindow = 1024;
+  char* const window = ro_page - kWindow / 2;
+  std::vector<char> original(kWindow);
+  for (std::size_t len = 2; len <= 4 * 64 + 1; ++len) {
+    for (std::size_t distance : {1, 2, 5, 16, 31, 33, 63, 65, 200}) {
+      for (std::size_t locked : kShortMoveRooms) {
+        if (distance >= len || locked == 0 || locked >= len) continue;
+        region.protect(2 * page_size(), page_size(), PROT_READ | PROT_WRITE);
+        fill_pattern(window, kWindow, static_cast<unsigned>(len + distance + locked));
+        std::memcpy(original.data(), window, kWindow);
+        region.protect(2 * page_size(), page_size(), PROT_READ);
+        char* dst = ro_page + locked - len;
+        char* src = dst - distance;
+        const auto e = expect_raise([&] { MoveToUserFromUser(dst, src, len); });
+        SCOPED_TRACE("distance " + std::to_string(distance) + ", length " + std::to_string(len) +
+                     ", locked " + std::to_string(locked));
+        ASSERT_EQ(e.code(), STATUS_ACCESS_VIOLATION);
+        ASSERT_TRUE(e.is_write());
+        ASSERT_EQ(e.bytes_copied(), 0u);
+        ASSERT_EQ(first_mismatch(window, original.data(), kWindow), kWindow)
+            << "a byte changed below the fault";
+      }
+    }
+  }
+}
+
 // The mirror image: dst above src, the lowest bytes of dst on a read-only page. A backward
 // move reports nothing copied, but what it stored is an upper part of dst holding exactly
 // memmove's bytes, the rest of dst (and everything outside it) untouched: the long path
