@@ -314,8 +314,11 @@ TEST_P(OverlappingMoveFaults, ShortBackwardOverlapWriteFaultAtEveryStore) {
   }
 }
 
+#if defined(__x86_64__)
 // And with the highest `locked` bytes of dst on a read-only page: the stores descend, so the
-// first one faults and nothing of dst changes.
+// first one faults and nothing of dst changes. (x86-64 only: on AArch64 a store crossing
+// into the read-only page may already have written its bytes before the boundary; see
+// docs/fault-model.md, "Two AArch64 notes".)
 TEST_P(OverlappingMoveFaults, ShortBackwardOverlapWriteFaultAtTheTopStoresNothing) {
   GuardedRegion region(4 * page_size());
   char* const ro_page = region.begin() + 2 * page_size();
@@ -344,6 +347,7 @@ TEST_P(OverlappingMoveFaults, ShortBackwardOverlapWriteFaultAtTheTopStoresNothin
     }
   }
 }
+#endif
 
 // The mirror image: dst above src, the lowest bytes of dst on a read-only page. A backward
 // move reports nothing copied, but what it stored is an upper part of dst holding exactly

@@ -27,8 +27,9 @@
  *   forward:  (x0, x1, x2) is the step's start, a safe point: the fixup hands it to the
  *             byte retry, which stops exactly at the fault.
  *   backward: the leading bytes are done last, so on a fault none is final: the kernel
- *             reports all n bytes as not done. Bytes of dst above the fault may already
- *             hold moved data; nothing outside dst is written.
+ *             reports all n bytes as not done. Bytes of dst above the fault, and those
+ *             the faulting store wrote before the page boundary, may already hold moved
+ *             data; nothing outside dst is written.
  *
  * Assumptions: unaligned access allowed (normal memory).
  */
