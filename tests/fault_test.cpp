@@ -234,6 +234,69 @@ TEST_P(OverlappingMoveFaults, ForwardOverlapWriteFaultKeepsAnExactMemmovePrefix)
   }
 }
 
+// Overlapping moves whose source runs into an inaccessible page (the destination stays
+// accessible). Forward (dst below src): the count is exact, the bytes before it are
+// memmove's and nothing else changed. Short and long lengths, the guard at every place of
+// the short path's windows and the long path's head.
+TEST_P(OverlappingMoveFaults, ForwardOverlapReadFaultKeepsAnExactMemmovePrefix) {
+  GuardedRegion region(2 * page_size());
+  char* const guard = region.guard();
+  constexpr std::size_t kWindow = 6000;
+  char* const window = guard - kWindow;
+  std::vector<char> original(kWindow), expect(kWindow);
+  for (std::size_t len : {17, 33, 64, 65, 100, 128, 129, 200, 256, 257, 300, 1000, 5000}) {
+    for (std::size_t distance : {1, 5, 33, 200}) {
+      for (std::size_t avail : {0, 1, 7, 16, 31, 32, 33, 64, 65, 127, 128, 129, 255}) {
+        if (distance >= len || avail >= len) continue;
+        fill_pattern(window, kWindow, static_cast<unsigned>(len + distance + avail));
+        std::memcpy(original.data(), window, kWindow);
+        char* src = guard - avail;
+        char* dst = src - distance;
+        const std::size_t at = static_cast<std::size_t>(dst - window);
+        expect = original;
+        std::memmove(expect.data() + at, original.data() + (src - window), avail);
+        const auto e = expect_raise([&] { MoveToUserFromUser(dst, src, len); });
+        SCOPED_TRACE("distance " + std::to_string(distance) + ", length " + std::to_string(len) +
+                     ", readable " + std::to_string(avail));
+        ASSERT_EQ(e.code(), STATUS_ACCESS_VIOLATION);
+        ASSERT_FALSE(e.is_write());
+        ASSERT_EQ(e.address(), reinterpret_cast<std::uintptr_t>(guard));
+        ASSERT_EQ(e.bytes_copied(), avail);
+        ASSERT_EQ(first_mismatch(window, expect.data(), kWindow), kWindow);
+      }
+    }
+  }
+}
+
+// Backward (dst above src), short: every window is loaded before the first store, so a
+// source running into an inaccessible page leaves everything as it was, nothing counted.
+TEST_P(OverlappingMoveFaults, ShortBackwardOverlapReadFaultWritesNothing) {
+  GuardedRegion region(page_size());
+  char* const guard = region.guard();
+  constexpr std::size_t kWindow = 1024;
+  char* const window = guard - kWindow;
+  std::vector<char> original(kWindow);
+  for (std::size_t len = 2; len <= 4 * 64 + 1; ++len) {
+    for (std::size_t distance : {1, 5, 16, 33, 65, 200}) {
+      // src ends past the guard by `over` bytes; dst, above it, ends further past.
+      for (std::size_t over : {1, 2, 9, 17, 33, 65}) {
+        if (distance >= len || over > len) continue;
+        fill_pattern(window, kWindow, static_cast<unsigned>(len + distance + over));
+        std::memcpy(original.data(), window, kWindow);
+        char* src = guard + over - len;
+        char* dst = src + distance;
+        const auto e = expect_raise([&] { MoveToUserFromUser(dst, src, len); });
+        SCOPED_TRACE("distance " + std::to_string(distance) + ", length " + std::to_string(len) +
+                     ", over " + std::to_string(over));
+        ASSERT_EQ(e.code(), STATUS_ACCESS_VIOLATION);
+        ASSERT_FALSE(e.is_write());
+        ASSERT_EQ(e.bytes_copied(), 0u);
+        ASSERT_EQ(first_mismatch(window, original.data(), kWindow), kWindow) << "written";
+      }
+    }
+  }
+}
+
 // What a backward move that faulted on a write may leave (the window [base, base + size) holds
 // dst = base + at, original: the window before the move, moved: after memmove): nothing
 // reported copied, an upper part dst[k, len) holding memmove's bytes, dst[0, k) and the
