@@ -200,6 +200,26 @@ TEST_P(OverlappingMoveFaults, ReportsNothingCopiedAndStaysInsideTheDestination) 
 INSTANTIATE_TEST_SUITE_P(AllVariants, OverlappingMoveFaults, ::testing::ValuesIn(kernel_configs()),
                          [](const auto& info) { return info.param; });
 
+// What a forward move (dst below src) that faulted on a write at `ro_page` must leave (the
+// window [base, ...) held `original` before the move; dst = base + at, src = base + from): a
+// write fault at the page's first byte, exactly `room` bytes reported copied, those bytes
+// memmove's, and nothing below dst changed. Empty if so, else what differs.
+std::string forward_fault_outcome(const umaccess::StructuredException& e, const char* base,
+                                  const std::vector<char>& original, std::size_t at,
+                                  std::size_t from, std::size_t room, const char* ro_page) {
+  if (e.code() != STATUS_ACCESS_VIOLATION || !e.is_write())
+    return std::string("not a write fault: ") + e.what();
+  if (e.address() != reinterpret_cast<std::uintptr_t>(ro_page))
+    return "fault reported at " + std::to_string(e.address()) + ", not at the read-only page";
+  if (e.bytes_copied() != room)
+    return "reported " + std::to_string(e.bytes_copied()) + " bytes copied, not " +
+           std::to_string(room);
+  if (first_mismatch(base + at, original.data() + from, room) != room)
+    return "prefix differs from memmove's";
+  if (first_mismatch(base, original.data(), at) != at) return "written below dst";
+  return "";
+}
+
 // An overlapping move with dst below src whose destination runs into a read-only page: the
 // source reads succeed, the store faults. The bytes before the page must hold exactly what
 // memmove would have put there, which requires resuming at the precise store that faulted
@@ -219,16 +239,12 @@ TEST_P(OverlappingMoveFaults, ForwardOverlapWriteFaultKeepsAnExactMemmovePrefix)
         char* dst = ro_page - room;
         char* src = dst + distance;
         const auto e = expect_raise([&] { MoveToUserFromUser(dst, src, len); });
-        SCOPED_TRACE("distance " + std::to_string(distance) + ", length " + std::to_string(len) +
-                     ", room " + std::to_string(room));
-        ASSERT_EQ(e.code(), STATUS_ACCESS_VIOLATION);
-        ASSERT_TRUE(e.is_write());
-        ASSERT_EQ(e.address(), reinterpret_cast<std::uintptr_t>(ro_page));
-        ASSERT_EQ(e.bytes_copied(), room);
-        const char* expect = original.data() + (src - region.begin());
-        ASSERT_EQ(first_mismatch(dst, expect, room), room) << "prefix differs from memmove's";
-        const std::size_t below = static_cast<std::size_t>(dst - region.begin());
-        ASSERT_EQ(first_mismatch(region.begin(), original.data(), below), below);
+        ASSERT_EQ(forward_fault_outcome(e, region.begin(), original,
+                                        static_cast<std::size_t>(dst - region.begin()),
+                                        static_cast<std::size_t>(src - region.begin()), room,
+                                        ro_page),
+                  "")
+            << "distance " << distance << ", length " << len << ", room " << room;
       }
     }
   }
@@ -345,16 +361,11 @@ TEST_P(OverlappingMoveFaults, ShortForwardOverlapWriteFaultAtEveryStore) {
         char* dst = ro_page - room;
         char* src = dst + distance;
         const auto e = expect_raise([&] { MoveToUserFromUser(dst, src, len); });
-        SCOPED_TRACE("distance " + std::to_string(distance) + ", length " + std::to_string(len) +
-                     ", room " + std::to_string(room));
-        ASSERT_EQ(e.code(), STATUS_ACCESS_VIOLATION);
-        ASSERT_TRUE(e.is_write());
-        ASSERT_EQ(e.address(), reinterpret_cast<std::uintptr_t>(ro_page));
-        ASSERT_EQ(e.bytes_copied(), room);
-        const char* expect = original.data() + (src - window);
-        ASSERT_EQ(first_mismatch(dst, expect, room), room) << "prefix differs from memmove's";
-        const std::size_t below = static_cast<std::size_t>(dst - window);
-        ASSERT_EQ(first_mismatch(window, original.data(), below), below) << "written below dst";
+        ASSERT_EQ(forward_fault_outcome(e, window, original,
+                                        static_cast<std::size_t>(dst - window),
+                                        static_cast<std::size_t>(src - window), room, ro_page),
+                  "")
+            << "distance " << distance << ", length " << len << ", room " << room;
       }
     }
   }
