@@ -71,9 +71,14 @@ struct Buffers {
   unsigned char* dst;
 };
 
-// One timed loop for the reference and one for both versions (called through a pointer, so
-// that the two versions share the caller's code and differ only in their own).
-__attribute__((noinline)) double time_reference(const Buffers& b, std::size_t n, int reps) {
+// One timed loop for the reference and one for each version, each calling its kernel
+// directly, each loop starting a 64-byte line so that all three sit alike in the front end.
+// (Until 2026-12-07 both versions shared one loop and called through a pointer: on the
+// Zen 4 VM that made one of two identical copies, at whatever addresses, take up to 1.4 x
+// the other's time at short lengths, and two loops of their own without the alignment
+// 1.2 x; now identical copies read 1.000, see "Comparing two kernels" in
+// docs/performance.md.)
+__attribute__((noinline, aligned(64))) double time_reference(const Buffers& b, std::size_t n, int reps) {
   const double t0 = now_ns();
   for (int i = 0; i < reps; ++i) {
 #if defined(KERNEL_KIND_COPY)
@@ -94,7 +99,8 @@ __attribute__((noinline)) double time_reference(const Buffers& b, std::size_t n,
   return (now_ns() - t0) / reps;
 }
 
-__attribute__((noinline)) double time_kernel(Kernel k, const Buffers& b, std::size_t n, int reps) {
+template <Kernel k>
+__attribute__((noinline, aligned(64))) double time_kernel(const Buffers& b, std::size_t n, int reps) {
   umaccess_fault_record rec;
   const double t0 = now_ns();
   for (int i = 0; i < reps; ++i) {
@@ -210,7 +216,6 @@ int main(int argc, char** argv) {
   (void)distance;
 #endif
 
-  const Kernel kernels[2] = {FIRST, SECOND};
   std::printf("# %s = A, %s = B; ratios are medians of %d rounds' per-round ratios\n",
               KERNEL_AB_STR(FIRST), KERNEL_AB_STR(SECOND), rounds);
   std::printf("%8s %10s %8s %8s %8s\n", "length", "ref ns", "A/ref", "B/ref", "B/A");
@@ -230,7 +235,7 @@ int main(int argc, char** argv) {
       const double ref_before = time_reference(b, n, reps);
       for (int j = 0; j < 2; ++j) {
         const int k = (j + r) % 2;
-        t[k] = time_kernel(kernels[k], b, n, reps);
+        t[k] = k == 0 ? time_kernel<FIRST>(b, n, reps) : time_kernel<SECOND>(b, n, reps);
       }
       const double ref = std::min(ref_before, time_reference(b, n, reps));
       ref_ns.push_back(ref);
