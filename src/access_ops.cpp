@@ -254,6 +254,16 @@ UMA_HOT_ENTRY umaccess_value umaccess_raw_string_length(const void* string, unsi
                  "a string unit other than 1 (char) or 2 (WCHAR)");
   return string_length(string, unit, rec);
 }
+// One per unit, each with its own jump to its kernel (the entry above shares one between the
+// two kernels, which a program that measures both widths makes polymorphic).
+UMA_HOT_ENTRY umaccess_value umaccess_raw_string_length_u8(const void* string,
+                                                           umaccess_fault_record* rec) {
+  return string_length(string, 1, rec);
+}
+UMA_HOT_ENTRY umaccess_value umaccess_raw_string_length_u16(const void* string,
+                                                            umaccess_fault_record* rec) {
+  return string_length(string, 2, rec);
+}
 
 #define UMA_SCALAR_ENTRIES(bits)                                                                 \
   UMA_HOT_ENTRY umaccess_value umaccess_raw_read_u##bits(const void* src,                        \

@@ -670,6 +670,46 @@ TEST_P(AccessString, StartOutsideTheRangeOrAtItsEndRaisesBeforeReading) {
   EXPECT_EQ(WideStringLengthFromUser(wide_at(begin + 1)), 0u);
 }
 
+// The raw entries: umaccess_raw_string_length(s, unit) and the per-unit entries the inline
+// paths call (umaccess_raw_string_length_u8, _u16) give the same value, and on failure the
+// same record: a string measured, one that runs into an inaccessible page, one that starts
+// outside the user range.
+TEST_P(AccessString, PerUnitRawEntriesAgreeWithTheUnitArgumentEntry) {
+  GuardedRegion region(2 * page_size());
+  char* base = region.begin();
+  fill_nonzero(base, region.size(), 5);
+  base[777] = base[778] = base[779] = 0;  // a NUL unit at 777 for odd starts, 778 for even
+  ScopedUserRange scope({addr(base), addr(region.guard())});
+  struct Case {
+    const char* what;
+    const void* s;
+  };
+  const Case cases[] = {{"measured", base + 1},
+                        {"measured, even", base + 2},
+                        {"into the guard page", region.guard() - 40},
+                        {"outside the range", base - 1}};
+  for (const Case& c : cases) {
+    for (unsigned unit : {1u, 2u}) {
+      SCOPED_TRACE(std::string(c.what) + ", unit " + std::to_string(unit));
+      umaccess_fault_record by_arg{}, per_unit{};
+      const umaccess_value a = umaccess_raw_string_length(c.s, unit, &by_arg);
+      const umaccess_value b = unit == 1 ? umaccess_raw_string_length_u8(c.s, &per_unit)
+                                         : umaccess_raw_string_length_u16(c.s, &per_unit);
+      EXPECT_EQ(a.value, b.value);
+      EXPECT_EQ(a.failed, b.failed);
+      if (a.failed == 0) continue;
+      EXPECT_EQ(by_arg.address, per_unit.address);
+      EXPECT_EQ(by_arg.info, per_unit.info);
+    }
+  }
+  umaccess_fault_record rec{};
+  EXPECT_EQ(umaccess_raw_string_length_u8(base + 1, &rec).value, 776u);
+  EXPECT_EQ(umaccess_raw_string_length_u16(base + 2, &rec).value, 388u);
+  EXPECT_EQ(umaccess_raw_string_length_u16(base + 1, &rec).value, 388u);
+  EXPECT_EQ(umaccess_raw_string_length_u8(region.guard() - 40, &rec).failed, 1u);
+  EXPECT_EQ(rec.address, addr(region.guard()));
+}
+
 TEST_P(AccessString, KernelModeIgnoresTheUserRange) {
   GuardedRegion region(page_size());
   char* s = region.begin() + 100;

@@ -342,6 +342,14 @@ UMACCESS_API umaccess_value umaccess_raw_interlocked_and64(void *dst, uint64_t v
 /* unit 1 (char) or 2 (WCHAR); the value is the length in units. */
 UMACCESS_API umaccess_value umaccess_raw_string_length(const void *string, unsigned unit,
                                                        umaccess_fault_record *record);
+/* The same for one unit each: char (u8) and WCHAR (u16). Each has a jump to the kernel of its
+ * own, which the inline paths below use: one indirect jump shared by two kernels costs the
+ * one it predicts less well about a nanosecond a call on some cores (docs/performance.md,
+ * "One jump, one kernel"). */
+UMACCESS_API umaccess_value umaccess_raw_string_length_u8(const void *string,
+                                                          umaccess_fault_record *record);
+UMACCESS_API umaccess_value umaccess_raw_string_length_u16(const void *string,
+                                                           umaccess_fault_record *record);
 UMACCESS_API umaccess_ntstatus umaccess_raw_access_status(const char *operation,
                                                           const umaccess_fault_record *record);
 /* ExProbeAlignment's checks (alignment, then user range) reported under `operation` (static
@@ -545,15 +553,17 @@ UMACCESS_INLINE_RESULT_(i64, int64_t)
 UMACCESS_INLINE_RESULT_(size, size_t)
 #undef UMACCESS_INLINE_RESULT_
 
-/* The user-mode string lengths' twins: the raw entry (a range check and a jump to the kernel)
- * and one test. */
+/* The user-mode string lengths' twins: the unit's own raw entry (a range check and a jump to
+ * the kernel; unit is a constant at every caller) and one test. */
 static inline umaccess_ntstatus umaccess_inline_string_length_(const void *string,
                                                               unsigned unit,
                                                               const char *operation,
                                                               size_t *length) {
   umaccess_fault_record record;
-  return umaccess_inline_result_size_(umaccess_raw_string_length(string, unit, &record), &record,
-                                      operation, length);
+  return umaccess_inline_result_size_(unit == 1
+                                          ? umaccess_raw_string_length_u8(string, &record)
+                                          : umaccess_raw_string_length_u16(string, &record),
+                                      &record, operation, length);
 }
 static inline umaccess_ntstatus umaccess_inline_string_length_from_user(const char *string,
                                                                         size_t *length) {

@@ -517,7 +517,10 @@ namespace umaccess::detail {
 inline SIZE_T string_length_user(const volatile void* string, unsigned unit,
                                  const char* operation) {
   umaccess_fault_record record;
-  return checked(umaccess_raw_string_length(bare(string), unit, &record), operation, record);
+  // unit is a constant at every caller: each width reaches its own raw entry.
+  return checked(unit == 1 ? umaccess_raw_string_length_u8(bare(string), &record)
+                           : umaccess_raw_string_length_u16(bare(string), &record),
+                 operation, record);
 }
 }  // namespace umaccess::detail
 
