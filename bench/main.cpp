@@ -48,28 +48,44 @@ const char kUsage[] =
     "  --benchmark_list_tests        print the matrix's names and stop (no headline, no files)\n"
     "  --benchmark_min_time=SECONDS  and Google Benchmark's other flags (--benchmark_help)\n";
 
-// Collects every run while showing one line of progress.
+// One measured benchmark into `results`; false if its name is not the matrix's.
+bool record(Results* results, const std::string& benchmark_name, double ns,
+            double bytes_per_second) {
+  Name name;
+  if (!Name::parse(benchmark_name, &name)) return false;
+  Result& r = (*results)[Key{name.family, name.series, name.alignment, name.cache, name.length}];
+  r.ns = ns;
+  r.bytes_per_second = bytes_per_second;
+  return true;
+}
+
+// Collects every run while showing one line of progress (prefixed with `label`). With
+// `lines`, also prints each result as "B <name> <ns> <bytes per second>" there: a variant's
+// measuring child (run_variant_children) reports to its parent that way.
 class Collector : public benchmark::BenchmarkReporter {
  public:
-  explicit Collector(std::size_t total) : total_(total) {}
+  Collector(std::size_t total, std::string label = "", FILE* lines = nullptr)
+      : total_(total), label_(std::move(label)), lines_(lines) {}
   Results results;
   bool ReportContext(const Context&) override { return true; }
   void ReportRuns(const std::vector<Run>& runs) override {
     for (const Run& run : runs) {
       if (run.run_type != Run::RT_Iteration) continue;
       ++done_;
-      Name name;
-      if (run.error_occurred || !Name::parse(run.benchmark_name(), &name)) {
+      const double ns = run.real_accumulated_time / static_cast<double>(run.iterations) * 1e9;
+      const auto bytes = run.counters.find("bytes_per_second");
+      const double bps = bytes != run.counters.end() ? static_cast<double>(bytes->second) : 0;
+      if (run.error_occurred || !record(&results, run.benchmark_name(), ns, bps)) {
         std::fprintf(stderr, "\nskipped %s: %s\n", run.benchmark_name().c_str(), run.error_message.c_str());
         continue;
       }
-      const double seconds = run.real_accumulated_time / static_cast<double>(run.iterations);
-      Result& r = results[Key{name.family, name.series, name.alignment, name.cache, name.length}];
-      r.ns = seconds * 1e9;
-      const auto bytes = run.counters.find("bytes_per_second");
-      r.bytes_per_second = bytes != run.counters.end() ? static_cast<double>(bytes->second) : 0;
+      if (lines_ != nullptr) {
+        std::fprintf(lines_, "B %s %.17g %.17g\n", run.benchmark_name().c_str(), ns, bps);
+        std::fflush(lines_);
+      }
       if (isatty(2))
-        std::fprintf(stderr, "\r[%5zu/%zu] %-60s", done_, total_, run.benchmark_name().substr(0, 60).c_str());
+        std::fprintf(stderr, "\r[%s%5zu/%zu] %-60s", label_.c_str(), done_, total_,
+                     run.benchmark_name().substr(0, 60).c_str());
     }
   }
   void Finalize() override {
@@ -78,7 +94,54 @@ class Collector : public benchmark::BenchmarkReporter {
 
  private:
   std::size_t total_, done_ = 0;
+  std::string label_;
+  FILE* lines_;
 };
+
+// The flag that makes this program one variant's measuring child: its series alone (suite.h,
+// Part::kVariant), in a fresh process.
+constexpr char kVariantChildFlag[] = "--variant-child";
+
+std::string shell_quoted(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+// Runs every supported variant's series, each in a process of its own (this program with
+// kVariantChildFlag, the same mode and Google Benchmark flags), into `results`. False, with
+// the reason on stderr, if a child failed.
+bool run_variant_children(bool quick, const std::vector<std::string>& benchmark_flags,
+                          Results* results) {
+  char self[4096];
+  const ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
+  if (len <= 0) {
+    std::fprintf(stderr, "umaccess-bench-report: cannot read /proc/self/exe\n");
+    return false;
+  }
+  self[len] = '\0';
+  for (const auto& v : umaccess::dispatch::variants()) {
+    if (!v.supported) continue;
+    std::string cmd = shell_quoted(self) + " " + kVariantChildFlag + " " + shell_quoted(v.name);
+    if (quick) cmd += " --quick";
+    for (const std::string& flag : benchmark_flags) cmd += " " + shell_quoted(flag);
+    FILE* child = popen(cmd.c_str(), "r");
+    if (child == nullptr) {
+      std::fprintf(stderr, "umaccess-bench-report: cannot start %s\n", cmd.c_str());
+      return false;
+    }
+    char line[1024], name[512];
+    double ns, bps;
+    while (std::fgets(line, sizeof line, child) != nullptr)
+      if (std::sscanf(line, "B %511s %lf %lf", name, &ns, &bps) == 3) record(results, name, ns, bps);
+    if (pclose(child) != 0) {
+      std::fprintf(stderr, "umaccess-bench-report: the measuring process of variant %s failed (%s)\n",
+                   v.name.c_str(), cmd.c_str());
+      return false;
+    }
+  }
+  return true;
+}
 
 // The registry lists the variants widest first: the first this CPU runs.
 std::string widest_variant() {
@@ -160,7 +223,7 @@ int main(int argc, char** argv) {
   headline_child_main_if_asked(argc, argv);  // a measuring child of measure_headline()
   Options options;
   bool headline_only = false;
-  std::string out;
+  std::string out, variant_child;
   std::vector<std::string> passthrough = {argv[0]};
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
@@ -171,6 +234,8 @@ int main(int argc, char** argv) {
     else if (std::strcmp(argv[i], "--headline-only") == 0)
       headline_only = true;
     else if (std::strcmp(argv[i], "--out") == 0 && i + 1 < argc) out = argv[++i];
+    else if (std::strcmp(argv[i], kVariantChildFlag) == 0 && i + 1 < argc)
+      variant_child = argv[++i];
     else passthrough.push_back(argv[i]);
   }
   // --benchmark_list_tests prints the matrix's names and nothing else: no headline, no files.
@@ -200,6 +265,19 @@ int main(int argc, char** argv) {
   }
   if (headline_only) ctx.mode += ", headline only";
   ctx.ceiling_bytes = options.ceiling_bytes;
+  if (!variant_child.empty()) {  // one variant's series for run_variant_children: no files
+    install_guard_handler();
+    umaccess::install_fault_handler();
+    const std::size_t total = register_suite(options, Part::kVariant, variant_child);
+    std::vector<char*> args;
+    for (auto& a : passthrough) args.push_back(a.data());
+    int n = static_cast<int>(args.size());
+    benchmark::Initialize(&n, args.data());
+    Collector collector(total, "uma:" + variant_child + " ", stdout);
+    benchmark::RunSpecifiedBenchmarks(&collector);
+    benchmark::Shutdown();
+    return 0;
+  }
   if (list_only) {
     register_suite(options);
     std::vector<char*> args;
@@ -258,7 +336,10 @@ int main(int argc, char** argv) {
     return 0;
   }
 
-  const std::size_t total = register_suite(options);
+  // This process runs everything but the per-variant series; each variant's run afterwards
+  // in a process of its own (suite.h, Part).
+  const std::vector<std::string> benchmark_flags(passthrough.begin() + 1, passthrough.end());
+  const std::size_t total = register_suite(options, Part::kShared);
   std::string json = "--benchmark_out=" + out + "/benchmarks.json";
   passthrough.push_back(json.data());
   passthrough.push_back(const_cast<char*>("--benchmark_out_format=json"));
@@ -279,6 +360,7 @@ int main(int argc, char** argv) {
   Collector collector(total);
   benchmark::RunSpecifiedBenchmarks(&collector);
   benchmark::Shutdown();
+  if (!run_variant_children(options.quick, benchmark_flags, &collector.results)) return 1;
   std::printf("%s\nFull report: %s/report.md\n", write_report(collector.results, ctx, out).c_str(), out.c_str());
   return 0;
 }

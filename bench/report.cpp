@@ -574,7 +574,12 @@ std::string write_report(const Results& r, const ReportContext& ctx, const std::
      << summary.str()
      << "\n![CopyFromUser: GB/s against length](copy_from_user.png)\n\n"
      << "## Every family: geometric mean of the ratio per size band\n\n" << band_table(r)
-     << "\n## Per length: CopyFromUser, every variant\n\n";
+     << "\n## Per length: CopyFromUser, every variant\n\n"
+     << "Google Benchmark. `memcpy` and `auto` ran in this process, each variant's column in a "
+        "process of its own, since a raw entry's jump to its kernel that has reached several "
+        "variants' kernels costs one of them about a nanosecond a call (docs/performance.md, "
+        "\"One jump, one kernel\"). One process per column: short lengths move by some 15 % "
+        "with code placement.\n\n";
   for (const char* alignment : {"a0", "s1d3", "s33d33"})
     md << "### " << alignment << ", hot\n\n" << length_table(r, "copy_from_user", alignment, "hot") << "\n";
   for (const char* family : {"copy_to_user", "copy_user_to_user", "move", "fill", "copy_nt", "string_length"}) {

@@ -324,10 +324,13 @@ struct Alignment {
 
 }  // namespace
 
-std::size_t register_suite(const Options& o) {
+std::size_t register_suite(const Options& o, Part part, const std::string& variant) {
   std::vector<std::string> variants;
-  for (const auto& v : umaccess::dispatch::variants())
-    if (v.supported) variants.push_back("uma:" + v.name);
+  if (part == Part::kVariant)
+    variants.push_back("uma:" + variant);
+  else if (part == Part::kAll)
+    for (const auto& v : umaccess::dispatch::variants())
+      if (v.supported) variants.push_back("uma:" + v.name);
 
   const std::vector<Alignment> copy_alignments = {{"a0", 0, 0, 0}, {"s1d3", 1, 3, 0}, {"s33d33", 33, 33, 0}};
   const std::vector<Alignment> move_alignments = {{"dst+5", 0, 0, 5}, {"dst-5", 0, 0, -5}};
@@ -374,6 +377,9 @@ std::size_t register_suite(const Options& o) {
           for (const Series& row : kSeries) {
             if (row.family != std::string(f.name)) continue;
             if (row.scope == Scope::kAlignedHot && !aligned_hot) continue;
+            if ((row.scope == Scope::kVariants) != (part == Part::kVariant) &&
+                part != Part::kAll)
+              continue;
             std::vector<std::string> names = {row.series};
             if (row.scope == Scope::kVariants) names = variants;
             for (const std::string& s : names) {
@@ -390,6 +396,7 @@ std::size_t register_suite(const Options& o) {
       }
     }
   }
+  if (part == Part::kVariant) return count;
   for (const Series& row : kSeries) {
     Case c;
     if (row.family == std::string("fault")) {

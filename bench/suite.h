@@ -27,7 +27,19 @@ struct Name {
 
 const std::vector<std::size_t>& report_lengths();
 
-// Registers the whole matrix with Google Benchmark; returns how many were registered.
-std::size_t register_suite(const Options& options);
+// Which part of the matrix to register. The per-variant series ("uma:<variant>") each run
+// in a process of their own (main.cpp): a raw entry's jump to its kernel that has reached
+// several variants' kernels costs the one it predicts less well about a nanosecond a call
+// (docs/performance.md, "One jump, one kernel"), which would be measured as the variant's.
+enum class Part {
+  kAll,      // the whole matrix (--benchmark_list_tests)
+  kShared,   // everything but the per-variant series: glibc, auto, the baselines, ...
+  kVariant,  // one variant's series alone
+};
+
+// Registers that part with Google Benchmark (kVariant: the series of `variant`, a supported
+// variant's name); returns how many were registered.
+std::size_t register_suite(const Options& options, Part part = Part::kAll,
+                           const std::string& variant = "");
 
 }  // namespace umabench
