@@ -72,7 +72,8 @@ struct Buffers {
 };
 
 // One timed loop for the reference and one for each version, each calling its kernel
-// directly, each loop starting a 64-byte line so that all three sit alike in the front end.
+// directly, each function starting a 64-byte line, so that the two versions' loops sit at
+// the same offset in a line (the reference's loop is other code).
 // (Until 2026-12-07 both versions shared one loop and called through a pointer: on the
 // Zen 4 VM that made one of two identical copies, at whatever addresses, take up to 1.4 x
 // the other's time at short lengths, and two loops of their own without the alignment

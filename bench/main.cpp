@@ -31,7 +31,8 @@ const char kUsage[] =
     "Runs the headline (interleaved, in fresh processes) and the benchmark matrix, then writes\n"
     "DIR: report.md (plan in force, targets, ratio tables, fault path, probes, ceilings),\n"
     "copy_from_user.png with its data and gnuplot script (.dat, .gnuplot), dispatch.txt and\n"
-    "dispatch.json (umaccess-info), benchmarks.json (Google Benchmark's raw output, not\n"
+    "dispatch.json (umaccess-info), benchmarks.json and benchmarks.uma-<variant>.json (Google\n"
+    "Benchmark's raw output: each variant's series run in a process of their own; not\n"
     "committed); prints the targets and the headline tables.\n"
     "\n"
     "  --quick   shorter runs, lengths up to 16 MiB, no cold caches, 5 headline rounds\n"
@@ -109,38 +110,44 @@ std::string shell_quoted(const std::string& s) {
 }
 
 // Runs every supported variant's series, each in a process of its own (this program with
-// kVariantChildFlag, the same mode and Google Benchmark flags), into `results`. False, with
-// the reason on stderr, if a child failed.
+// kVariantChildFlag, the same mode and Google Benchmark flags but the output file's: each
+// child writes its raw output to DIR/benchmarks.uma-<variant>.json), into `results`. A child
+// that fails is reported on stderr and its column stays empty; false if any failed.
 bool run_variant_children(bool quick, const std::vector<std::string>& benchmark_flags,
-                          Results* results) {
-  char self[4096];
-  const ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
-  if (len <= 0) {
-    std::fprintf(stderr, "umaccess-bench-report: cannot read /proc/self/exe\n");
-    return false;
-  }
-  self[len] = '\0';
+                          const std::string& dir, Results* results) {
+  bool all_ran = true;
   for (const auto& v : umaccess::dispatch::variants()) {
     if (!v.supported) continue;
-    std::string cmd = shell_quoted(self) + " " + kVariantChildFlag + " " + shell_quoted(v.name);
+    // This process's /proc/PID/exe itself, not the path it names: a rebuild during the run
+    // replaces that file, and the children must run the same program as their parent. (Not
+    // /proc/self/exe: popen's shell would read its own.)
+    std::string cmd = "/proc/" + std::to_string(getpid()) + "/exe " + kVariantChildFlag + " " +
+                      shell_quoted(v.name);
     if (quick) cmd += " --quick";
-    for (const std::string& flag : benchmark_flags) cmd += " " + shell_quoted(flag);
+    for (const std::string& flag : benchmark_flags)
+      if (flag.rfind("--benchmark_out", 0) != 0 && flag.rfind("--benchmark_format", 0) != 0)
+        cmd += " " + shell_quoted(flag);
+    cmd += " " + shell_quoted("--benchmark_out=" + dir + "/benchmarks.uma-" + v.name + ".json") +
+           " --benchmark_out_format=json";
     FILE* child = popen(cmd.c_str(), "r");
     if (child == nullptr) {
       std::fprintf(stderr, "umaccess-bench-report: cannot start %s\n", cmd.c_str());
-      return false;
+      all_ran = false;
+      continue;
     }
     char line[1024], name[512];
     double ns, bps;
     while (std::fgets(line, sizeof line, child) != nullptr)
       if (std::sscanf(line, "B %511s %lf %lf", name, &ns, &bps) == 3) record(results, name, ns, bps);
     if (pclose(child) != 0) {
-      std::fprintf(stderr, "umaccess-bench-report: the measuring process of variant %s failed (%s)\n",
+      std::fprintf(stderr,
+                   "umaccess-bench-report: the measuring process of variant %s failed (%s); its "
+                   "column is missing from the report\n",
                    v.name.c_str(), cmd.c_str());
-      return false;
+      all_ran = false;
     }
   }
-  return true;
+  return all_ran;
 }
 
 // The registry lists the variants widest first: the first this CPU runs.
@@ -355,12 +362,14 @@ int main(int argc, char** argv) {
     return 2;
   }
   start_report_dir();
-  std::fprintf(stderr, "umaccess-bench-report: %zu benchmarks (%s mode) on %s -> %s\n", total,
+  std::fprintf(stderr,
+               "umaccess-bench-report: %zu benchmarks here, then each variant's series in a "
+               "process of its own (%s mode) on %s -> %s\n", total,
                ctx.mode.c_str(), ctx.cpu.c_str(), out.c_str());
   Collector collector(total);
   benchmark::RunSpecifiedBenchmarks(&collector);
   benchmark::Shutdown();
-  if (!run_variant_children(options.quick, benchmark_flags, &collector.results)) return 1;
+  const bool all_ran = run_variant_children(options.quick, benchmark_flags, out, &collector.results);
   std::printf("%s\nFull report: %s/report.md\n", write_report(collector.results, ctx, out).c_str(), out.c_str());
-  return 0;
+  return all_ran ? 0 : 1;
 }

@@ -18,9 +18,17 @@ lines="$("$bin" --variant-child sse2 --quick \
   fail "no line for each of the two benchmarks: $lines"
 [ "$(wc -l <<<"$lines")" -eq 2 ] || fail "more than the two lines on stdout: $lines"
 
-# The whole program, filtered to a corner of the matrix: the sse2 column comes from its child.
+# The whole program, filtered to a corner of the matrix: the sse2 column comes from its child,
+# which writes its raw output beside the report's, and a --benchmark_out of the caller's is
+# not the children's to truncate.
+echo keep > "$out/caller.json"
 "$bin" --quick --benchmark_filter='copy_from_user/(memcpy|auto|uma:sse2)/a0/hot/(8|64)/' \
-  --out "$out" > "$out/stdout" 2> "$out/stderr" || fail "the report exited with $?: $(tail -5 "$out/stderr")"
+  --benchmark_out="$out/caller.json" --out "$out" > "$out/stdout" 2> "$out/stderr" ||
+  fail "the report exited with $?: $(tail -5 "$out/stderr")"
+[ "$(cat "$out/caller.json")" = keep ] || fail "the caller's --benchmark_out file was written"
+grep -q '"copy_from_user/uma:sse2/a0/hot/8/' "$out/benchmarks.uma-sse2.json" ||
+  fail "no raw output of the sse2 child"
+grep -q '"copy_from_user/auto/a0/hot/8/' "$out/benchmarks.json" || fail "no raw output of the report"
 table="$(sed -n '/^## Per length: CopyFromUser, every variant/,/^### s1d3/p' "$out/report.md")"
 grep -q '^| length | memcpy ns | auto | sse2 |$' <<<"$table" || fail "no sse2 column: $table"
 for n in 8 64; do
