@@ -150,6 +150,14 @@ bool run_variant_children(bool quick, const std::vector<std::string>& benchmark_
   return all_ran;
 }
 
+// Google Benchmark's Initialize() over these arguments (argv[0] first).
+void initialize_benchmark(std::vector<std::string>& args) {
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  int n = static_cast<int>(argv.size());
+  benchmark::Initialize(&n, argv.data());
+}
+
 // The registry lists the variants widest first: the first this CPU runs.
 std::string widest_variant() {
   for (const auto& v : umaccess::dispatch::variants())
@@ -272,14 +280,13 @@ int main(int argc, char** argv) {
   }
   if (headline_only) ctx.mode += ", headline only";
   ctx.ceiling_bytes = options.ceiling_bytes;
+  // The sigsetjmp guards' handler first, then ours in front of it (faults in our kernels
+  // are ours; everything else chains to the guards).
+  install_guard_handler();
+  umaccess::install_fault_handler();
   if (!variant_child.empty()) {  // one variant's series for run_variant_children: no files
-    install_guard_handler();
-    umaccess::install_fault_handler();
     const std::size_t total = register_suite(options, Part::kVariant, variant_child);
-    std::vector<char*> args;
-    for (auto& a : passthrough) args.push_back(a.data());
-    int n = static_cast<int>(args.size());
-    benchmark::Initialize(&n, args.data());
+    initialize_benchmark(passthrough);
     Collector collector(total, "uma:" + variant_child + " ", stdout);
     benchmark::RunSpecifiedBenchmarks(&collector);
     benchmark::Shutdown();
@@ -287,10 +294,7 @@ int main(int argc, char** argv) {
   }
   if (list_only) {
     register_suite(options);
-    std::vector<char*> args;
-    for (auto& a : passthrough) args.push_back(a.data());
-    int n = static_cast<int>(args.size());
-    benchmark::Initialize(&n, args.data());
+    initialize_benchmark(passthrough);
     benchmark::RunSpecifiedBenchmarks();
     benchmark::Shutdown();
     return 0;
@@ -315,11 +319,6 @@ int main(int argc, char** argv) {
                                  : "--quick",
                    out.c_str());
   }
-
-  // The sigsetjmp guards' handler first, then ours in front of it (faults in our kernels
-  // are ours; everything else chains to the guards).
-  install_guard_handler();
-  umaccess::install_fault_handler();
 
   // The headline first, in fresh processes, before this one has run anything else.
   ctx.headline_options.max_length = options.max_length;
@@ -349,11 +348,8 @@ int main(int argc, char** argv) {
   const std::size_t total = register_suite(options, Part::kShared);
   std::string json = "--benchmark_out=" + out + "/benchmarks.json";
   passthrough.push_back(json.data());
-  passthrough.push_back(const_cast<char*>("--benchmark_out_format=json"));
-  std::vector<char*> args;
-  for (auto& a : passthrough) args.push_back(a.data());
-  int n = static_cast<int>(args.size());
-  benchmark::Initialize(&n, args.data());
+  passthrough.push_back("--benchmark_out_format=json");
+  initialize_benchmark(passthrough);
   if (selects_part(benchmark::GetBenchmarkFilter()) != filtered) {  // benchmark_flag() misread it
     std::fprintf(stderr,
                  "umaccess-bench-report: cannot tell whether --benchmark_filter='%s' selects part "

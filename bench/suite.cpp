@@ -377,8 +377,8 @@ std::size_t register_suite(const Options& o, Part part, const std::string& varia
           for (const Series& row : kSeries) {
             if (row.family != std::string(f.name)) continue;
             if (row.scope == Scope::kAlignedHot && !aligned_hot) continue;
-            if ((row.scope == Scope::kVariants) != (part == Part::kVariant) &&
-                part != Part::kAll)
+            const bool variant_row = row.scope == Scope::kVariants;
+            if ((part == Part::kShared && variant_row) || (part == Part::kVariant && !variant_row))
               continue;
             std::vector<std::string> names = {row.series};
             if (row.scope == Scope::kVariants) names = variants;
