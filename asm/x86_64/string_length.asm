@@ -86,9 +86,6 @@
 
 %include "umaccess.inc"
 
-; align pads with multi-byte nops (not runs of one-byte nop) where it falls inside a path.
-%use smartalign
-alignmode p6, nojmp
 
 ; The smallest page size of x86-64: every page boundary is a multiple of it.
 %define PAGE_MIN 4096
