@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <regex>
@@ -88,17 +89,23 @@ std::vector<Instruction> kernel_instructions(std::map<std::string, std::uintptr_
   const ssize_t length = readlink("/proc/self/exe", self, sizeof self - 1);
   if (length <= 0) return out;
   self[length] = '\0';
+  std::string quoted = "'";  // the path in single quotes, a quote in it as '\''
+  for (const char* c = self; *c != '\0'; ++c)
+    quoted += *c == '\'' ? std::string("'\\''") : std::string(1, *c);
+  quoted += "'";
   const std::string command =
-      std::string(UMACCESS_OBJDUMP) + " -d -w --no-show-raw-insn '" + self + "' 2>/dev/null";
+      std::string(UMACCESS_OBJDUMP) + " -d -w --no-show-raw-insn " + quoted + " 2>/dev/null";
   FILE* pipe = popen(command.c_str(), "r");
   if (pipe == nullptr) return out;
   static const std::regex header(R"(^([0-9a-f]+) <(.+)>:$)");
-  static const std::regex line(R"(^ *([0-9a-f]+):\t(.*)$)");
+  // GNU objdump writes "addr:\tinsn", llvm-objdump (a Clang build's) "addr:   \tinsn".
+  static const std::regex line(R"(^ *([0-9a-f]+):[ \t]+(.*)$)");
   std::string symbol;
   bool in_kernels = false;
-  char buffer[1024];
+  char* buffer = nullptr;  // getline: a long mangled name must not split a line in two
+  std::size_t capacity = 0;
   std::smatch m;
-  while (std::fgets(buffer, sizeof buffer, pipe) != nullptr) {
+  while (getline(&buffer, &capacity, pipe) != -1) {
     std::string text(buffer);
     while (!text.empty() && text.back() == '\n') text.pop_back();
     if (std::regex_match(text, m, header)) {
@@ -115,6 +122,7 @@ std::vector<Instruction> kernel_instructions(std::map<std::string, std::uintptr_
       out.push_back({static_cast<std::uintptr_t>(std::stoull(m[1], nullptr, 16)), symbol, m[2]});
     }
   }
+  std::free(buffer);
   pclose(pipe);
   return out;
 }
@@ -129,12 +137,12 @@ bool touches_caller_memory(const std::string& text, const std::string& previous)
   if (text.find('(') == std::string::npos) return false;
   // (after any prefixes: "cs nopw" and "data16 cs nopw" are padding; rep and lock stay)
   static const std::regex exempt(
-      R"(^((cs|ds|data16|addr32) )*(lea|nop|xchg %ax,%ax|prefetch|endbr|push|pop|call|ret|j)\S*)");
-  static const char* const kExemptBases[] = {"(%rip)", "(%r9", "(%rsp", "(%rbp"};
+      R"(^((cs|ds|data16|addr32) )*(lea[wlq]?|nop[wlq]?|prefetch(nta|t0|t1|t2|w)|j[a-z]+)\s)");
+  static const char* const kExemptBases[] = {"(%rip)", "(%r9)", "(%r9,", "(%rsp)", "(%rsp,"};
 #else
   if (text.find('[') == std::string::npos) return false;
-  static const std::regex exempt(R"(^(prfm|prfum|adr|adrp|nop|bti|b|bl|br|blr|ret)\s)");
-  static const char* const kExemptBases[] = {"[x3", "[sp"};
+  static const std::regex exempt(R"(^(prfm|prfum|adr|adrp)\s)");
+  static const char* const kExemptBases[] = {"[x3]", "[x3,", "[sp]", "[sp,"};
 #endif
   if (std::regex_search(text, exempt)) return false;
 #if !defined(__x86_64__)
