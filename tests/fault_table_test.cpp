@@ -5,11 +5,11 @@
 #include <dlfcn.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <map>
-#include <regex>
 #include <string>
 #include <vector>
 
@@ -81,6 +81,39 @@ struct Instruction {
   std::string symbol, text;
 };
 
+// A line of objdump's output that starts with a hexadecimal address (after any spaces): the
+// address, and what follows it. (Plain string handling: GCC 12's <regex> trips its own
+// -Wmaybe-uninitialized in the sanitizer builds, which treat warnings as errors.)
+bool split_address(const std::string& text, std::uintptr_t& address, std::string& rest) {
+  const std::size_t begin = text.find_first_not_of(' ');
+  if (begin == std::string::npos) return false;
+  std::size_t end = begin;
+  while (end < text.size() && std::isxdigit(static_cast<unsigned char>(text[end]))) ++end;
+  if (end == begin || end == text.size()) return false;
+  address = static_cast<std::uintptr_t>(std::stoull(text.substr(begin, end - begin), nullptr, 16));
+  rest = text.substr(end);
+  if (rest.front() == ' ') rest.erase(0, 1);  // a header: "addr <name>:"
+  return true;
+}
+
+// The instruction's mnemonic, after any prefixes objdump prints as words of their own
+// ("cs nopw", "data16 cs nopw": padding); rep and lock are kept (they are the mnemonic's
+// first word, and the instructions they prefix touch memory).
+std::string mnemonic_of(const std::string& text) {
+  std::size_t at = 0;
+  for (;;) {
+    const std::size_t end = text.find_first_of(" \t", at);
+    const std::string word = text.substr(at, end == std::string::npos ? end : end - at);
+    if ((word == "cs" || word == "ds" || word == "data16" || word == "addr32") &&
+        end != std::string::npos) {
+      at = text.find_first_not_of(" \t", end);
+      if (at == std::string::npos) return word;
+      continue;
+    }
+    return word;
+  }
+}
+
 std::vector<Instruction> kernel_instructions(std::map<std::string, std::uintptr_t>& symbols) {
   std::vector<Instruction> out;
   // readlink, not the path in popen's command: its shell would read /proc/self/exe as its
@@ -97,29 +130,31 @@ std::vector<Instruction> kernel_instructions(std::map<std::string, std::uintptr_
       std::string(UMACCESS_OBJDUMP) + " -d -w --no-show-raw-insn " + quoted + " 2>/dev/null";
   FILE* pipe = popen(command.c_str(), "r");
   if (pipe == nullptr) return out;
-  static const std::regex header(R"(^([0-9a-f]+) <(.+)>:$)");
-  // GNU objdump writes "addr:\tinsn", llvm-objdump (a Clang build's) "addr:   \tinsn".
-  static const std::regex line(R"(^ *([0-9a-f]+):[ \t]+(.*)$)");
   std::string symbol;
   bool in_kernels = false;
   char* buffer = nullptr;  // getline: a long mangled name must not split a line in two
   std::size_t capacity = 0;
-  std::smatch m;
   while (getline(&buffer, &capacity, pipe) != -1) {
     std::string text(buffer);
-    while (!text.empty() && text.back() == '\n') text.pop_back();
-    if (std::regex_match(text, m, header)) {
-      const std::string name = m[2];
-      // The kernels' labels (uma_copy_avx2, uma_copy_avx2.more_32) and NASM's macro-local
-      // ones (..@19.begin) are the asm/ code; a compiled function ends the run.
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+    std::uintptr_t address = 0;
+    std::string rest;
+    if (!split_address(text, address, rest)) continue;
+    if (rest.size() > 3 && rest.front() == '<' && rest.compare(rest.size() - 2, 2, ">:") == 0) {
+      // "0000000000401000 <name>:". The kernels' labels (uma_copy_avx2, uma_copy_avx2.more_32)
+      // and NASM's macro-local ones (..@19.begin) are the asm/ code; a compiled function
+      // ends the run.
+      const std::string name = rest.substr(1, rest.size() - 3);
       if (name.rfind("..@", 0) == 0) continue;
       in_kernels = name.rfind("uma_", 0) == 0;
       if (in_kernels) {
         symbol = name;
-        symbols[name] = std::stoull(m[1], nullptr, 16);
+        symbols[name] = address;
       }
-    } else if (in_kernels && std::regex_match(text, m, line)) {
-      out.push_back({static_cast<std::uintptr_t>(std::stoull(m[1], nullptr, 16)), symbol, m[2]});
+    } else if (in_kernels && rest.size() > 1 && rest.front() == ':') {
+      // GNU objdump writes "  401000:\tinsn", llvm-objdump (a Clang build's) "  401000:   \tinsn".
+      const std::size_t insn = rest.find_first_not_of(" \t", 1);
+      if (insn != std::string::npos) out.push_back({address, symbol, rest.substr(insn)});
     }
   }
   std::free(buffer);
@@ -133,28 +168,32 @@ std::vector<Instruction> kernel_instructions(std::map<std::string, std::uintptr_
 // the register the previous instruction's adrp set), the caller's fault record (REC: r9, x3;
 // written only by fixups) and the stack.
 bool touches_caller_memory(const std::string& text, const std::string& previous) {
+  const std::string mnemonic = mnemonic_of(text);
 #if defined(__x86_64__)
   if (text.find('(') == std::string::npos) return false;
-  // (after any prefixes: "cs nopw" and "data16 cs nopw" are padding; rep and lock stay)
-  static const std::regex exempt(
-      R"(^((cs|ds|data16|addr32) )*(lea[wlq]?|nop[wlq]?|prefetch(nta|t0|t1|t2|w)|j[a-z]+)\s)");
+  static const char* const kExempt[] = {"lea",  "leaw", "leal", "leaq", "nop",
+                                        "nopw", "nopl", "nopq", "prefetchnta", "prefetcht0",
+                                        "prefetcht1", "prefetcht2", "prefetchw"};
+  if (!mnemonic.empty() && mnemonic.front() == 'j') return false;  // jumps: through no table
   static const char* const kExemptBases[] = {"(%rip)", "(%r9)", "(%r9,", "(%rsp)", "(%rsp,"};
+  (void)previous;
 #else
   if (text.find('[') == std::string::npos) return false;
-  static const std::regex exempt(R"(^(prfm|prfum|adr|adrp)\s)");
+  static const char* const kExempt[] = {"prfm", "prfum", "adr", "adrp"};
   static const char* const kExemptBases[] = {"[x3]", "[x3,", "[sp]", "[sp,"};
+  if (mnemonic_of(previous) == "adrp") {  // "adrp x6, 550000 <uma_published>"
+    const std::size_t reg = previous.find_first_not_of(" \t", 4);
+    const std::size_t comma = previous.find(',', reg);
+    if (reg != std::string::npos && comma != std::string::npos) {
+      const std::string page = previous.substr(reg, comma - reg);
+      if (text.find("[" + page + ",") != std::string::npos ||
+          text.find("[" + page + "]") != std::string::npos)
+        return false;
+    }
+  }
 #endif
-  if (std::regex_search(text, exempt)) return false;
-#if !defined(__x86_64__)
-  static const std::regex page(R"(^adrp\s+(x[0-9]+),)");
-  std::smatch m;
-  if (std::regex_search(previous, m, page) &&
-      (text.find("[" + m[1].str() + ",") != std::string::npos ||
-       text.find("[" + m[1].str() + "]") != std::string::npos))
-    return false;
-#else
-  (void)previous;
-#endif
+  for (const char* exempt : kExempt)
+    if (mnemonic == exempt) return false;
   for (const char* base : kExemptBases)
     if (text.find(base) != std::string::npos) return false;
   return true;
